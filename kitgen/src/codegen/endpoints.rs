@@ -1,0 +1,168 @@
+//! `Endpoints`: one `kit::Endpoint` per method, built from the service, and
+//! an implementation of the trait on top of them.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{doc_link, impl_signature, messages, names};
+use crate::model::{Method, Service};
+
+/// The struct, its constructor and layering, and its trait impl.
+pub(crate) fn endpoints(service: &Service) -> TokenStream {
+    let endpoints = format_ident!("{}", names::ENDPOINTS);
+    let trait_name = &service.name;
+    let doc = format!(
+        "One [`kit::Endpoint`] per method of [`{trait_name}`](super::{trait_name}), Go kit's \
+         endpoint set.\n\n\
+         Build it from a service with [`{endpoints}::new`], wrap every endpoint in a \
+         `tower::Layer` with [`{endpoints}::layer`], or one endpoint by assigning its field: \
+         `endpoints.method = endpoints.method.layer(&layer)`. It implements \
+         [`{trait_name}`](super::{trait_name}) itself, so layered endpoints, local or over a \
+         client, stand in for the service.",
+    );
+    let doc = super::doc(&doc);
+    let fields = service.methods.iter().map(|method| {
+        let field = &method.name;
+        let ty = endpoint_type(method);
+        let doc = format!("The endpoint of {}.", doc_link(service, method));
+        let doc = super::doc(&doc);
+        quote! {
+            #doc
+            pub #field: #ty
+        }
+    });
+    let constructors = service.methods.iter().map(|method| endpoint_from_service(service, method));
+    let layer_bounds = service.methods.iter().map(|method| {
+        let request = names::request_struct(method);
+        let response = names::response_struct(method);
+        quote!(::kit::EndpointLayer<#request, #response>)
+    });
+    let layered = service.methods.iter().map(|method| {
+        let field = &method.name;
+        quote!(#field: self.#field.layer(&layer))
+    });
+    let mut checked = Vec::new();
+    let error_checks = service.methods.iter().filter_map(|method| {
+        let key = method.error.to_token_stream().to_string();
+        (!checked.contains(&key)).then(|| {
+            checked.push(key);
+            service_error_check(method)
+        })
+    });
+    let trait_methods = service.methods.iter().map(trait_method);
+    quote! {
+        #doc
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        pub struct #endpoints {
+            #(#fields,)*
+        }
+
+        impl #endpoints {
+            /// Endpoints that call `service`.
+            pub fn new<S>(service: ::std::sync::Arc<S>) -> Self
+            where
+                S: super::#trait_name + ::core::marker::Send + ::core::marker::Sync + 'static,
+            {
+                Self {
+                    #(#constructors,)*
+                }
+            }
+
+            /// Wraps every endpoint in `layer`, a `tower::Layer` that keeps
+            /// the endpoints' request, response and error types.
+            #[must_use]
+            pub fn layer<L>(self, layer: L) -> Self
+            where
+                L: #(#layer_bounds)+*,
+            {
+                Self {
+                    #(#layered,)*
+                }
+            }
+        }
+
+        #(#error_checks)*
+
+        #[automatically_derived]
+        impl super::#trait_name for #endpoints {
+            #(#trait_methods)*
+        }
+    }
+}
+
+fn endpoint_type(method: &Method) -> TokenStream {
+    let request = names::request_struct(method);
+    let response = names::response_struct(method);
+    quote!(::kit::Endpoint<#request, #response>)
+}
+
+/// `field: Endpoint::new(service_fn(…))`, calling the service method with
+/// the message's fields.
+fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
+    let field = &method.name;
+    let trait_name = &service.name;
+    let request = names::request_struct(method);
+    let (unpack, ctx) = match &method.context {
+        Some(_) => (quote!(let ::kit::Request { ctx, message } = request;), quote!(&ctx,)),
+        None => (quote!(let message = request.message;), TokenStream::new()),
+    };
+    let args = method.params.iter().map(|param| {
+        let name = &param.name;
+        quote!(message.#name)
+    });
+    let wrap = messages::wrap_response(method, &quote!(value));
+    quote! {
+        #field: {
+            let service = ::std::sync::Arc::clone(&service);
+            ::kit::Endpoint::new(::kit::__private::tower::service_fn(
+                move |request: ::kit::Request<#request>| {
+                    let service = ::std::sync::Arc::clone(&service);
+                    async move {
+                        #unpack
+                        super::#trait_name::#field(&*service, #ctx #(#args,)*)
+                            .await
+                            .map(|value| #wrap)
+                            .map_err(::kit::ServiceError::into_error)
+                    }
+                },
+            ))
+        }
+    }
+}
+
+/// A compile-time check, at the user's error type, that it implements
+/// `kit::ServiceError`; rustc's own error then points at that type.
+fn service_error_check(method: &Method) -> TokenStream {
+    let error = &method.error;
+    quote_spanned! {error.span()=>
+        const _: fn() = || {
+            fn service_error<E: ::kit::ServiceError>() {}
+            service_error::<#error>();
+        };
+    }
+}
+
+/// The trait method on `Endpoints`: send the message through the endpoint.
+fn trait_method(method: &Method) -> TokenStream {
+    let signature = impl_signature(method);
+    let field = &method.name;
+    let request = names::request_struct(method);
+    let fields = method.params.iter().map(|param| &param.name);
+    let ctx = match &method.context {
+        Some(ctx) => {
+            let name = &ctx.name;
+            quote!(::core::clone::Clone::clone(#name))
+        }
+        None => quote!(::kit::Context::new()),
+    };
+    let unwrap = messages::unwrap_response(method);
+    quote! {
+        #signature {
+            ::kit::Endpoint::send(&self.#field, #ctx, #request { #(#fields,)* })
+                .await
+                .map(#unwrap)
+                .map_err(::kit::ServiceError::from_error)
+        }
+    }
+}

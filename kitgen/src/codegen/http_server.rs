@@ -1,0 +1,43 @@
+//! `http_router`: the endpoints as an axum router.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::names;
+use crate::model::Service;
+
+/// The router function.
+pub(crate) fn router(service: &Service) -> TokenStream {
+    let router = format_ident!("{}", names::HTTP_ROUTER);
+    let endpoints = format_ident!("{}", names::ENDPOINTS);
+    let routes = service.methods.iter().map(|method| {
+        let field = &method.name;
+        quote!(.endpoint(endpoints.#field))
+    });
+    let mut doc = String::from(
+        "Serves the endpoints over HTTP/JSON as an axum router:\n\n\
+         | method | route |\n|---|---|\n",
+    );
+    for method in &service.methods {
+        doc.push_str(&format!(
+            "| `{}` | `{} {}` |\n",
+            method.name,
+            method.http.method.as_str(),
+            method.http.path.text
+        ));
+    }
+    doc.push_str(
+        "\nUnknown paths answer 404 and wrong methods 405, with JSON error bodies. Request \
+         bodies are limited to [`kit::http::DEFAULT_BODY_LIMIT`]; wrap the router in \
+         [`kit::http::body_limit`] to change that.",
+    );
+    let doc = super::doc(&doc);
+    quote! {
+        #doc
+        pub fn #router(endpoints: #endpoints) -> ::kit::__private::axum::Router {
+            ::kit::http::RouterBuilder::new()
+                #(#routes)*
+                .build()
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The one naming scheme of generated items.
+//!
+//! Everything a service generates lives in one module named after the trait
+//! in snake case, so generated names cannot collide with the user's own
+//! items, only shadow them inside that module (which the check pass
+//! rejects).
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::Ident;
+use quote::format_ident;
+use syn::ext::IdentExt;
+
+use crate::model::{Method, Service};
+
+/// The struct of every method's endpoints; implements the trait.
+pub(crate) const ENDPOINTS: &str = "Endpoints";
+/// The HTTP client; implements the trait.
+pub(crate) const HTTP_CLIENT: &str = "HttpClient";
+/// The function that builds the axum router.
+pub(crate) const HTTP_ROUTER: &str = "http_router";
+
+/// Structs local to `Binding` impls, holding the parameters that travel in
+/// the path, the query and the body.
+pub(crate) const PATH_PARAMS: &str = "PathParams";
+/// See [`PATH_PARAMS`].
+pub(crate) const QUERY_PARAMS: &str = "QueryParams";
+/// See [`PATH_PARAMS`].
+pub(crate) const BODY_FIELDS: &str = "BodyFields";
+
+/// Method names that generated types would shadow: `Endpoints::layer` takes
+/// `self`, so a trait method of that name could only be called through the
+/// trait's path.
+pub(crate) const RESERVED_METHODS: [&str; 1] = ["layer"];
+
+/// The module of generated items: `OrderService` → `order_service`.
+pub(crate) fn module(service: &Service) -> Ident {
+    format_ident!("{}", service.name.unraw().to_string().to_snake_case(), span = service.name.span())
+}
+
+/// `get_by_id` → `GetById`.
+pub(crate) fn method_camel(method: &Method) -> String {
+    method.name.unraw().to_string().to_upper_camel_case()
+}
+
+/// `get_by_id` → `GetByIdRequest`.
+pub(crate) fn request_struct(method: &Method) -> Ident {
+    format_ident!("{}Request", method_camel(method))
+}
+
+/// `get_by_id` → `GetByIdResponse`.
+pub(crate) fn response_struct(method: &Method) -> Ident {
+    format_ident!("{}Response", method_camel(method))
+}
+
+/// Every type name the service's module defines.
+pub(crate) fn module_types(service: &Service) -> Vec<String> {
+    let mut names: Vec<String> = [ENDPOINTS, HTTP_CLIENT, PATH_PARAMS, QUERY_PARAMS, BODY_FIELDS]
+        .map(str::to_owned)
+        .to_vec();
+    for method in &service.methods {
+        names.push(request_struct(method).to_string());
+        names.push(response_struct(method).to_string());
+    }
+    names
+}

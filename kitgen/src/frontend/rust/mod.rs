@@ -1,0 +1,249 @@
+//! The Rust frontend: a `#[kit::service]` trait becomes a [`Service`].
+//!
+//! It reports every problem with a method's shape at the token that causes
+//! it; cross-method checks (routes, names) are the check pass's job.
+
+mod attr;
+mod rewrite;
+
+use heck::ToKebabCase;
+use proc_macro2::TokenStream;
+use syn::visit::Visit;
+use syn::{FnArg, GenericArgument, ItemTrait, Pat, PathArguments, ReturnType, TraitItem, Type};
+
+pub(crate) use attr::is_kit;
+pub use rewrite::rewrite_trait;
+
+use crate::diagnostics::Diagnostics;
+use crate::model::{ContextParam, HttpBinding, HttpMethod, Method, Param, PathTemplate, Service};
+
+/// Builds the model of a `#[kit::service]` trait. `args` are the
+/// attribute's own arguments, of which there are none yet.
+///
+/// Methods with errors are left out of the model; `cx` holds why.
+pub fn parse_service(cx: &Diagnostics, args: TokenStream, item: &ItemTrait) -> Service {
+    if !args.is_empty() {
+        cx.error_spanned_by(&args, "`#[kit::service]` takes no arguments");
+    }
+    if let Some(unsafety) = &item.unsafety {
+        cx.error_spanned_by(unsafety, "a service trait cannot be `unsafe`");
+    }
+    if let Some(auto) = &item.auto_token {
+        cx.error_spanned_by(auto, "a service trait cannot be an auto trait");
+    }
+    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        cx.error_spanned_by(
+            &item.generics,
+            "a service trait cannot be generic: its messages and transports are concrete types",
+        );
+    }
+    let mut methods = Vec::new();
+    for trait_item in &item.items {
+        match trait_item {
+            TraitItem::Fn(method) => methods.extend(parse_method(cx, method)),
+            other => cx.error_spanned_by(
+                other,
+                "a service trait holds only methods; move this item out of the trait",
+            ),
+        }
+    }
+    if item.items.is_empty() {
+        cx.error_spanned_by(&item.ident, "a service needs at least one method");
+    }
+    Service {
+        name: item.ident.clone(),
+        vis: item.vis.clone(),
+        docs: attr::docs(&item.attrs),
+        methods,
+    }
+}
+
+fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
+    let sig = &method.sig;
+    let errors_before = cx.error_count();
+    let fail = |at: &dyn quote::ToTokens, message: &str| cx.error_spanned_by(at, message);
+    if sig.asyncness.is_none() {
+        fail(&sig.fn_token, "a service method must be `async fn`");
+    }
+    if let Some(constness) = &sig.constness {
+        fail(constness, "a service method cannot be `const`");
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        fail(unsafety, "a service method cannot be `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        fail(abi, "a service method cannot have an ABI");
+    }
+    if let Some(variadic) = &sig.variadic {
+        fail(variadic, "a service method cannot be variadic");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        fail(
+            &sig.generics,
+            "a service method cannot be generic: each method gets concrete message types",
+        );
+    }
+
+    let mut inputs = sig.inputs.iter().peekable();
+    match inputs.peek() {
+        Some(FnArg::Receiver(receiver)) => {
+            inputs.next();
+            if receiver.colon_token.is_some() {
+                fail(receiver, "a service method takes `&self`, not a typed `self`");
+            } else if receiver.reference.is_none() {
+                fail(receiver, "a service method takes `&self`, not `self`: endpoints share one service");
+            } else if let Some(mutability) = &receiver.mutability {
+                fail(
+                    mutability,
+                    "a service method takes `&self`, not `&mut self`: endpoints share one service \
+                     between concurrent requests; keep mutable state behind a lock",
+                );
+            }
+        }
+        _ => fail(&sig.ident, "a service method takes `&self` as its first parameter"),
+    }
+
+    let mut context = None;
+    let mut params = Vec::new();
+    for (index, input) in inputs.enumerate() {
+        let FnArg::Typed(typed) = input else { continue };
+        let Pat::Ident(pat) = &*typed.pat else {
+            fail(&typed.pat, "a parameter needs a plain name, which becomes its field name");
+            continue;
+        };
+        if pat.by_ref.is_some() || pat.mutability.is_some() || pat.subpat.is_some() {
+            fail(&typed.pat, "a parameter needs a plain name, which becomes its field name");
+            continue;
+        }
+        if let Some(is_mut) = context_reference(&typed.ty) {
+            if index > 0 {
+                fail(&typed.ty, "the context must be the first parameter after `&self`");
+            } else if is_mut {
+                fail(&typed.ty, "the context is shared: take it as `&kit::Context`");
+            } else {
+                context = Some(ContextParam {
+                    name: pat.ident.clone(),
+                    ty: (*typed.ty).clone(),
+                });
+            }
+            continue;
+        }
+        if !owned_type(cx, &typed.ty) {
+            continue;
+        }
+        params.push(Param {
+            name: pat.ident.clone(),
+            ty: (*typed.ty).clone(),
+        });
+    }
+
+    let result = match &sig.output {
+        ReturnType::Type(_, ty) => result_types(ty).map(|(ok, error)| ((**ty).clone(), ok, error)),
+        ReturnType::Default => None,
+    };
+    let Some((output, ok_type, error)) = result else {
+        let at: &dyn quote::ToTokens = match &sig.output {
+            ReturnType::Type(_, ty) => ty,
+            ReturnType::Default => &sig.ident,
+        };
+        fail(at, "a service method returns `Result<T, E>`, where `E` implements `kit::ServiceError`");
+        return None;
+    };
+    owned_type(cx, &ok_type);
+    owned_type(cx, &error);
+
+    let attrs = attr::method_attrs(cx, &method.attrs);
+    let http = match attrs.http {
+        Some(http) => HttpBinding {
+            method: http.method,
+            path: http.path,
+            body: http.body,
+            explicit: true,
+            span: http.span,
+        },
+        None => default_binding(&sig.ident),
+    };
+    (cx.error_count() == errors_before).then(|| Method {
+        name: sig.ident.clone(),
+        docs: attr::docs(&method.attrs),
+        context,
+        params,
+        output,
+        ok: ok_type,
+        error,
+        http,
+    })
+}
+
+/// `POST /{kebab-case-name}`, with every parameter in the body.
+fn default_binding(name: &syn::Ident) -> HttpBinding {
+    let text = format!("/{}", name.to_string().trim_start_matches("r#").to_kebab_case());
+    let path = PathTemplate::parse(&text, name.span())
+        .unwrap_or_else(|_| unreachable!("a kebab-case identifier is one literal segment"));
+    HttpBinding {
+        method: HttpMethod::Post,
+        path,
+        body: None,
+        explicit: false,
+        span: name.span(),
+    }
+}
+
+/// `Some(is_mut)` if `ty` is a reference to a type named `Context`: the
+/// request context, which is passed apart from the message.
+fn context_reference(ty: &Type) -> Option<bool> {
+    let Type::Reference(reference) = ty else { return None };
+    let Type::Path(path) = &*reference.elem else { return None };
+    let last = path.path.segments.last()?;
+    (last.ident == "Context" && last.arguments.is_none()).then_some(reference.mutability.is_some())
+}
+
+/// `(T, E)` if `ty` is `Result<T, E>` (by any path).
+fn result_types(ty: &Type) -> Option<(Type, Type)> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty.clone()),
+        _ => None,
+    });
+    let (ok, error) = (types.next()?, types.next()?);
+    (types.next().is_none() && args.args.len() == 2).then_some((ok, error))
+}
+
+/// Checks that a type can live in an owned message: no references, no
+/// `impl Trait`, no `_`. Reports each offender and returns whether there
+/// were none.
+fn owned_type(cx: &Diagnostics, ty: &Type) -> bool {
+    struct Borrows<'cx> {
+        cx: &'cx Diagnostics,
+        clean: bool,
+    }
+    impl<'ast> Visit<'ast> for Borrows<'_> {
+        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+            self.cx.error_spanned_by(
+                reference,
+                "a message owns its data, so this cannot be a reference: \
+                 use `String` for `&str`, `Vec<T>` for `&[T]`",
+            );
+            self.clean = false;
+        }
+        fn visit_type_impl_trait(&mut self, impl_trait: &'ast syn::TypeImplTrait) {
+            self.cx.error_spanned_by(
+                impl_trait,
+                "a message field needs a concrete type, not `impl Trait`",
+            );
+            self.clean = false;
+        }
+        fn visit_type_infer(&mut self, infer: &'ast syn::TypeInfer) {
+            self.cx.error_spanned_by(infer, "a message field needs a concrete type, not `_`");
+            self.clean = false;
+        }
+    }
+    let mut borrows = Borrows { cx, clean: true };
+    borrows.visit_type(ty);
+    borrows.clean
+}

@@ -1,0 +1,155 @@
+//! kitgen: Go kit for Rust, as a code generator.
+//!
+//! A service is a Rust trait. kitgen reads it into one [`model::Service`],
+//! checks it, and generates everything between the trait and the network:
+//! request and response messages, endpoints, an HTTP/JSON router and a
+//! client that implements the same trait. The generated code runs on the
+//! `kit` runtime crate.
+//!
+//! ```text
+//!  Rust trait (syn) ──► model::Service ──► check ──► codegen ──► tokens
+//! ```
+//!
+//! The `#[kit::service]` attribute and `#[derive(kit::Error)]` (in
+//! `kitgen-macros`, re-exported by `kit`) are thin wrappers over
+//! [`expand_service`] and [`expand_error`]; [`expand_file`] expands every
+//! annotated item of a source file the same way, for tools and snapshots.
+
+pub mod business_error;
+pub mod check;
+pub mod codegen;
+pub mod diagnostics;
+pub mod frontend;
+pub mod model;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Item, ItemTrait};
+
+use crate::diagnostics::Diagnostics;
+
+/// Expands `#[kit::service]`: the rewritten trait, then its generated
+/// module. Problems become `compile_error!`s at the offending tokens, next
+/// to the trait (without kit's attributes), so that code using the trait
+/// reports nothing more.
+pub fn expand_service(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item = match syn::parse2::<ItemTrait>(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let error = if input.is_empty() {
+                syn::Error::new(proc_macro2::Span::call_site(), "`#[kit::service]` goes on a trait")
+            } else {
+                syn::Error::new_spanned(&input, "`#[kit::service]` goes on a trait")
+            };
+            let error = error.into_compile_error();
+            return quote!(#error #input);
+        }
+    };
+    let cx = Diagnostics::new();
+    let service = frontend::rust::parse_service(&cx, args, &item);
+    check::check(&cx, &service);
+    let rewritten = frontend::rust::rewrite_trait(item);
+    match cx.finish() {
+        Ok(()) => {
+            let module = codegen::service_module(&service);
+            quote!(#rewritten #module)
+        }
+        Err(errors) => {
+            let errors = errors.into_compile_error();
+            quote!(#rewritten #errors)
+        }
+    }
+}
+
+/// Expands `#[derive(kit::Error)]`.
+pub fn expand_error(input: TokenStream) -> TokenStream {
+    business_error::expand(input)
+}
+
+/// Expands a whole source file as the compiler would: each
+/// `#[kit::service]` trait becomes its expansion, and each
+/// `#[derive(kit::Error)]` enum is followed by its impls. Nested inline
+/// modules are expanded too.
+pub fn expand_file(file: &syn::File) -> syn::Result<syn::File> {
+    let mut expanded = file.clone();
+    expanded.items = expand_items(&file.items)?;
+    Ok(expanded)
+}
+
+fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
+    let mut expanded = Vec::new();
+    for item in items {
+        match item {
+            Item::Trait(item) if item.attrs.iter().any(is_service_attr) => {
+                let mut item = item.clone();
+                let position = item.attrs.iter().position(is_service_attr);
+                let attr = position.map(|index| item.attrs.remove(index));
+                let args = match attr.map(|attr| attr.meta) {
+                    Some(syn::Meta::List(list)) => list.tokens,
+                    _ => TokenStream::new(),
+                };
+                let tokens = expand_service(args, quote!(#item));
+                expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
+            }
+            Item::Enum(item) if derives_kit_error(&item.attrs) => {
+                expanded.push(Item::Enum(item.clone()));
+                let tokens = expand_error(quote!(#item));
+                expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
+            }
+            Item::Mod(module) if module.content.is_some() => {
+                let mut module = module.clone();
+                if let Some((_, items)) = &mut module.content {
+                    *items = expand_items(items)?;
+                }
+                expanded.push(Item::Mod(module));
+            }
+            other => expanded.push(other.clone()),
+        }
+    }
+    Ok(expanded)
+}
+
+/// `#[kit::service]` or `#[service]`.
+fn is_service_attr(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    let segments: Vec<String> = path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+    segments == ["kit", "service"] || segments == ["service"]
+}
+
+/// Whether a `#[derive(…)]` lists `kit::Error`.
+fn derives_kit_error(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().filter(|attr| attr.path().is_ident("derive")).any(|attr| {
+        let mut found = false;
+        let _ = attr.parse_nested_meta(|meta| {
+            let segments: Vec<String> = meta.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            found |= segments == ["kit", "Error"];
+            Ok(())
+        });
+        found
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_input_is_an_error_not_a_panic() {
+        let output = expand_service(TokenStream::new(), TokenStream::new()).to_string();
+        assert!(output.contains("compile_error"), "{output}");
+        assert!(output.contains("goes on a trait"), "{output}");
+        let output = expand_error(TokenStream::new()).to_string();
+        assert!(output.contains("compile_error"), "{output}");
+    }
+
+    #[test]
+    fn arbitrary_tokens_are_an_error_not_a_panic() {
+        for input in ["struct S;", "fn f() {}", "trait", "1 + 2", "trait T { fn }", "trait T { async fn f(self); }"] {
+            let tokens: TokenStream = input.parse().unwrap();
+            let output = expand_service(TokenStream::new(), tokens.clone()).to_string();
+            assert!(output.contains("compile_error"), "{input}: {output}");
+            let output = expand_error(tokens).to_string();
+            assert!(output.contains("compile_error"), "{input}: {output}");
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The per-request context: request id, deadline and metadata.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, HeaderValue};
+
+/// What a request carries besides its message: an id for logs and traces, an
+/// optional deadline, and metadata (the caller's headers).
+///
+/// Servers build it from the incoming request: the id from `X-Request-ID`
+/// (or a fresh one), the deadline from the caller's timeout header, the
+/// metadata from the headers. Clients send it on: the id, the time left until
+/// the deadline, and the metadata.
+#[derive(Clone, Debug)]
+pub struct Context {
+    request_id: HeaderValue,
+    deadline: Option<Instant>,
+    metadata: HeaderMap,
+}
+
+impl Context {
+    /// A context with a fresh request id, no deadline and no metadata.
+    pub fn new() -> Self {
+        Context {
+            request_id: generate_request_id(),
+            deadline: None,
+            metadata: HeaderMap::new(),
+        }
+    }
+
+    /// Uses `id` as the request id when it is a usable header value of at
+    /// most 128 visible ASCII characters, and keeps the current one otherwise.
+    #[must_use]
+    pub fn with_request_id(mut self, id: &str) -> Self {
+        if let Some(id) = valid_request_id(id.as_bytes()) {
+            self.request_id = id;
+        }
+        self
+    }
+
+    /// Sets the deadline, keeping the earlier one if a deadline is already set.
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(match self.deadline {
+            Some(current) => current.min(deadline),
+            None => deadline,
+        });
+        self
+    }
+
+    /// Sets the deadline to `timeout` from now (keeping an earlier one).
+    #[must_use]
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        self.with_deadline(Instant::now() + timeout)
+    }
+
+    /// Replaces the metadata.
+    #[must_use]
+    pub fn with_metadata(mut self, metadata: HeaderMap) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// The request id.
+    pub fn request_id(&self) -> &str {
+        // Only visible ASCII ever gets in (see `valid_request_id`).
+        self.request_id.to_str().unwrap_or_default()
+    }
+
+    /// The request id as a header value, ready to send.
+    pub fn request_id_header(&self) -> &HeaderValue {
+        &self.request_id
+    }
+
+    /// The deadline, if the caller set one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The time left until the deadline: `None` without a deadline, zero
+    /// once it has passed.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn is_expired(&self) -> bool {
+        self.remaining() == Some(Duration::ZERO)
+    }
+
+    /// The metadata: on a server, the caller's headers.
+    pub fn metadata(&self) -> &HeaderMap {
+        &self.metadata
+    }
+
+    /// The metadata, to add entries that clients will send on.
+    pub fn metadata_mut(&mut self) -> &mut HeaderMap {
+        &mut self.metadata
+    }
+
+    /// Builds a server-side context from request headers, which become the
+    /// metadata. A missing or unusable `X-Request-ID` gets a fresh id.
+    pub(crate) fn from_headers(
+        metadata: HeaderMap,
+        deadline: Option<Instant>,
+    ) -> Self {
+        let request_id = metadata
+            .get(crate::http::X_REQUEST_ID)
+            .and_then(|id| valid_request_id(id.as_bytes()))
+            .unwrap_or_else(generate_request_id);
+        Context {
+            request_id,
+            deadline,
+            metadata,
+        }
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+/// The longest request id accepted from a caller.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+fn valid_request_id(id: &[u8]) -> Option<HeaderValue> {
+    let usable = !id.is_empty()
+        && id.len() <= MAX_REQUEST_ID_LEN
+        && id.iter().all(|byte| byte.is_ascii_graphic());
+    usable
+        .then(|| HeaderValue::from_bytes(id).ok())
+        .flatten()
+}
+
+/// A fresh request id: 32 hex digits, unique within the process and, through
+/// a random per-process key, across processes.
+///
+/// Hand-written instead of a UUID v4: drawing from the OS for every request
+/// costs a system call, and ids only need to be unique, not secret.
+fn generate_request_id() -> HeaderValue {
+    static KEY: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let key = *KEY.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        hasher.write_u32(std::process::id());
+        hasher.finish()
+    });
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let id = format!("{key:016x}{:016x}", splitmix64(key ^ count));
+    HeaderValue::try_from(id).unwrap_or_else(|_| HeaderValue::from_static("0"))
+}
+
+/// A bijective mixer, so consecutive counters give unrelated-looking ids.
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The `grpc-timeout` text form, which the HTTP transport reuses for its
+/// timeout header: at most eight digits and a unit (`H`, `M`, `S`, `m`, `u`,
+/// `n`), such as `250m`.
+pub mod timeout {
+    use std::time::Duration;
+
+    const MAX_DIGITS: u64 = 99_999_999;
+
+    /// Encodes `timeout` in the largest precision that fits eight digits,
+    /// rounding up so that a peer never sees less time than there is.
+    pub fn encode(timeout: Duration) -> String {
+        let nanos = timeout.as_nanos();
+        let units: [(u128, char); 6] = [
+            (1, 'n'),
+            (1_000, 'u'),
+            (1_000_000, 'm'),
+            (1_000_000_000, 'S'),
+            (60_000_000_000, 'M'),
+            (3_600_000_000_000, 'H'),
+        ];
+        for (size, unit) in units {
+            let value = nanos.div_ceil(size);
+            if value <= u128::from(MAX_DIGITS) {
+                return format!("{value}{unit}");
+            }
+        }
+        format!("{MAX_DIGITS}H")
+    }
+
+    /// Decodes a timeout; `None` when the text is not in the format.
+    pub fn decode(text: &str) -> Option<Duration> {
+        let unit = text.chars().last()?;
+        let digits = &text[..text.len() - unit.len_utf8()];
+        if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let value: u64 = digits.parse().ok()?;
+        Some(match unit {
+            'H' => Duration::from_secs(value * 3600),
+            'M' => Duration::from_secs(value * 60),
+            'S' => Duration::from_secs(value),
+            'm' => Duration::from_millis(value),
+            'u' => Duration::from_micros(value),
+            'n' => Duration::from_nanos(value),
+            _ => return None,
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn round_trips_without_losing_time() {
+            for timeout in [
+                Duration::from_nanos(1),
+                Duration::from_micros(1500),
+                Duration::from_millis(250),
+                Duration::from_secs(30),
+                Duration::from_secs(86_400 * 365),
+            ] {
+                let back = decode(&encode(timeout)).unwrap();
+                assert!(back >= timeout, "{timeout:?} came back as {back:?}");
+                assert!(back - timeout <= timeout / 1000 + Duration::from_nanos(1));
+            }
+            assert_eq!(encode(Duration::from_millis(250)), "250000u");
+        }
+
+        #[test]
+        fn rejects_text_outside_the_format() {
+            for text in ["", "m", "10", "10x", "123456789m", "-1S", "1.5S", "1é"] {
+                assert_eq!(decode(text), None, "{text}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_are_unique_and_well_formed() {
+        let ids: std::collections::HashSet<String> = (0..1000)
+            .map(|_| Context::new().request_id().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())));
+    }
+
+    #[test]
+    fn a_callers_id_is_kept_only_when_usable() {
+        assert_eq!(Context::new().with_request_id("abc-123").request_id(), "abc-123");
+        for bad in ["", "has space", &"x".repeat(129), "naïve"] {
+            assert_ne!(Context::new().with_request_id(bad).request_id(), bad);
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(crate::http::X_REQUEST_ID, HeaderValue::from_static("from-caller"));
+        assert_eq!(Context::from_headers(headers, None).request_id(), "from-caller");
+    }
+
+    #[test]
+    fn the_earlier_deadline_wins() {
+        let now = Instant::now();
+        let ctx = Context::new()
+            .with_deadline(now + Duration::from_secs(5))
+            .with_deadline(now + Duration::from_secs(10));
+        assert_eq!(ctx.deadline(), Some(now + Duration::from_secs(5)));
+        let ctx = Context::new().with_deadline(now - Duration::from_secs(1));
+        assert!(ctx.is_expired());
+        assert!(!Context::new().is_expired());
+    }
+}

@@ -1,0 +1,172 @@
+//! Endpoints: one `tower::Service` per service method, the unit that
+//! middleware wraps and transports serve.
+
+use std::fmt;
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::future::BoxFuture;
+use tower::util::{BoxCloneSyncService, ServiceExt};
+use tower::{Layer, Service};
+
+use crate::{Context, Error};
+
+/// What an endpoint receives: the request [`Context`] and the method's
+/// request message.
+#[derive(Clone, Debug)]
+pub struct Request<T> {
+    /// Request id, deadline and metadata.
+    pub ctx: Context,
+    /// The method's request message.
+    pub message: T,
+}
+
+impl<T> Request<T> {
+    /// Pairs a message with its context.
+    pub fn new(ctx: Context, message: T) -> Self {
+        Request { ctx, message }
+    }
+}
+
+/// One service method as a `tower::Service` from [`Request<Req>`] to `Resp`,
+/// failing with [`Error`]: Go kit's `endpoint.Endpoint`.
+///
+/// The service inside is boxed, so every endpoint of a method has the same
+/// type however many layers wrap it.
+pub struct Endpoint<Req, Resp> {
+    inner: BoxCloneSyncService<Request<Req>, Resp, Error>,
+}
+
+impl<Req, Resp> Endpoint<Req, Resp>
+where
+    Req: 'static,
+    Resp: 'static,
+{
+    /// Wraps any cloneable service with the endpoint's request, response and
+    /// error types.
+    pub fn new<S>(service: S) -> Self
+    where
+        S: Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+    {
+        Endpoint {
+            inner: BoxCloneSyncService::new(service),
+        }
+    }
+
+    /// Wraps the endpoint in a `tower::Layer` that keeps its types, such as
+    /// a kit middleware layer.
+    #[must_use]
+    pub fn layer<L>(self, layer: &L) -> Self
+    where
+        L: EndpointLayer<Req, Resp>,
+    {
+        layer.layer_endpoint(self)
+    }
+
+    /// Calls the endpoint once: waits until it is ready, then sends one
+    /// request. Generated code uses this to implement the service trait.
+    pub fn send(&self, ctx: Context, message: Req) -> BoxFuture<'static, Result<Resp, Error>>
+    where
+        Req: Send,
+    {
+        Box::pin(self.inner.clone().oneshot(Request::new(ctx, message)))
+    }
+}
+
+impl<Req, Resp> Clone for Endpoint<Req, Resp> {
+    fn clone(&self) -> Self {
+        Endpoint {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<Req, Resp> fmt::Debug for Endpoint<Req, Resp> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("request", &std::any::type_name::<Req>())
+            .field("response", &std::any::type_name::<Resp>())
+            .finish()
+    }
+}
+
+impl<Req, Resp> Service<Request<Req>> for Endpoint<Req, Resp> {
+    type Response = Resp;
+    type Error = Error;
+    type Future = BoxFuture<'static, Result<Resp, Error>>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Req>) -> Self::Future {
+        self.inner.call(request)
+    }
+}
+
+/// A `tower::Layer` that can wrap an [`Endpoint<Req, Resp>`] and keep its
+/// types: the bound generated code puts on "a layer for every endpoint".
+///
+/// Implemented for every layer whose service fits; there is nothing to
+/// implement by hand.
+pub trait EndpointLayer<Req, Resp> {
+    /// Wraps `endpoint`.
+    fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp>;
+}
+
+impl<L, Req, Resp> EndpointLayer<Req, Resp> for L
+where
+    L: Layer<Endpoint<Req, Resp>>,
+    L::Service: Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
+    <L::Service as Service<Request<Req>>>::Future: Send + 'static,
+    Req: 'static,
+    Resp: 'static,
+{
+    fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
+        Endpoint::new(self.layer(endpoint))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn doubler() -> Endpoint<i64, i64> {
+        Endpoint::new(tower::service_fn(|request: Request<i64>| async move {
+            Ok::<_, Error>(request.message * 2)
+        }))
+    }
+
+    #[tokio::test]
+    async fn send_calls_the_service_with_the_context() {
+        let echo_id = Endpoint::new(tower::service_fn(|request: Request<()>| async move {
+            Ok::<_, Error>(request.ctx.request_id().to_owned())
+        }));
+        let ctx = Context::new().with_request_id("req-7");
+        assert_eq!(echo_id.send(ctx, ()).await.unwrap(), "req-7");
+        assert_eq!(doubler().send(Context::new(), 21).await.unwrap(), 42);
+    }
+
+    #[tokio::test]
+    async fn a_layer_wraps_every_call() {
+        #[derive(Clone)]
+        struct Count(Arc<AtomicUsize>);
+        impl<S> Layer<S> for Count {
+            type Service = tower::util::MapRequest<S, fn(Request<i64>) -> Request<i64>>;
+            fn layer(&self, inner: S) -> Self::Service {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                tower::util::MapRequest::new(inner, |mut request: Request<i64>| {
+                    request.message += 1;
+                    request
+                })
+            }
+        }
+        let layered = Arc::new(AtomicUsize::new(0));
+        let endpoint = doubler().layer(&Count(layered.clone()));
+        assert_eq!(endpoint.send(Context::new(), 1).await.unwrap(), 4);
+        assert_eq!(layered.load(Ordering::SeqCst), 1);
+    }
+}

@@ -1,0 +1,250 @@
+//! The HTTP client side: a pooled hyper client that sends [`Binding`]s.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderName, HeaderValue, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
+use crate::context::timeout;
+use crate::error::ErrorBody;
+use crate::{Code, Context, Error};
+
+/// A pooled HTTP/1.1 client bound to one base URL, with an optional timeout
+/// for every call. Cloning is cheap and shares the pool.
+///
+/// Each call sends the context's request id as `X-Request-ID`, the time left
+/// (the earlier of the context's deadline and the client timeout) as
+/// `X-Request-Timeout`, and the context's metadata as headers, apart from the
+/// connection-level ones (see [`Client::call`]).
+#[derive(Clone)]
+pub struct Client {
+    http: HyperClient<HttpConnector, Full<Bytes>>,
+    scheme: Scheme,
+    authority: Authority,
+    base_path: String,
+    timeout: Option<Duration>,
+}
+
+impl Client {
+    /// A client for the service at `base_url`, such as
+    /// `http://127.0.0.1:8080` or `http://orders.internal/api`.
+    ///
+    /// Fails with `INVALID_ARGUMENT` when the URL does not parse, has no
+    /// host, or is not `http` (TLS is not supported yet).
+    pub fn new(base_url: &str) -> Result<Self, Error> {
+        let invalid = |why: &str| Error::invalid_argument(format!("invalid base URL {base_url:?}: {why}"));
+        let uri: Uri = base_url.parse().map_err(|_| invalid("it does not parse"))?;
+        let scheme = uri.scheme().cloned().ok_or_else(|| invalid("it has no scheme, such as http://"))?;
+        if scheme != Scheme::HTTP {
+            return Err(invalid("only http:// is supported"));
+        }
+        let authority = uri.authority().cloned().ok_or_else(|| invalid("it has no host"))?;
+        if uri.query().is_some() {
+            return Err(invalid("it cannot have a query"));
+        }
+        let base_path = uri.path().trim_end_matches('/').to_owned();
+        let http = HyperClient::builder(TokioExecutor::new()).build_http();
+        Ok(Client {
+            http,
+            scheme,
+            authority,
+            base_path,
+            timeout: None,
+        })
+    }
+
+    /// Gives every call at most `timeout`; a context deadline that comes
+    /// sooner still wins.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The per-call timeout, if set.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Sends one request and decodes the answer.
+    ///
+    /// Failures come back as [`Error`]s: the server's error as it sent it
+    /// (a business error keeps its variant), `UNAVAILABLE` when the server
+    /// cannot be reached, `DEADLINE_EXCEEDED` when time runs out, `INTERNAL`
+    /// when the answer cannot be decoded.
+    ///
+    /// Metadata headers are forwarded except `host`, `content-length`,
+    /// `content-type`, `transfer-encoding`, `connection`, `keep-alive`,
+    /// `te`, `trailer`, `upgrade`, `expect`, `accept`, `accept-encoding`,
+    /// `user-agent`, `proxy-*` and kit's own `x-request-*` headers, which
+    /// describe the incoming connection rather than the request.
+    pub async fn call<B: Binding>(&self, ctx: &Context, message: B) -> Result<B::Response, Error> {
+        let deadline = match (ctx.deadline(), self.timeout) {
+            (Some(deadline), Some(timeout)) => Some(deadline.min(Instant::now() + timeout)),
+            (deadline, timeout) => deadline.or_else(|| timeout.map(|t| Instant::now() + t)),
+        };
+        let request = self.request::<B>(ctx, message, deadline)?;
+        let exchange = async {
+            let response = self.http.request(request).await.map_err(|error| {
+                Error::unavailable(format!("{} {}{}: {error}", B::METHOD, self.authority, B::PATH))
+                    .with_source(error)
+            })?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(|error| {
+                Error::unavailable(format!("cannot read the response body: {error}")).with_source(error)
+            })?;
+            decode_response::<B::Response>(parts.status, &body.to_bytes())
+        };
+        match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
+                .await
+                .map_err(|_| Error::deadline_exceeded())?,
+            None => exchange.await,
+        }
+    }
+
+    fn request<B: Binding>(
+        &self,
+        ctx: &Context,
+        message: B,
+        deadline: Option<Instant>,
+    ) -> Result<http::Request<Full<Bytes>>, Error> {
+        let remaining = match deadline {
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                Some(remaining) if !remaining.is_zero() => Some(remaining),
+                _ => return Err(Error::deadline_exceeded()),
+            },
+            None => None,
+        };
+        let encoded = message.encode()?;
+        let mut target = String::with_capacity(self.base_path.len() + encoded.target.len());
+        target.push_str(&self.base_path);
+        target.push_str(&encoded.target);
+        let path_and_query = PathAndQuery::try_from(target).map_err(|error| {
+            Error::invalid_argument(format!("cannot build the request target: {error}"))
+        })?;
+        let uri = Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path_and_query)
+            .build()
+            .map_err(|error| Error::internal(format!("cannot build the request URI: {error}")))?;
+
+        let mut request = http::Request::new(Full::new(encoded.body.unwrap_or_default()));
+        *request.method_mut() = B::METHOD;
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        for (name, value) in ctx.metadata() {
+            if forwards(name) {
+                headers.append(name, value.clone());
+            }
+        }
+        headers.insert(X_REQUEST_ID, ctx.request_id_header().clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if B::HAS_BODY {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Some(remaining) = remaining {
+            let value = HeaderValue::try_from(timeout::encode(remaining))
+                .map_err(|error| Error::internal(format!("cannot encode the timeout: {error}")))?;
+            headers.insert(X_REQUEST_TIMEOUT, value);
+        }
+        Ok(request)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &format_args!("{}://{}{}", self.scheme, self.authority, self.base_path))
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Whether a metadata header is sent on to the next service.
+fn forwards(name: &HeaderName) -> bool {
+    const CONNECTION_LEVEL: [&str; 15] = [
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "accept",
+        "accept-encoding",
+        "user-agent",
+        "x-request-id",
+        "x-request-timeout",
+    ];
+    let name = name.as_str();
+    !CONNECTION_LEVEL.contains(&name) && !name.starts_with("proxy-")
+}
+
+fn decode_response<T: serde::de::DeserializeOwned>(status: StatusCode, body: &Bytes) -> Result<T, Error> {
+    if status.is_success() {
+        return serde_json::from_slice(body).map_err(|error| {
+            Error::internal(format!("cannot decode the response body: {error}")).with_source(error)
+        });
+    }
+    match serde_json::from_slice::<ErrorBody<'_>>(body) {
+        Ok(error) => Err(Error::from_body(error, status)),
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let excerpt: String = text.chars().take(200).collect();
+            Err(Error::new(
+                Code::from_http_status(status),
+                format!("HTTP {status}: {excerpt}"),
+            )
+            .with_http_status(status))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert!(Client::new("http://127.0.0.1:8080").is_ok());
+        let client = Client::new("http://example.test/api/").unwrap();
+        assert_eq!(client.base_path, "/api");
+        for bad in ["", "127.0.0.1:8080", "https://example.test", "http://x/?q=1", "not a url"] {
+            let error = Client::new(bad).unwrap_err();
+            assert_eq!(error.code(), Code::InvalidArgument, "{bad}");
+            assert!(error.message().starts_with("invalid base URL"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn connection_headers_are_not_forwarded() {
+        for name in ["host", "content-length", "x-request-id", "proxy-authorization"] {
+            assert!(!forwards(&HeaderName::from_static(name)), "{name}");
+        }
+        for name in ["authorization", "traceparent", "x-tenant"] {
+            assert!(forwards(&HeaderName::from_static(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn foreign_error_bodies_keep_their_status() {
+        let error = decode_response::<()>(StatusCode::BAD_GATEWAY, &Bytes::from_static(b"<html>bad gateway</html>"))
+            .unwrap_err();
+        assert_eq!(error.code(), Code::Unavailable);
+        assert_eq!(error.http_status(), StatusCode::BAD_GATEWAY);
+        assert!(error.message().contains("bad gateway"));
+    }
+}

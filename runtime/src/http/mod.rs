@@ -1,0 +1,75 @@
+//! HTTP/JSON transport: the server side (an axum router of endpoints) and the
+//! client side (a pooled hyper client), joined by the [`Binding`] that
+//! `#[kit::service]` implements for each request message.
+//!
+//! # Wire format
+//!
+//! * A request message travels as JSON in the body, in path parameters and in
+//!   the query string, as its method's HTTP binding says.
+//! * A success is `200 OK` with the return value as JSON. A method that
+//!   returns `()` answers `{}`.
+//! * An error has the [`Error`]'s HTTP status and a JSON body:
+//!   `{"code": "NOT_FOUND", "message": "…", "variant": "NotFound", "details": …}`,
+//!   where `variant` and `details` name a business error's variant and fields.
+//! * `X-Request-ID` carries the request id both ways, and
+//!   `X-Request-Timeout` the caller's remaining time, in the `grpc-timeout`
+//!   format (`250m` is 250 ms; see [`crate::context::timeout`]).
+
+mod client;
+pub mod decode;
+pub mod encode;
+mod server;
+
+use std::future::Future;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{HeaderName, Method};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use client::Client;
+pub use server::{BodyLimit, DEFAULT_BODY_LIMIT, RouterBuilder, body_limit};
+
+use crate::Error;
+
+/// The request id header.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The header that carries the caller's remaining time, in the
+/// `grpc-timeout` format.
+pub const X_REQUEST_TIMEOUT: HeaderName = HeaderName::from_static("x-request-timeout");
+
+/// How a method's request message maps onto an HTTP request, and back.
+///
+/// `#[kit::service]` implements it for every `{Method}Request` it generates;
+/// the server and the client in this module are generic over it.
+pub trait Binding: Sized + Send + 'static {
+    /// What the method returns on success.
+    type Response: Serialize + DeserializeOwned + Send + 'static;
+
+    /// The HTTP method.
+    const METHOD: Method;
+
+    /// The route template, in axum's syntax: `/orders/{id}`.
+    const PATH: &'static str;
+
+    /// Whether the request has a JSON body.
+    const HAS_BODY: bool;
+
+    /// Client side: the request target (path and query) and the body.
+    fn encode(self) -> Result<Encoded, Error>;
+
+    /// Server side: rebuilds the message from the path parameters, the query
+    /// string and the body.
+    fn decode(parts: &mut Parts, body: Bytes) -> impl Future<Output = Result<Self, Error>> + Send;
+}
+
+/// A request message encoded for the wire by [`Binding::encode`].
+#[derive(Debug)]
+pub struct Encoded {
+    /// The path and query, relative to the client's base URL: `/orders/7?x=1`.
+    pub target: String,
+    /// The JSON body, if the binding has one.
+    pub body: Option<Bytes>,
+}

@@ -1,0 +1,235 @@
+//! The HTTP server side: endpoints become axum routes.
+
+use std::panic::AssertUnwindSafe;
+
+use axum::{Extension, Router};
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
+use crate::context::timeout;
+use crate::{Code, Context, Endpoint, Error};
+
+/// The largest request body the server reads unless told otherwise: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// The request body limit of the routes under it, set with [`body_limit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyLimit(pub usize);
+
+/// A layer that sets the request body limit for every route of a router;
+/// larger bodies get `413 Payload Too Large`.
+///
+/// ```
+/// # fn wrap(router: axum::Router) -> axum::Router {
+/// router.layer(kit::http::body_limit(8 << 20))
+/// # }
+/// ```
+pub fn body_limit(bytes: usize) -> Extension<BodyLimit> {
+    Extension(BodyLimit(bytes))
+}
+
+/// Collects endpoints into an axum [`Router`], one route per endpoint, with
+/// JSON answers for unknown paths (404) and wrong methods (405).
+///
+/// Generated `http_router` functions use it; it is public for routers built
+/// from endpoints by hand.
+#[derive(Debug, Default)]
+pub struct RouterBuilder {
+    router: Router,
+}
+
+impl RouterBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        RouterBuilder::default()
+    }
+
+    /// Serves `endpoint` at its binding's method and path.
+    #[must_use]
+    pub fn endpoint<B: Binding>(self, endpoint: Endpoint<B, B::Response>) -> Self {
+        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
+        let handler = move |request: axum::extract::Request| handle(endpoint.clone(), request);
+        RouterBuilder {
+            router: self.router.route(B::PATH, on(filter, handler)),
+        }
+    }
+
+    /// The router, with the JSON fallbacks in place.
+    pub fn build(self) -> Router {
+        self.router
+            .method_not_allowed_fallback(method_not_allowed)
+            .fallback(not_found)
+    }
+}
+
+async fn not_found(method: Method, uri: Uri) -> Response {
+    Error::not_found(format!("no route for {method} {}", uri.path())).into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    Error::new(
+        Code::Unimplemented,
+        format!("{} does not accept {method}", uri.path()),
+    )
+    .with_http_status(StatusCode::METHOD_NOT_ALLOWED)
+    .into_response()
+}
+
+/// Serves one request: context, body, decode, call, encode. A panic in the
+/// handler becomes a 500 and the connection carries on.
+async fn handle<B: Binding>(
+    endpoint: Endpoint<B, B::Response>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let limit = parts
+        .extensions
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
+    let ctx = Context::from_headers(std::mem::take(&mut parts.headers), None);
+    let request_id = ctx.request_id_header().clone();
+
+    let served = AssertUnwindSafe(async move {
+        let ctx = with_caller_deadline(ctx)?;
+        let bytes = if B::HAS_BODY {
+            read_body(ctx.metadata(), body, limit).await?
+        } else {
+            Bytes::new()
+        };
+        let message = B::decode(&mut parts, bytes).await?;
+        let deadline = ctx.deadline();
+        let call = endpoint.send(ctx, message);
+        let response = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), call)
+                .await
+                .map_err(|_| Error::deadline_exceeded())??,
+            None => call.await?,
+        };
+        serde_json::to_vec(&response)
+            .map_err(|error| Error::internal(format!("cannot encode the response: {error}")))
+    })
+    .catch_unwind()
+    .await;
+
+    let mut response = match served {
+        Ok(Ok(json)) => json_response(StatusCode::OK, json),
+        Ok(Err(error)) => error.into_response(),
+        Err(_panic) => {
+            tracing::error!(request_id = ?request_id, route = B::PATH, "handler panicked");
+            Error::internal("the handler panicked").into_response()
+        }
+    };
+    response.headers_mut().insert(X_REQUEST_ID, request_id);
+    response
+}
+
+/// Applies the caller's `X-Request-Timeout`; a deadline that has already
+/// passed fails the request before it reaches the endpoint.
+fn with_caller_deadline(ctx: Context) -> Result<Context, Error> {
+    let Some(value) = ctx.metadata().get(X_REQUEST_TIMEOUT) else {
+        return Ok(ctx);
+    };
+    let Some(remaining) = value.to_str().ok().and_then(timeout::decode) else {
+        return Err(Error::invalid_argument(format!(
+            "invalid {X_REQUEST_TIMEOUT} header: expected digits and a unit, such as 250m"
+        )));
+    };
+    let ctx = ctx.with_timeout(remaining);
+    if ctx.is_expired() {
+        return Err(Error::deadline_exceeded());
+    }
+    Ok(ctx)
+}
+
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Error> {
+    if !is_json(headers.get(CONTENT_TYPE)) {
+        return Err(Error::invalid_argument(
+            "expected a request body with `Content-Type: application/json`",
+        )
+        .with_http_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    let too_large = || {
+        Error::new(
+            Code::ResourceExhausted,
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        .with_http_status(StatusCode::PAYLOAD_TOO_LARGE)
+    };
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(error) => Err(Error::invalid_argument(format!(
+            "cannot read the request body: {error}"
+        ))),
+    }
+}
+
+/// `application/json`, or any `application/*+json`, with or without
+/// parameters.
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(content_type) = content_type.and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+fn json_response(status: StatusCode, json: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(json));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let json = serde_json::to_vec(&self.to_body()).unwrap_or_else(|_| {
+            br#"{"code":"INTERNAL","message":"cannot encode the error"}"#.to_vec()
+        });
+        json_response(self.http_status(), json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        for good in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+        ] {
+            assert!(is_json(Some(&HeaderValue::from_static(good))), "{good}");
+        }
+        for bad in ["text/plain", "application/jsonx", "json", ""] {
+            assert!(!is_json(Some(&HeaderValue::from_static(bad))), "{bad}");
+        }
+        assert!(!is_json(None));
+    }
+}

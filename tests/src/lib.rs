@@ -1,0 +1,93 @@
+//! Helpers for kitgen's end-to-end tests: serve a router on an ephemeral
+//! loopback port, and speak raw HTTP/1.1 to it over one connection.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+
+/// Serves `router` on 127.0.0.1 at an ephemeral port, in the background.
+pub async fn serve(router: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("serve");
+    });
+    addr
+}
+
+/// The `http://` base URL of a served address.
+pub fn base_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// One HTTP/1.1 connection on which a test sends requests as it likes.
+pub struct RawConnection {
+    sender: SendRequest<Full<Bytes>>,
+}
+
+/// A response, read in full.
+#[derive(Debug)]
+pub struct RawResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    /// The body as JSON; panics with the body text if it is not JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl RawConnection {
+    /// Opens a connection to `addr`.
+    pub async fn open(addr: SocketAddr) -> RawConnection {
+        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(connection);
+        RawConnection { sender }
+    }
+
+    /// Sends a request with the given headers and body, and reads the whole
+    /// response. Panics if the connection fails, so a test sees a dropped
+    /// connection as a failure.
+    pub async fn send(&mut self, method: Method, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> RawResponse {
+        let mut request = http::Request::new(Full::new(body.into()));
+        *request.method_mut() = method;
+        *request.uri_mut() = path.parse().expect("path");
+        request.headers_mut().insert(http::header::HOST, "127.0.0.1".parse().expect("host"));
+        for (name, value) in headers {
+            request.headers_mut().append(
+                http::HeaderName::try_from(*name).expect("header name"),
+                value.parse().expect("header value"),
+            );
+        }
+        self.sender.ready().await.expect("the connection is still open");
+        let response = self.sender.send_request(request).await.expect("a response");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("the whole body").to_bytes();
+        RawResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    /// Sends JSON with `Content-Type: application/json`.
+    pub async fn send_json(&mut self, method: Method, path: &str, json: &str) -> RawResponse {
+        self.send(method, path, &[("content-type", "application/json")], json.to_owned()).await
+    }
+}
