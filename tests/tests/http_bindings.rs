@@ -1,0 +1,384 @@
+//! Every HTTP binding (verbs, path, query, body) and every kind of bad
+//! input, over real sockets on 127.0.0.1. The server answers each bad
+//! request with a JSON error and keeps serving.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use http::Method;
+use kit::Code;
+use kitgen_tests::{RawConnection, RawResponse, base_url, serve};
+use serde::{Deserialize, Serialize};
+
+/// A stocked item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Its name.
+    pub name: String,
+    /// How many are in stock.
+    pub stock: u32,
+}
+
+/// What goes wrong in the inventory.
+#[derive(Debug, thiserror::Error, kit::Error)]
+pub enum InventoryError {
+    /// No item has the id.
+    #[error("no item {0}")]
+    #[kit(code = NotFound)]
+    NoSuchItem(i64),
+    /// A business error with an HTTP status of its own.
+    #[error("out of coffee")]
+    #[kit(code = Unavailable, http = 418)]
+    OutOfCoffee,
+    /// Transport failures.
+    #[error(transparent)]
+    #[kit(transport)]
+    Transport(kit::Error),
+}
+
+/// A service that exercises every kind of binding.
+#[kit::service]
+pub trait Inventory: Send + Sync + 'static {
+    /// GET with a path parameter.
+    #[kit(http(get = "/items/{id}"))]
+    async fn get(&self, ctx: &kit::Context, id: i64) -> Result<Item, InventoryError>;
+
+    /// GET with query parameters, one optional.
+    #[kit(http(get = "/items"))]
+    async fn list(&self, ctx: &kit::Context, prefix: Option<String>, limit: u32) -> Result<Vec<String>, InventoryError>;
+
+    /// PUT with a path parameter, a whole-body parameter and a query parameter.
+    #[kit(http(put = "/items/{id}", body = "item"))]
+    async fn put(&self, ctx: &kit::Context, id: i64, item: Item, note: Option<String>) -> Result<String, InventoryError>;
+
+    /// PATCH with a path parameter and body fields.
+    #[kit(http(patch = "/items/{id}"))]
+    async fn restock(&self, ctx: &kit::Context, id: i64, amount: u32) -> Result<u32, InventoryError>;
+
+    /// DELETE with a path parameter.
+    #[kit(http(delete = "/items/{id}"))]
+    async fn remove(&self, ctx: &kit::Context, id: i64) -> Result<(), InventoryError>;
+
+    /// No context, no parameters, the default binding; fails with 418.
+    async fn brew(&self) -> Result<(), InventoryError>;
+
+    /// Panics.
+    async fn explode(&self, ctx: &kit::Context) -> Result<(), InventoryError>;
+
+    /// Sleeps, and reports whether the caller gave a deadline.
+    async fn nap(&self, ctx: &kit::Context, millis: u64) -> Result<bool, InventoryError>;
+}
+
+#[derive(Default)]
+struct Shop {
+    /// Set when a `nap` future is dropped before it finishes.
+    nap_dropped: AtomicBool,
+}
+
+impl Inventory for Shop {
+    async fn get(&self, _ctx: &kit::Context, id: i64) -> Result<Item, InventoryError> {
+        if id == 7 {
+            Ok(Item { name: "hammer".into(), stock: 3 })
+        } else {
+            Err(InventoryError::NoSuchItem(id))
+        }
+    }
+
+    async fn list(&self, _ctx: &kit::Context, prefix: Option<String>, limit: u32) -> Result<Vec<String>, InventoryError> {
+        let names = ["hammer", "hatchet", "saw"];
+        Ok(names
+            .iter()
+            .filter(|name| prefix.as_deref().is_none_or(|prefix| name.starts_with(prefix)))
+            .take(limit as usize)
+            .map(|name| (*name).to_owned())
+            .collect())
+    }
+
+    async fn put(&self, _ctx: &kit::Context, id: i64, item: Item, note: Option<String>) -> Result<String, InventoryError> {
+        Ok(format!("{id}:{}:{}:{}", item.name, item.stock, note.unwrap_or_default()))
+    }
+
+    async fn restock(&self, _ctx: &kit::Context, id: i64, amount: u32) -> Result<u32, InventoryError> {
+        Ok(u32::try_from(id).unwrap_or(0) + amount)
+    }
+
+    async fn remove(&self, _ctx: &kit::Context, id: i64) -> Result<(), InventoryError> {
+        if id == 7 { Ok(()) } else { Err(InventoryError::NoSuchItem(id)) }
+    }
+
+    async fn brew(&self) -> Result<(), InventoryError> {
+        Err(InventoryError::OutOfCoffee)
+    }
+
+    async fn explode(&self, _ctx: &kit::Context) -> Result<(), InventoryError> {
+        panic!("the handler exploded on purpose");
+    }
+
+    async fn nap(&self, ctx: &kit::Context, millis: u64) -> Result<bool, InventoryError> {
+        struct SetOnDrop<'a>(&'a AtomicBool);
+        impl Drop for SetOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let guard = SetOnDrop(&self.nap_dropped);
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        std::mem::forget(guard);
+        Ok(ctx.deadline().is_some())
+    }
+}
+
+async fn start() -> (Arc<Shop>, std::net::SocketAddr) {
+    let shop = Arc::new(Shop::default());
+    let endpoints = inventory::Endpoints::new(shop.clone());
+    (shop, serve(inventory::http_router(endpoints)).await)
+}
+
+fn assert_error(response: &RawResponse, status: u16, code: &str, message_part: &str) {
+    assert_eq!(response.status, status, "{:?}", String::from_utf8_lossy(&response.body));
+    assert_eq!(response.headers["content-type"], "application/json");
+    let json = response.json();
+    assert_eq!(json["code"], code, "{json}");
+    let message = json["message"].as_str().unwrap_or_default();
+    assert!(message.contains(message_part), "{message:?} should mention {message_part:?}");
+}
+
+#[tokio::test]
+async fn the_client_uses_every_binding() {
+    let (_, addr) = start().await;
+    let client = inventory::HttpClient::new(&base_url(addr)).unwrap();
+    let ctx = kit::Context::new();
+    assert_eq!(client.get(&ctx, 7).await.unwrap(), Item { name: "hammer".into(), stock: 3 });
+    assert!(matches!(client.get(&ctx, 8).await, Err(InventoryError::NoSuchItem(8))));
+    assert_eq!(client.list(&ctx, Some("ha".into()), 10).await.unwrap(), ["hammer", "hatchet"]);
+    assert_eq!(client.list(&ctx, None, 2).await.unwrap(), ["hammer", "hatchet"]);
+    assert_eq!(client.list(&ctx, Some("a b&c=d".into()), 2).await.unwrap(), Vec::<String>::new());
+    let item = Item { name: "saw".into(), stock: 1 };
+    assert_eq!(client.put(&ctx, 9, item.clone(), Some("a note & more".into())).await.unwrap(), "9:saw:1:a note & more");
+    assert_eq!(client.put(&ctx, -9, item, None).await.unwrap(), "-9:saw:1:");
+    assert_eq!(client.restock(&ctx, 5, 10).await.unwrap(), 15);
+    client.remove(&ctx, 7).await.unwrap();
+    assert!(matches!(client.remove(&ctx, 1).await, Err(InventoryError::NoSuchItem(1))));
+}
+
+#[tokio::test]
+async fn a_business_error_can_carry_its_own_http_status() {
+    let (_, addr) = start().await;
+    let client = inventory::HttpClient::new(&base_url(addr)).unwrap();
+    assert!(matches!(client.brew().await, Err(InventoryError::OutOfCoffee)));
+
+    let mut connection = RawConnection::open(addr).await;
+    let response = connection.send(Method::POST, "/brew", &[], "").await;
+    assert_error(&response, 418, "UNAVAILABLE", "out of coffee");
+}
+
+#[tokio::test]
+async fn raw_requests_match_the_bindings() {
+    let (_, addr) = start().await;
+    let mut connection = RawConnection::open(addr).await;
+
+    let response = connection.send(Method::GET, "/items?prefix=sa&limit=5", &[], "").await;
+    assert_eq!(response.json(), serde_json::json!(["saw"]));
+
+    let response = connection.send_json(Method::PUT, "/items/3?note=hi", r#"{"name": "axe", "stock": 2}"#).await;
+    assert_eq!(response.json(), serde_json::json!("3:axe:2:hi"));
+
+    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 4}"#).await;
+    assert_eq!(response.json(), serde_json::json!(7));
+
+    let response = connection.send(Method::DELETE, "/items/7", &[], "").await;
+    assert_eq!((response.status.as_u16(), response.json()), (200, serde_json::json!({})));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_json_error_and_the_connection_carries_on() {
+    let (_, addr) = start().await;
+    let mut connection = RawConnection::open(addr).await;
+
+    // Malformed JSON.
+    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 4"#).await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "malformed JSON");
+    // A missing field.
+    let response = connection.send_json(Method::PATCH, "/items/3", r#"{}"#).await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "missing field `amount`");
+    // A mistyped field.
+    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": "four"}"#).await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "at `amount`: invalid type");
+    // A negative number for a u32.
+    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": -1}"#).await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "at `amount`");
+    // The wrong content type, and none at all.
+    let response = connection
+        .send(Method::PATCH, "/items/3", &[("content-type", "text/plain")], r#"{"amount": 4}"#)
+        .await;
+    assert_error(&response, 415, "INVALID_ARGUMENT", "application/json");
+    let response = connection.send(Method::PATCH, "/items/3", &[], r#"{"amount": 4}"#).await;
+    assert_error(&response, 415, "INVALID_ARGUMENT", "application/json");
+    // An unknown path.
+    let response = connection.send(Method::GET, "/nowhere", &[], "").await;
+    assert_error(&response, 404, "NOT_FOUND", "no route for GET /nowhere");
+    // The wrong method.
+    let response = connection.send(Method::POST, "/items/3", &[], "").await;
+    assert_error(&response, 405, "UNIMPLEMENTED", "does not accept POST");
+    let allowed = response.headers["allow"].to_str().unwrap();
+    for method in ["GET", "PUT", "PATCH", "DELETE"] {
+        assert!(allowed.contains(method), "{allowed}");
+    }
+    // A path parameter that does not parse.
+    let response = connection.send(Method::GET, "/items/abc", &[], "").await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "Cannot parse `id` with value `abc` to a `i64`");
+    // A query that does not parse, and one that lacks a required parameter.
+    let response = connection.send(Method::GET, "/items?limit=many", &[], "").await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "invalid query string");
+    let response = connection.send(Method::GET, "/items", &[], "").await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "missing field `limit`");
+    // A timeout header that does not parse.
+    let response = connection
+        .send(Method::GET, "/items/7", &[("x-request-timeout", "soon")], "")
+        .await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "x-request-timeout");
+
+    // After all that, the same connection still serves.
+    let response = connection.send(Method::GET, "/items/7", &[], "").await;
+    assert_eq!(response.status, 200);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_a_500_and_the_server_carries_on() {
+    let (_, addr) = start().await;
+    let mut connection = RawConnection::open(addr).await;
+    let response = connection.send(Method::POST, "/explode", &[("x-request-id", "boom-1")], "").await;
+    assert_error(&response, 500, "INTERNAL", "panicked");
+    assert_eq!(response.headers["x-request-id"], "boom-1");
+    let response = connection.send(Method::GET, "/items/7", &[], "").await;
+    assert_eq!(response.status, 200);
+    let response = connection.send(Method::POST, "/explode", &[], "").await;
+    assert_eq!(response.status, 500);
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_with_413() {
+    let (_, addr) = start().await;
+    // Just over the default limit of 1 MiB, declared up front.
+    let mut connection = RawConnection::open(addr).await;
+    let body = format!(r#"{{"amount": 1, "pad": "{}"}}"#, "x".repeat(kit::http::DEFAULT_BODY_LIMIT));
+    let response = connection.send_json(Method::PATCH, "/items/3", &body).await;
+    assert_error(&response, 413, "RESOURCE_EXHAUSTED", "larger than the limit of 1048576 bytes");
+    // Just under it is fine, on a new connection.
+    let mut connection = RawConnection::open(addr).await;
+    let body = format!(r#"{{"amount": 1, "pad": "{}"}}"#, "x".repeat(kit::http::DEFAULT_BODY_LIMIT - 100));
+    let response = connection.send_json(Method::PATCH, "/items/3", &body).await;
+    assert_eq!(response.status, 200);
+}
+
+#[tokio::test]
+async fn the_body_limit_is_configurable() {
+    let endpoints = inventory::Endpoints::new(Arc::new(Shop::default()));
+    let router = inventory::http_router(endpoints).layer(kit::http::body_limit(16));
+    let addr = serve(router).await;
+    let mut connection = RawConnection::open(addr).await;
+    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 1}"#).await;
+    assert_eq!(response.status, 200);
+    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 1, "note": "long"}"#).await;
+    assert_error(&response, 413, "RESOURCE_EXHAUSTED", "limit of 16 bytes");
+}
+
+#[tokio::test]
+async fn the_callers_deadline_cuts_the_handler_short() {
+    let (shop, addr) = start().await;
+    let mut connection = RawConnection::open(addr).await;
+    let response = connection
+        .send(
+            Method::POST,
+            "/nap",
+            &[("content-type", "application/json"), ("x-request-timeout", "50m")],
+            r#"{"millis": 10000}"#,
+        )
+        .await;
+    assert_error(&response, 504, "DEADLINE_EXCEEDED", "deadline");
+    assert!(shop.nap_dropped.load(Ordering::SeqCst), "the handler's future was not dropped");
+
+    // A deadline the handler meets reaches it through the context.
+    let response = connection
+        .send(
+            Method::POST,
+            "/nap",
+            &[("content-type", "application/json"), ("x-request-timeout", "10S")],
+            r#"{"millis": 1}"#,
+        )
+        .await;
+    assert_eq!(response.json(), serde_json::json!(true));
+}
+
+#[tokio::test]
+async fn the_client_timeout_and_context_deadline_travel_to_the_server() {
+    let (shop, addr) = start().await;
+    let transport = kit::http::Client::new(&base_url(addr)).unwrap().with_timeout(Duration::from_millis(100));
+    let client = inventory::HttpClient::with_transport(transport);
+
+    let error = client.nap(&kit::Context::new(), 10_000).await.unwrap_err();
+    let InventoryError::Transport(error) = error else { panic!("{error:?}") };
+    assert_eq!(error.code(), Code::DeadlineExceeded);
+
+    // The server saw the deadline: it dropped the handler too.
+    let dropped = async {
+        while !shop.nap_dropped.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), dropped).await.expect("the server dropped the handler");
+
+    // Without a deadline of its own, the context's deadline is sent.
+    let plain = inventory::HttpClient::new(&base_url(addr)).unwrap();
+    let ctx = kit::Context::new().with_timeout(Duration::from_secs(10));
+    assert!(plain.nap(&ctx, 1).await.unwrap());
+    assert!(!plain.nap(&kit::Context::new(), 1).await.unwrap());
+}
+
+/// Counts the requests through every service it wraps.
+#[derive(Clone)]
+struct CountLayer(Arc<AtomicUsize>);
+
+#[derive(Clone)]
+struct Counted<S> {
+    inner: S,
+    count: Arc<AtomicUsize>,
+}
+
+impl<S> tower::Layer<S> for CountLayer {
+    type Service = Counted<S>;
+    fn layer(&self, inner: S) -> Counted<S> {
+        Counted { inner, count: self.0.clone() }
+    }
+}
+
+impl<S: tower::Service<R>, R> tower::Service<R> for Counted<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+    fn call(&mut self, request: R) -> S::Future {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        self.inner.call(request)
+    }
+}
+
+#[tokio::test]
+async fn layers_wrap_every_endpoint_or_one_by_name() {
+    let all = Arc::new(AtomicUsize::new(0));
+    let one = Arc::new(AtomicUsize::new(0));
+    let mut endpoints = inventory::Endpoints::new(Arc::new(Shop::default())).layer(CountLayer(all.clone()));
+    endpoints.get = endpoints.get.layer(&CountLayer(one.clone()));
+    let addr = serve(inventory::http_router(endpoints)).await;
+    let client = inventory::HttpClient::new(&base_url(addr)).unwrap();
+    let ctx = kit::Context::new();
+    client.get(&ctx, 7).await.unwrap();
+    client.restock(&ctx, 1, 1).await.unwrap();
+    let _ = client.brew().await;
+    assert_eq!(all.load(Ordering::SeqCst), 3);
+    assert_eq!(one.load(Ordering::SeqCst), 1);
+}
