@@ -12,7 +12,11 @@ use proc_macro::TokenStream;
 /// service trait. Documented on `kit::service`.
 #[proc_macro_attribute]
 pub fn service(args: TokenStream, input: TokenStream) -> TokenStream {
-    debug("kit::service", kitgen::expand_service(args.into(), input.into())).into()
+    debug(
+        "kit::service",
+        kitgen::expand_service(args.into(), input.into()),
+    )
+    .into()
 }
 
 /// Implements `kit::ServiceError` for a business error enum. Documented on

@@ -28,10 +28,7 @@ fn check_binding(cx: &Diagnostics, method: &Method) {
     let mut seen: Vec<&str> = Vec::new();
     for name in http.path.params() {
         if seen.contains(&name) {
-            cx.error_at(
-                http.path.span,
-                format!("the path names `{{{name}}}` twice"),
-            );
+            cx.error_at(http.path.span, format!("the path names `{{{name}}}` twice"));
             continue;
         }
         seen.push(name);
@@ -39,7 +36,11 @@ fn check_binding(cx: &Diagnostics, method: &Method) {
             let hint = if method.context.as_ref().is_some_and(|ctx| ctx.name == name) {
                 " (the context cannot travel in the path)".to_owned()
             } else {
-                let params: Vec<String> = method.params.iter().map(|p| format!("`{}`", p.name)).collect();
+                let params: Vec<String> = method
+                    .params
+                    .iter()
+                    .map(|p| format!("`{}`", p.name))
+                    .collect();
                 if params.is_empty() {
                     " (it has none)".to_owned()
                 } else {
@@ -68,7 +69,10 @@ fn check_binding(cx: &Diagnostics, method: &Method) {
         } else if method.param(&name).is_none() {
             cx.error_spanned_by(
                 body,
-                format!("`body` names `{name}`, which is not a parameter of `{}`", method.name),
+                format!(
+                    "`body` names `{name}`, which is not a parameter of `{}`",
+                    method.name
+                ),
             );
         } else if seen.contains(&name.as_str()) {
             cx.error_spanned_by(
@@ -100,7 +104,8 @@ fn check_routes(cx: &Diagnostics, service: &Service) {
         }
         bound.insert(key, method);
         let earlier = service.methods[..index].iter().find_map(|other| {
-            param_name_clash(&other.http.path.segments, &http.path.segments).map(|clash| (other, clash))
+            param_name_clash(&other.http.path.segments, &http.path.segments)
+                .map(|clash| (other, clash))
         });
         if let Some((other, (theirs, ours))) = earlier {
             cx.error_at(

@@ -37,7 +37,10 @@ pub fn expand_service(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(_) => {
             let error = if input.is_empty() {
-                syn::Error::new(proc_macro2::Span::call_site(), "`#[kit::service]` goes on a trait")
+                syn::Error::new(
+                    proc_macro2::Span::call_site(),
+                    "`#[kit::service]` goes on a trait",
+                )
             } else {
                 syn::Error::new_spanned(&input, "`#[kit::service]` goes on a trait")
             };
@@ -112,21 +115,33 @@ fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
 /// `#[kit::service]` or `#[service]`.
 fn is_service_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
-    let segments: Vec<String> = path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+    let segments: Vec<String> = path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
     segments == ["kit", "service"] || segments == ["service"]
 }
 
 /// Whether a `#[derive(…)]` lists `kit::Error`.
 fn derives_kit_error(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().filter(|attr| attr.path().is_ident("derive")).any(|attr| {
-        let mut found = false;
-        let _ = attr.parse_nested_meta(|meta| {
-            let segments: Vec<String> = meta.path.segments.iter().map(|s| s.ident.to_string()).collect();
-            found |= segments == ["kit", "Error"];
-            Ok(())
-        });
-        found
-    })
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"))
+        .any(|attr| {
+            let mut found = false;
+            let _ = attr.parse_nested_meta(|meta| {
+                let segments: Vec<String> = meta
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                found |= segments == ["kit", "Error"];
+                Ok(())
+            });
+            found
+        })
 }
 
 #[cfg(test)]
@@ -144,7 +159,14 @@ mod tests {
 
     #[test]
     fn arbitrary_tokens_are_an_error_not_a_panic() {
-        for input in ["struct S;", "fn f() {}", "trait", "1 + 2", "trait T { fn }", "trait T { async fn f(self); }"] {
+        for input in [
+            "struct S;",
+            "fn f() {}",
+            "trait",
+            "1 + 2",
+            "trait T { fn }",
+            "trait T { async fn f(self); }",
+        ] {
             let tokens: TokenStream = input.parse().unwrap();
             let output = expand_service(TokenStream::new(), tokens.clone()).to_string();
             assert!(output.contains("compile_error"), "{input}: {output}");

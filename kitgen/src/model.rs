@@ -107,7 +107,11 @@ impl HttpBinding {
     pub fn location_of(&self, param: &Param) -> Location {
         if self.path.params().any(|name| param.name == name) {
             Location::Path
-        } else if self.body.as_ref().is_some_and(|body| param.name == body.value()) {
+        } else if self
+            .body
+            .as_ref()
+            .is_some_and(|body| param.name == body.value())
+        {
             Location::Body
         } else if self.method.has_body() && self.body.is_none() {
             Location::BodyField
@@ -236,6 +240,11 @@ impl PathTemplate {
 }
 
 fn parse_segment(text: &str, segment: &str, last: bool) -> Result<Segment, String> {
+    if segment.contains(['?', '#', ' ']) {
+        return Err(format!(
+            "the path `{text}` has a character that does not belong in a path (`?`, `#` or a space)"
+        ));
+    }
     if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
         if name.starts_with('*') {
             return Err(format!(
@@ -256,11 +265,6 @@ fn parse_segment(text: &str, segment: &str, last: bool) -> Result<Segment, Strin
     }
     if segment.is_empty() && !last {
         return Err(format!("the path `{text}` has an empty segment (`//`)"));
-    }
-    if segment.contains(['?', '#', ' ']) {
-        return Err(format!(
-            "the path `{text}` has a character that does not belong in a path (`?`, `#` or a space)"
-        ));
     }
     Ok(Segment::Literal(segment.to_owned()))
 }

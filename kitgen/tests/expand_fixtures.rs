@@ -4,10 +4,15 @@
 use std::path::Path;
 
 fn expand_fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name);
-    let source = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let file = syn::parse_file(&source).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let expanded = kitgen::expand_file(&file).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name);
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let file =
+        syn::parse_file(&source).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let expanded =
+        kitgen::expand_file(&file).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     prettyplease::unparse(&expanded)
 }
 

@@ -201,7 +201,10 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), code);
         }
-        assert_eq!(serde_json::from_str::<Code>("\"NOPE\"").unwrap(), Code::Unknown);
+        assert_eq!(
+            serde_json::from_str::<Code>("\"NOPE\"").unwrap(),
+            Code::Unknown
+        );
     }
 
     #[test]

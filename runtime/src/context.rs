@@ -103,10 +103,7 @@ impl Context {
 
     /// Builds a server-side context from request headers, which become the
     /// metadata. A missing or unusable `X-Request-ID` gets a fresh id.
-    pub(crate) fn from_headers(
-        metadata: HeaderMap,
-        deadline: Option<Instant>,
-    ) -> Self {
+    pub(crate) fn from_headers(metadata: HeaderMap, deadline: Option<Instant>) -> Self {
         let request_id = metadata
             .get(crate::http::X_REQUEST_ID)
             .and_then(|id| valid_request_id(id.as_bytes()))
@@ -132,9 +129,7 @@ fn valid_request_id(id: &[u8]) -> Option<HeaderValue> {
     let usable = !id.is_empty()
         && id.len() <= MAX_REQUEST_ID_LEN
         && id.iter().all(|byte| byte.is_ascii_graphic());
-    usable
-        .then(|| HeaderValue::from_bytes(id).ok())
-        .flatten()
+    usable.then(|| HeaderValue::from_bytes(id).ok()).flatten()
 }
 
 /// A fresh request id: 32 hex digits, unique within the process and, through
@@ -257,18 +252,30 @@ mod tests {
             .map(|_| Context::new().request_id().to_owned())
             .collect();
         assert_eq!(ids.len(), 1000);
-        assert!(ids.iter().all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())));
+        assert!(
+            ids.iter()
+                .all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        );
     }
 
     #[test]
     fn a_callers_id_is_kept_only_when_usable() {
-        assert_eq!(Context::new().with_request_id("abc-123").request_id(), "abc-123");
+        assert_eq!(
+            Context::new().with_request_id("abc-123").request_id(),
+            "abc-123"
+        );
         for bad in ["", "has space", &"x".repeat(129), "naïve"] {
             assert_ne!(Context::new().with_request_id(bad).request_id(), bad);
         }
         let mut headers = HeaderMap::new();
-        headers.insert(crate::http::X_REQUEST_ID, HeaderValue::from_static("from-caller"));
-        assert_eq!(Context::from_headers(headers, None).request_id(), "from-caller");
+        headers.insert(
+            crate::http::X_REQUEST_ID,
+            HeaderValue::from_static("from-caller"),
+        );
+        assert_eq!(
+            Context::from_headers(headers, None).request_id(),
+            "from-caller"
+        );
     }
 
     #[test]

@@ -44,7 +44,10 @@ mod tests {
     fn named_fields_round_trip_through_an_object() {
         let details = object([("id", encode("o-1")), ("count", encode(&3_u32))]).unwrap();
         assert_eq!(details, serde_json::json!({"id": "o-1", "count": 3}));
-        assert_eq!(field::<String>(Some(&details), "id").as_deref(), Some("o-1"));
+        assert_eq!(
+            field::<String>(Some(&details), "id").as_deref(),
+            Some("o-1")
+        );
         assert_eq!(field::<u32>(Some(&details), "count"), Some(3));
         assert_eq!(field::<u32>(Some(&details), "id"), None);
         assert_eq!(field::<u32>(None, "count"), None);
@@ -53,7 +56,10 @@ mod tests {
     #[test]
     fn tuples_round_trip_through_an_array() {
         let details = encode(&(&1_i64, &"two")).unwrap();
-        assert_eq!(decode::<(i64, String)>(Some(&details)), Some((1, "two".to_owned())));
+        assert_eq!(
+            decode::<(i64, String)>(Some(&details)),
+            Some((1, "two".to_owned()))
+        );
         assert_eq!(decode::<(i64, i64)>(Some(&details)), None);
     }
 }

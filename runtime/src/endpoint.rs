@@ -117,7 +117,8 @@ pub trait EndpointLayer<Req, Resp> {
 impl<L, Req, Resp> EndpointLayer<Req, Resp> for L
 where
     L: Layer<Endpoint<Req, Resp>>,
-    L::Service: Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
+    L::Service:
+        Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
     <L::Service as Service<Request<Req>>>::Future: Send + 'static,
     Req: 'static,
     Resp: 'static,

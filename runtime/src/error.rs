@@ -107,7 +107,9 @@ impl Error {
 
     /// The HTTP status this error is served with.
     pub fn http_status(&self) -> StatusCode {
-        self.0.http_status.unwrap_or_else(|| self.0.code.http_status())
+        self.0
+            .http_status
+            .unwrap_or_else(|| self.0.code.http_status())
     }
 
     /// The business-error variant name, when the error came from one.

@@ -5,7 +5,8 @@
 //! HTTP/JSON router and a client that implements the same trait:
 //!
 //! ```
-//! # use std::sync::Arc;
+//! use std::sync::Arc;
+//!
 //! #[derive(Debug, thiserror::Error, kit::Error)]
 //! pub enum GreetError {
 //!     #[error("a name is needed")]
@@ -33,12 +34,14 @@
 //!     }
 //! }
 //!
-//! // The server: endpoints from the service, a router from the endpoints.
-//! let router: axum::Router = greeter::http_router(greeter::Endpoints::new(Arc::new(English)));
-//! // The client implements `Greeter` too.
-//! let client = greeter::HttpClient::new("http://127.0.0.1:8080")?;
-//! # let _ = (router, client);
-//! # Ok::<(), kit::Error>(())
+//! fn main() -> Result<(), kit::Error> {
+//!     // The server: endpoints from the service, a router from the endpoints.
+//!     let router: axum::Router = greeter::http_router(greeter::Endpoints::new(Arc::new(English)));
+//!     // The client implements `Greeter` too.
+//!     let client = greeter::HttpClient::new("http://127.0.0.1:8080")?;
+//!     # let _ = (router, client);
+//!     Ok(())
+//! }
 //! ```
 //!
 //! The pieces:
@@ -72,7 +75,9 @@ pub use error::{BoxError, Error, ServiceError};
 /// it; implementations still write `async fn`.
 ///
 /// Everything it generates lives in a module named after the trait in
-/// snake case (`OrderService` → `order_service`):
+/// snake case (`OrderService` → `order_service`), next to the trait. That
+/// module reaches the trait and its types through `super`, so the trait must
+/// be declared in a module, not inside a function body:
 ///
 /// | item | what it is |
 /// |---|---|
@@ -103,7 +108,7 @@ pub use kitgen_macros::Error;
 
 /// The names of this crate that services use the most.
 pub mod prelude {
-    pub use crate::{Code, Context, Error as KitError, ServiceError};
+    pub use crate::{Code, Context, ServiceError};
 }
 
 /// Re-exports for generated code. Not a public API: it changes without

@@ -64,18 +64,29 @@ impl RawConnection {
     /// Sends a request with the given headers and body, and reads the whole
     /// response. Panics if the connection fails, so a test sees a dropped
     /// connection as a failure.
-    pub async fn send(&mut self, method: Method, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> RawResponse {
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> RawResponse {
         let mut request = http::Request::new(Full::new(body.into()));
         *request.method_mut() = method;
         *request.uri_mut() = path.parse().expect("path");
-        request.headers_mut().insert(http::header::HOST, "127.0.0.1".parse().expect("host"));
+        request
+            .headers_mut()
+            .insert(http::header::HOST, "127.0.0.1".parse().expect("host"));
         for (name, value) in headers {
             request.headers_mut().append(
                 http::HeaderName::try_from(*name).expect("header name"),
                 value.parse().expect("header value"),
             );
         }
-        self.sender.ready().await.expect("the connection is still open");
+        self.sender
+            .ready()
+            .await
+            .expect("the connection is still open");
         let response = self.sender.send_request(request).await.expect("a response");
         let (parts, body) = response.into_parts();
         let body = body.collect().await.expect("the whole body").to_bytes();
@@ -88,6 +99,12 @@ impl RawConnection {
 
     /// Sends JSON with `Content-Type: application/json`.
     pub async fn send_json(&mut self, method: Method, path: &str, json: &str) -> RawResponse {
-        self.send(method, path, &[("content-type", "application/json")], json.to_owned()).await
+        self.send(
+            method,
+            path,
+            &[("content-type", "application/json")],
+            json.to_owned(),
+        )
+        .await
     }
 }

@@ -22,8 +22,20 @@ async fn sum_and_concat_succeed() {
     let ctx = kit::Context::new();
     assert_eq!(client.sum(&ctx, 2, 3).await.unwrap(), 5);
     assert_eq!(client.sum(&ctx, -7, 0).await.unwrap(), -7);
-    assert_eq!(client.concat(&ctx, "abc".into(), "def".into()).await.unwrap(), "abcdef");
-    assert_eq!(client.concat(&ctx, String::new(), String::new()).await.unwrap(), "");
+    assert_eq!(
+        client
+            .concat(&ctx, "abc".into(), "def".into())
+            .await
+            .unwrap(),
+        "abcdef"
+    );
+    assert_eq!(
+        client
+            .concat(&ctx, String::new(), String::new())
+            .await
+            .unwrap(),
+        ""
+    );
 }
 
 #[tokio::test]
@@ -38,7 +50,10 @@ async fn every_business_error_comes_back_as_its_variant() {
     assert!(matches!(error, AddError::IntOverflow), "{error:?}");
     assert_eq!(error.to_string(), "integer overflow");
 
-    let error = client.concat(&ctx, "0123456789".into(), "x".into()).await.unwrap_err();
+    let error = client
+        .concat(&ctx, "0123456789".into(), "x".into())
+        .await
+        .unwrap_err();
     assert!(matches!(error, AddError::MaxSizeExceeded), "{error:?}");
     assert_eq!(error.to_string(), "result exceeds maximum size");
 }
@@ -48,15 +63,21 @@ async fn the_wire_format_is_plain_json() {
     let (_, addr) = client().await;
     let mut connection = RawConnection::open(addr).await;
 
-    let response = connection.send_json(Method::POST, "/sum", r#"{"a": 40, "b": 2}"#).await;
+    let response = connection
+        .send_json(Method::POST, "/sum", r#"{"a": 40, "b": 2}"#)
+        .await;
     assert_eq!(response.status, 200);
     assert_eq!(response.headers["content-type"], "application/json");
     assert_eq!(response.json(), serde_json::json!(42));
 
-    let response = connection.send_json(Method::POST, "/concat", r#"{"a": "ab", "b": "cd"}"#).await;
+    let response = connection
+        .send_json(Method::POST, "/concat", r#"{"a": "ab", "b": "cd"}"#)
+        .await;
     assert_eq!(response.json(), serde_json::json!("abcd"));
 
-    let response = connection.send_json(Method::POST, "/sum", r#"{"a": 0, "b": 0}"#).await;
+    let response = connection
+        .send_json(Method::POST, "/sum", r#"{"a": 0, "b": 0}"#)
+        .await;
     assert_eq!(response.status, 400);
     assert_eq!(
         response.json(),
@@ -72,13 +93,18 @@ async fn the_request_id_is_sent_and_echoed() {
         .send(
             Method::POST,
             "/sum",
-            &[("content-type", "application/json"), ("x-request-id", "trace-me-42")],
+            &[
+                ("content-type", "application/json"),
+                ("x-request-id", "trace-me-42"),
+            ],
             r#"{"a": 1, "b": 1}"#,
         )
         .await;
     assert_eq!(response.headers["x-request-id"], "trace-me-42");
 
-    let response = connection.send_json(Method::POST, "/sum", r#"{"a": 1, "b": 1}"#).await;
+    let response = connection
+        .send_json(Method::POST, "/sum", r#"{"a": 1, "b": 1}"#)
+        .await;
     let generated = response.headers["x-request-id"].to_str().unwrap();
     assert_eq!(generated.len(), 32, "{generated}");
 }
@@ -113,7 +139,10 @@ async fn endpoints_implement_the_trait_in_process() {
     let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
     let ctx = kit::Context::new();
     assert_eq!(endpoints.sum(&ctx, 20, 22).await.unwrap(), 42);
-    assert!(matches!(endpoints.sum(&ctx, 0, 0).await, Err(AddError::TwoZeroes)));
+    assert!(matches!(
+        endpoints.sum(&ctx, 0, 0).await,
+        Err(AddError::TwoZeroes)
+    ));
 }
 
 #[tokio::test]
@@ -123,6 +152,12 @@ async fn endpoints_over_a_client_stand_in_for_the_service() {
     let (client, _) = client().await;
     let remote = add_service::Endpoints::new(Arc::new(client));
     let ctx = kit::Context::new();
-    assert_eq!(remote.concat(&ctx, "a".into(), "b".into()).await.unwrap(), "ab");
-    assert!(matches!(remote.sum(&ctx, 0, 0).await, Err(AddError::TwoZeroes)));
+    assert_eq!(
+        remote.concat(&ctx, "a".into(), "b".into()).await.unwrap(),
+        "ab"
+    );
+    assert!(matches!(
+        remote.sum(&ctx, 0, 0).await,
+        Err(AddError::TwoZeroes)
+    ));
 }

@@ -47,15 +47,31 @@ pub trait Inventory: Send + Sync + 'static {
 
     /// GET with query parameters, one optional.
     #[kit(http(get = "/items"))]
-    async fn list(&self, ctx: &kit::Context, prefix: Option<String>, limit: u32) -> Result<Vec<String>, InventoryError>;
+    async fn list(
+        &self,
+        ctx: &kit::Context,
+        prefix: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<String>, InventoryError>;
 
     /// PUT with a path parameter, a whole-body parameter and a query parameter.
     #[kit(http(put = "/items/{id}", body = "item"))]
-    async fn put(&self, ctx: &kit::Context, id: i64, item: Item, note: Option<String>) -> Result<String, InventoryError>;
+    async fn put(
+        &self,
+        ctx: &kit::Context,
+        id: i64,
+        item: Item,
+        note: Option<String>,
+    ) -> Result<String, InventoryError>;
 
     /// PATCH with a path parameter and body fields.
     #[kit(http(patch = "/items/{id}"))]
-    async fn restock(&self, ctx: &kit::Context, id: i64, amount: u32) -> Result<u32, InventoryError>;
+    async fn restock(
+        &self,
+        ctx: &kit::Context,
+        id: i64,
+        amount: u32,
+    ) -> Result<u32, InventoryError>;
 
     /// DELETE with a path parameter.
     #[kit(http(delete = "/items/{id}"))]
@@ -80,32 +96,64 @@ struct Shop {
 impl Inventory for Shop {
     async fn get(&self, _ctx: &kit::Context, id: i64) -> Result<Item, InventoryError> {
         if id == 7 {
-            Ok(Item { name: "hammer".into(), stock: 3 })
+            Ok(Item {
+                name: "hammer".into(),
+                stock: 3,
+            })
         } else {
             Err(InventoryError::NoSuchItem(id))
         }
     }
 
-    async fn list(&self, _ctx: &kit::Context, prefix: Option<String>, limit: u32) -> Result<Vec<String>, InventoryError> {
+    async fn list(
+        &self,
+        _ctx: &kit::Context,
+        prefix: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<String>, InventoryError> {
         let names = ["hammer", "hatchet", "saw"];
         Ok(names
             .iter()
-            .filter(|name| prefix.as_deref().is_none_or(|prefix| name.starts_with(prefix)))
+            .filter(|name| {
+                prefix
+                    .as_deref()
+                    .is_none_or(|prefix| name.starts_with(prefix))
+            })
             .take(limit as usize)
             .map(|name| (*name).to_owned())
             .collect())
     }
 
-    async fn put(&self, _ctx: &kit::Context, id: i64, item: Item, note: Option<String>) -> Result<String, InventoryError> {
-        Ok(format!("{id}:{}:{}:{}", item.name, item.stock, note.unwrap_or_default()))
+    async fn put(
+        &self,
+        _ctx: &kit::Context,
+        id: i64,
+        item: Item,
+        note: Option<String>,
+    ) -> Result<String, InventoryError> {
+        Ok(format!(
+            "{id}:{}:{}:{}",
+            item.name,
+            item.stock,
+            note.unwrap_or_default()
+        ))
     }
 
-    async fn restock(&self, _ctx: &kit::Context, id: i64, amount: u32) -> Result<u32, InventoryError> {
+    async fn restock(
+        &self,
+        _ctx: &kit::Context,
+        id: i64,
+        amount: u32,
+    ) -> Result<u32, InventoryError> {
         Ok(u32::try_from(id).unwrap_or(0) + amount)
     }
 
     async fn remove(&self, _ctx: &kit::Context, id: i64) -> Result<(), InventoryError> {
-        if id == 7 { Ok(()) } else { Err(InventoryError::NoSuchItem(id)) }
+        if id == 7 {
+            Ok(())
+        } else {
+            Err(InventoryError::NoSuchItem(id))
+        }
     }
 
     async fn brew(&self) -> Result<(), InventoryError> {
@@ -137,12 +185,20 @@ async fn start() -> (Arc<Shop>, std::net::SocketAddr) {
 }
 
 fn assert_error(response: &RawResponse, status: u16, code: &str, message_part: &str) {
-    assert_eq!(response.status, status, "{:?}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        status,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
     assert_eq!(response.headers["content-type"], "application/json");
     let json = response.json();
     assert_eq!(json["code"], code, "{json}");
     let message = json["message"].as_str().unwrap_or_default();
-    assert!(message.contains(message_part), "{message:?} should mention {message_part:?}");
+    assert!(
+        message.contains(message_part),
+        "{message:?} should mention {message_part:?}"
+    );
 }
 
 #[tokio::test]
@@ -150,24 +206,57 @@ async fn the_client_uses_every_binding() {
     let (_, addr) = start().await;
     let client = inventory::HttpClient::new(&base_url(addr)).unwrap();
     let ctx = kit::Context::new();
-    assert_eq!(client.get(&ctx, 7).await.unwrap(), Item { name: "hammer".into(), stock: 3 });
-    assert!(matches!(client.get(&ctx, 8).await, Err(InventoryError::NoSuchItem(8))));
-    assert_eq!(client.list(&ctx, Some("ha".into()), 10).await.unwrap(), ["hammer", "hatchet"]);
-    assert_eq!(client.list(&ctx, None, 2).await.unwrap(), ["hammer", "hatchet"]);
-    assert_eq!(client.list(&ctx, Some("a b&c=d".into()), 2).await.unwrap(), Vec::<String>::new());
-    let item = Item { name: "saw".into(), stock: 1 };
-    assert_eq!(client.put(&ctx, 9, item.clone(), Some("a note & more".into())).await.unwrap(), "9:saw:1:a note & more");
+    assert_eq!(
+        client.get(&ctx, 7).await.unwrap(),
+        Item {
+            name: "hammer".into(),
+            stock: 3
+        }
+    );
+    assert!(matches!(
+        client.get(&ctx, 8).await,
+        Err(InventoryError::NoSuchItem(8))
+    ));
+    assert_eq!(
+        client.list(&ctx, Some("ha".into()), 10).await.unwrap(),
+        ["hammer", "hatchet"]
+    );
+    assert_eq!(
+        client.list(&ctx, None, 2).await.unwrap(),
+        ["hammer", "hatchet"]
+    );
+    assert_eq!(
+        client.list(&ctx, Some("a b&c=d".into()), 2).await.unwrap(),
+        Vec::<String>::new()
+    );
+    let item = Item {
+        name: "saw".into(),
+        stock: 1,
+    };
+    assert_eq!(
+        client
+            .put(&ctx, 9, item.clone(), Some("a note & more".into()))
+            .await
+            .unwrap(),
+        "9:saw:1:a note & more"
+    );
     assert_eq!(client.put(&ctx, -9, item, None).await.unwrap(), "-9:saw:1:");
     assert_eq!(client.restock(&ctx, 5, 10).await.unwrap(), 15);
     client.remove(&ctx, 7).await.unwrap();
-    assert!(matches!(client.remove(&ctx, 1).await, Err(InventoryError::NoSuchItem(1))));
+    assert!(matches!(
+        client.remove(&ctx, 1).await,
+        Err(InventoryError::NoSuchItem(1))
+    ));
 }
 
 #[tokio::test]
 async fn a_business_error_can_carry_its_own_http_status() {
     let (_, addr) = start().await;
     let client = inventory::HttpClient::new(&base_url(addr)).unwrap();
-    assert!(matches!(client.brew().await, Err(InventoryError::OutOfCoffee)));
+    assert!(matches!(
+        client.brew().await,
+        Err(InventoryError::OutOfCoffee)
+    ));
 
     let mut connection = RawConnection::open(addr).await;
     let response = connection.send(Method::POST, "/brew", &[], "").await;
@@ -179,17 +268,30 @@ async fn raw_requests_match_the_bindings() {
     let (_, addr) = start().await;
     let mut connection = RawConnection::open(addr).await;
 
-    let response = connection.send(Method::GET, "/items?prefix=sa&limit=5", &[], "").await;
+    let response = connection
+        .send(Method::GET, "/items?prefix=sa&limit=5", &[], "")
+        .await;
     assert_eq!(response.json(), serde_json::json!(["saw"]));
 
-    let response = connection.send_json(Method::PUT, "/items/3?note=hi", r#"{"name": "axe", "stock": 2}"#).await;
+    let response = connection
+        .send_json(
+            Method::PUT,
+            "/items/3?note=hi",
+            r#"{"name": "axe", "stock": 2}"#,
+        )
+        .await;
     assert_eq!(response.json(), serde_json::json!("3:axe:2:hi"));
 
-    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 4}"#).await;
+    let response = connection
+        .send_json(Method::PATCH, "/items/3", r#"{"amount": 4}"#)
+        .await;
     assert_eq!(response.json(), serde_json::json!(7));
 
     let response = connection.send(Method::DELETE, "/items/7", &[], "").await;
-    assert_eq!((response.status.as_u16(), response.json()), (200, serde_json::json!({})));
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (200, serde_json::json!({}))
+    );
 }
 
 #[tokio::test]
@@ -198,23 +300,43 @@ async fn bad_input_gets_a_json_error_and_the_connection_carries_on() {
     let mut connection = RawConnection::open(addr).await;
 
     // Malformed JSON.
-    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 4"#).await;
+    let response = connection
+        .send_json(Method::PATCH, "/items/3", r#"{"amount": 4"#)
+        .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "malformed JSON");
     // A missing field.
-    let response = connection.send_json(Method::PATCH, "/items/3", r#"{}"#).await;
+    let response = connection
+        .send_json(Method::PATCH, "/items/3", r#"{}"#)
+        .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "missing field `amount`");
     // A mistyped field.
-    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": "four"}"#).await;
-    assert_error(&response, 400, "INVALID_ARGUMENT", "at `amount`: invalid type");
+    let response = connection
+        .send_json(Method::PATCH, "/items/3", r#"{"amount": "four"}"#)
+        .await;
+    assert_error(
+        &response,
+        400,
+        "INVALID_ARGUMENT",
+        "at `amount`: invalid type",
+    );
     // A negative number for a u32.
-    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": -1}"#).await;
+    let response = connection
+        .send_json(Method::PATCH, "/items/3", r#"{"amount": -1}"#)
+        .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "at `amount`");
     // The wrong content type, and none at all.
     let response = connection
-        .send(Method::PATCH, "/items/3", &[("content-type", "text/plain")], r#"{"amount": 4}"#)
+        .send(
+            Method::PATCH,
+            "/items/3",
+            &[("content-type", "text/plain")],
+            r#"{"amount": 4}"#,
+        )
         .await;
     assert_error(&response, 415, "INVALID_ARGUMENT", "application/json");
-    let response = connection.send(Method::PATCH, "/items/3", &[], r#"{"amount": 4}"#).await;
+    let response = connection
+        .send(Method::PATCH, "/items/3", &[], r#"{"amount": 4}"#)
+        .await;
     assert_error(&response, 415, "INVALID_ARGUMENT", "application/json");
     // An unknown path.
     let response = connection.send(Method::GET, "/nowhere", &[], "").await;
@@ -228,15 +350,27 @@ async fn bad_input_gets_a_json_error_and_the_connection_carries_on() {
     }
     // A path parameter that does not parse.
     let response = connection.send(Method::GET, "/items/abc", &[], "").await;
-    assert_error(&response, 400, "INVALID_ARGUMENT", "Cannot parse `id` with value `abc` to a `i64`");
+    assert_error(
+        &response,
+        400,
+        "INVALID_ARGUMENT",
+        "Cannot parse `id` with value `abc` to a `i64`",
+    );
     // A query that does not parse, and one that lacks a required parameter.
-    let response = connection.send(Method::GET, "/items?limit=many", &[], "").await;
+    let response = connection
+        .send(Method::GET, "/items?limit=many", &[], "")
+        .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "invalid query string");
     let response = connection.send(Method::GET, "/items", &[], "").await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "missing field `limit`");
     // A timeout header that does not parse.
     let response = connection
-        .send(Method::GET, "/items/7", &[("x-request-timeout", "soon")], "")
+        .send(
+            Method::GET,
+            "/items/7",
+            &[("x-request-timeout", "soon")],
+            "",
+        )
         .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "x-request-timeout");
 
@@ -249,7 +383,9 @@ async fn bad_input_gets_a_json_error_and_the_connection_carries_on() {
 async fn a_panicking_handler_is_a_500_and_the_server_carries_on() {
     let (_, addr) = start().await;
     let mut connection = RawConnection::open(addr).await;
-    let response = connection.send(Method::POST, "/explode", &[("x-request-id", "boom-1")], "").await;
+    let response = connection
+        .send(Method::POST, "/explode", &[("x-request-id", "boom-1")], "")
+        .await;
     assert_error(&response, 500, "INTERNAL", "panicked");
     assert_eq!(response.headers["x-request-id"], "boom-1");
     let response = connection.send(Method::GET, "/items/7", &[], "").await;
@@ -263,12 +399,23 @@ async fn bodies_over_the_limit_are_refused_with_413() {
     let (_, addr) = start().await;
     // Just over the default limit of 1 MiB, declared up front.
     let mut connection = RawConnection::open(addr).await;
-    let body = format!(r#"{{"amount": 1, "pad": "{}"}}"#, "x".repeat(kit::http::DEFAULT_BODY_LIMIT));
+    let body = format!(
+        r#"{{"amount": 1, "pad": "{}"}}"#,
+        "x".repeat(kit::http::DEFAULT_BODY_LIMIT)
+    );
     let response = connection.send_json(Method::PATCH, "/items/3", &body).await;
-    assert_error(&response, 413, "RESOURCE_EXHAUSTED", "larger than the limit of 1048576 bytes");
+    assert_error(
+        &response,
+        413,
+        "RESOURCE_EXHAUSTED",
+        "larger than the limit of 1048576 bytes",
+    );
     // Just under it is fine, on a new connection.
     let mut connection = RawConnection::open(addr).await;
-    let body = format!(r#"{{"amount": 1, "pad": "{}"}}"#, "x".repeat(kit::http::DEFAULT_BODY_LIMIT - 100));
+    let body = format!(
+        r#"{{"amount": 1, "pad": "{}"}}"#,
+        "x".repeat(kit::http::DEFAULT_BODY_LIMIT - 100)
+    );
     let response = connection.send_json(Method::PATCH, "/items/3", &body).await;
     assert_eq!(response.status, 200);
 }
@@ -279,9 +426,17 @@ async fn the_body_limit_is_configurable() {
     let router = inventory::http_router(endpoints).layer(kit::http::body_limit(16));
     let addr = serve(router).await;
     let mut connection = RawConnection::open(addr).await;
-    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 1}"#).await;
+    let response = connection
+        .send_json(Method::PATCH, "/items/3", r#"{"amount": 1}"#)
+        .await;
     assert_eq!(response.status, 200);
-    let response = connection.send_json(Method::PATCH, "/items/3", r#"{"amount": 1, "note": "long"}"#).await;
+    let response = connection
+        .send_json(
+            Method::PATCH,
+            "/items/3",
+            r#"{"amount": 1, "note": "long"}"#,
+        )
+        .await;
     assert_error(&response, 413, "RESOURCE_EXHAUSTED", "limit of 16 bytes");
 }
 
@@ -293,19 +448,28 @@ async fn the_callers_deadline_cuts_the_handler_short() {
         .send(
             Method::POST,
             "/nap",
-            &[("content-type", "application/json"), ("x-request-timeout", "50m")],
+            &[
+                ("content-type", "application/json"),
+                ("x-request-timeout", "50m"),
+            ],
             r#"{"millis": 10000}"#,
         )
         .await;
     assert_error(&response, 504, "DEADLINE_EXCEEDED", "deadline");
-    assert!(shop.nap_dropped.load(Ordering::SeqCst), "the handler's future was not dropped");
+    assert!(
+        shop.nap_dropped.load(Ordering::SeqCst),
+        "the handler's future was not dropped"
+    );
 
     // A deadline the handler meets reaches it through the context.
     let response = connection
         .send(
             Method::POST,
             "/nap",
-            &[("content-type", "application/json"), ("x-request-timeout", "10S")],
+            &[
+                ("content-type", "application/json"),
+                ("x-request-timeout", "10S"),
+            ],
             r#"{"millis": 1}"#,
         )
         .await;
@@ -315,11 +479,15 @@ async fn the_callers_deadline_cuts_the_handler_short() {
 #[tokio::test]
 async fn the_client_timeout_and_context_deadline_travel_to_the_server() {
     let (shop, addr) = start().await;
-    let transport = kit::http::Client::new(&base_url(addr)).unwrap().with_timeout(Duration::from_millis(100));
+    let transport = kit::http::Client::new(&base_url(addr))
+        .unwrap()
+        .with_timeout(Duration::from_millis(100));
     let client = inventory::HttpClient::with_transport(transport);
 
     let error = client.nap(&kit::Context::new(), 10_000).await.unwrap_err();
-    let InventoryError::Transport(error) = error else { panic!("{error:?}") };
+    let InventoryError::Transport(error) = error else {
+        panic!("{error:?}")
+    };
     assert_eq!(error.code(), Code::DeadlineExceeded);
 
     // The server saw the deadline: it dropped the handler too.
@@ -328,7 +496,9 @@ async fn the_client_timeout_and_context_deadline_travel_to_the_server() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     };
-    tokio::time::timeout(Duration::from_secs(5), dropped).await.expect("the server dropped the handler");
+    tokio::time::timeout(Duration::from_secs(5), dropped)
+        .await
+        .expect("the server dropped the handler");
 
     // Without a deadline of its own, the context's deadline is sent.
     let plain = inventory::HttpClient::new(&base_url(addr)).unwrap();
@@ -350,7 +520,10 @@ struct Counted<S> {
 impl<S> tower::Layer<S> for CountLayer {
     type Service = Counted<S>;
     fn layer(&self, inner: S) -> Counted<S> {
-        Counted { inner, count: self.0.clone() }
+        Counted {
+            inner,
+            count: self.0.clone(),
+        }
     }
 }
 
@@ -371,7 +544,8 @@ impl<S: tower::Service<R>, R> tower::Service<R> for Counted<S> {
 async fn layers_wrap_every_endpoint_or_one_by_name() {
     let all = Arc::new(AtomicUsize::new(0));
     let one = Arc::new(AtomicUsize::new(0));
-    let mut endpoints = inventory::Endpoints::new(Arc::new(Shop::default())).layer(CountLayer(all.clone()));
+    let mut endpoints =
+        inventory::Endpoints::new(Arc::new(Shop::default())).layer(CountLayer(all.clone()));
     endpoints.get = endpoints.get.layer(&CountLayer(one.clone()));
     let addr = serve(inventory::http_router(endpoints)).await;
     let client = inventory::HttpClient::new(&base_url(addr)).unwrap();

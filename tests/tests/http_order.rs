@@ -11,7 +11,10 @@ use ordersvc::{InMemoryOrderService, Order, OrderError, OrderItem, OrderService,
 async fn start() -> (order_service::HttpClient, std::net::SocketAddr) {
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
     let addr = serve(order_service::http_router(endpoints)).await;
-    (order_service::HttpClient::new(&base_url(addr)).unwrap(), addr)
+    (
+        order_service::HttpClient::new(&base_url(addr)).unwrap(),
+        addr,
+    )
 }
 
 fn pizza(id: &str) -> Order {
@@ -46,10 +49,23 @@ async fn create_get_and_change_status() {
     assert_eq!(id, "ord-1");
 
     let order = client.get_by_id(&ctx, id.clone()).await.unwrap();
-    assert_eq!(order, Order { id: id.clone(), status: "Pending".to_owned(), ..pizza("") });
+    assert_eq!(
+        order,
+        Order {
+            id: id.clone(),
+            status: "Pending".to_owned(),
+            ..pizza("")
+        }
+    );
 
-    client.change_status(&ctx, id.clone(), "Delivered".to_owned()).await.unwrap();
-    assert_eq!(client.get_by_id(&ctx, id).await.unwrap().status, "Delivered");
+    client
+        .change_status(&ctx, id.clone(), "Delivered".to_owned())
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get_by_id(&ctx, id).await.unwrap().status,
+        "Delivered"
+    );
 }
 
 #[tokio::test]
@@ -59,7 +75,10 @@ async fn ids_with_reserved_characters_survive_the_path() {
     let id = "a/b c?d#e%f".to_owned();
     assert_eq!(client.create(&ctx, pizza(&id)).await.unwrap(), id);
     assert_eq!(client.get_by_id(&ctx, id.clone()).await.unwrap().id, id);
-    client.change_status(&ctx, id.clone(), "Confirmed".to_owned()).await.unwrap();
+    client
+        .change_status(&ctx, id.clone(), "Confirmed".to_owned())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -68,17 +87,32 @@ async fn every_business_error_comes_back_as_its_variant() {
     let ctx = kit::Context::new();
     client.create(&ctx, pizza("o-1")).await.unwrap();
 
-    let error = client.get_by_id(&ctx, "missing".to_owned()).await.unwrap_err();
+    let error = client
+        .get_by_id(&ctx, "missing".to_owned())
+        .await
+        .unwrap_err();
     assert!(matches!(error, OrderError::NotFound), "{error:?}");
 
     let error = client.create(&ctx, pizza("o-1")).await.unwrap_err();
-    assert!(matches!(&error, OrderError::AlreadyExists { id } if id == "o-1"), "{error:?}");
+    assert!(
+        matches!(&error, OrderError::AlreadyExists { id } if id == "o-1"),
+        "{error:?}"
+    );
     assert_eq!(error.to_string(), "order o-1 already exists");
 
-    let error = client.change_status(&ctx, "o-1".to_owned(), "Eaten".to_owned()).await.unwrap_err();
-    assert!(matches!(&error, OrderError::InvalidStatus(status) if status == "Eaten"), "{error:?}");
+    let error = client
+        .change_status(&ctx, "o-1".to_owned(), "Eaten".to_owned())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, OrderError::InvalidStatus(status) if status == "Eaten"),
+        "{error:?}"
+    );
 
-    let error = client.change_status(&ctx, "missing".to_owned(), "Confirmed".to_owned()).await.unwrap_err();
+    let error = client
+        .change_status(&ctx, "missing".to_owned(), "Confirmed".to_owned())
+        .await
+        .unwrap_err();
     assert!(matches!(error, OrderError::NotFound), "{error:?}");
 }
 
@@ -99,7 +133,13 @@ async fn routes_have_the_declared_shapes() {
     assert_eq!(json["order_items"][0]["product_code"], "PZ-1");
     assert_eq!(json["order_items"][1]["unit_price"], 2.25);
 
-    let response = connection.send_json(Method::PUT, "/orders/o-7/status", r#"{"status": "Confirmed"}"#).await;
+    let response = connection
+        .send_json(
+            Method::PUT,
+            "/orders/o-7/status",
+            r#"{"status": "Confirmed"}"#,
+        )
+        .await;
     assert_eq!(response.status, 200);
     assert_eq!(response.json(), serde_json::json!({}));
 
@@ -122,7 +162,9 @@ async fn routes_have_the_declared_shapes() {
         })
     );
 
-    let response = connection.send_json(Method::PUT, "/orders/o-7/status", r#"{"status": "Lost"}"#).await;
+    let response = connection
+        .send_json(Method::PUT, "/orders/o-7/status", r#"{"status": "Lost"}"#)
+        .await;
     assert_eq!(response.status, 400);
     assert_eq!(response.json()["details"], "Lost");
 }

@@ -41,18 +41,42 @@ mod tests {
     async fn sum_follows_go_kits_rules() {
         let ctx = kit::Context::new();
         assert_eq!(BasicAddService.sum(&ctx, 2, 3).await.unwrap(), 5);
-        assert!(matches!(BasicAddService.sum(&ctx, 0, 0).await, Err(AddError::TwoZeroes)));
-        assert!(matches!(BasicAddService.sum(&ctx, i64::MAX, 1).await, Err(AddError::IntOverflow)));
-        assert!(matches!(BasicAddService.sum(&ctx, i64::MIN, -1).await, Err(AddError::IntOverflow)));
+        assert!(matches!(
+            BasicAddService.sum(&ctx, 0, 0).await,
+            Err(AddError::TwoZeroes)
+        ));
+        assert!(matches!(
+            BasicAddService.sum(&ctx, i64::MAX, 1).await,
+            Err(AddError::IntOverflow)
+        ));
+        assert!(matches!(
+            BasicAddService.sum(&ctx, i64::MIN, -1).await,
+            Err(AddError::IntOverflow)
+        ));
     }
 
     #[tokio::test]
     async fn concat_follows_go_kits_rules() {
         let ctx = kit::Context::new();
-        assert_eq!(BasicAddService.concat(&ctx, "abc".into(), "def".into()).await.unwrap(), "abcdef");
-        assert_eq!(BasicAddService.concat(&ctx, "12345".into(), "67890".into()).await.unwrap().len(), 10);
+        assert_eq!(
+            BasicAddService
+                .concat(&ctx, "abc".into(), "def".into())
+                .await
+                .unwrap(),
+            "abcdef"
+        );
+        assert_eq!(
+            BasicAddService
+                .concat(&ctx, "12345".into(), "67890".into())
+                .await
+                .unwrap()
+                .len(),
+            10
+        );
         assert!(matches!(
-            BasicAddService.concat(&ctx, "123456".into(), "67890".into()).await,
+            BasicAddService
+                .concat(&ctx, "123456".into(), "67890".into())
+                .await,
             Err(AddError::MaxSizeExceeded)
         ));
     }

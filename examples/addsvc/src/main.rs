@@ -39,11 +39,16 @@ async fn main() -> std::process::ExitCode {
     let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
     let router = add_service::http_router(endpoints);
     println!("addsvc listening on http://{addr}");
-    println!("try: curl -s {addr}/sum -H 'content-type: application/json' -d '{{\"a\": 2, \"b\": 3}}'");
+    println!(
+        "try: curl -s {addr}/sum -H 'content-type: application/json' -d '{{\"a\": 2, \"b\": 3}}'"
+    );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+    if let Err(error) = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         eprintln!("addsvc: {error}");
         return std::process::ExitCode::FAILURE;
     }

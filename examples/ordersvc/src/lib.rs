@@ -14,7 +14,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use api::*;
 
 /// The statuses an order can have.
-pub const STATUSES: [&str; 5] = ["Pending", "Confirmed", "Preparing", "Delivered", "Cancelled"];
+pub const STATUSES: [&str; 5] = [
+    "Pending",
+    "Confirmed",
+    "Preparing",
+    "Delivered",
+    "Cancelled",
+];
 
 /// Orders in a map behind a mutex.
 #[derive(Debug, Default)]
@@ -32,7 +38,9 @@ impl InMemoryOrderService {
     fn orders(&self) -> std::sync::MutexGuard<'_, HashMap<String, Order>> {
         // A panic while holding the lock leaves the map consistent: every
         // write below is a single insert.
-        self.orders.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.orders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -66,7 +74,12 @@ impl OrderService for InMemoryOrderService {
         self.orders().get(&id).cloned().ok_or(OrderError::NotFound)
     }
 
-    async fn change_status(&self, _ctx: &kit::Context, id: String, status: String) -> Result<(), OrderError> {
+    async fn change_status(
+        &self,
+        _ctx: &kit::Context,
+        id: String,
+        status: String,
+    ) -> Result<(), OrderError> {
         check_status(&status)?;
         let mut orders = self.orders();
         let order = orders.get_mut(&id).ok_or(OrderError::NotFound)?;
@@ -96,9 +109,18 @@ mod tests {
         let ctx = kit::Context::new();
         let id = service.create(&ctx, order("")).await.unwrap();
         assert_eq!(id, "ord-1");
-        assert_eq!(service.get_by_id(&ctx, id.clone()).await.unwrap().status, "Pending");
-        service.change_status(&ctx, id.clone(), "Delivered".into()).await.unwrap();
-        assert_eq!(service.get_by_id(&ctx, id).await.unwrap().status, "Delivered");
+        assert_eq!(
+            service.get_by_id(&ctx, id.clone()).await.unwrap().status,
+            "Pending"
+        );
+        service
+            .change_status(&ctx, id.clone(), "Delivered".into())
+            .await
+            .unwrap();
+        assert_eq!(
+            service.get_by_id(&ctx, id).await.unwrap().status,
+            "Delivered"
+        );
     }
 
     #[tokio::test]
@@ -110,7 +132,10 @@ mod tests {
             service.create(&ctx, order("o-1")).await,
             Err(OrderError::AlreadyExists { id }) if id == "o-1"
         ));
-        assert!(matches!(service.get_by_id(&ctx, "nope".into()).await, Err(OrderError::NotFound)));
+        assert!(matches!(
+            service.get_by_id(&ctx, "nope".into()).await,
+            Err(OrderError::NotFound)
+        ));
         assert!(matches!(
             service.change_status(&ctx, "o-1".into(), "Eaten".into()).await,
             Err(OrderError::InvalidStatus(status)) if status == "Eaten"

@@ -58,7 +58,9 @@ pub fn generate(error: &ErrorEnum) -> TokenStream {
 /// The locals a variant's fields are bound to: `field_0`, `field_1`, …,
 /// so that no field name can shadow the arm's own locals.
 fn bindings(fields: &Fields) -> Vec<syn::Ident> {
-    (0..fields.len()).map(|index| format_ident!("field_{index}")).collect()
+    (0..fields.len())
+        .map(|index| format_ident!("field_{index}"))
+        .collect()
 }
 
 /// `Self::V { a: field_0, .. }` or `Self::V(field_0, ..)` or `Self::V`.
@@ -104,9 +106,10 @@ fn into_error_arm(variant: &BusinessVariant) -> TokenStream {
             quote!(::kit::__private::details::object([#(#entries),*]))
         }
     };
-    let status = variant.http.as_ref().map(|status| {
-        quote!(.with_http_status(::kit::__private::details::http_status(#status)))
-    });
+    let status = variant
+        .http
+        .as_ref()
+        .map(|status| quote!(.with_http_status(::kit::__private::details::http_status(#status))));
     quote! {
         #pattern => ::kit::Error::new(::kit::Code::#code, message)
             #status
@@ -141,7 +144,9 @@ fn from_error_arm(variant: &BusinessVariant) -> TokenStream {
                 let ty = &field.ty;
                 quote_spanned!(ty.span()=> ::kit::__private::details::field::<#ty>(details, #key))
             });
-            let somes = bound.iter().map(|local| quote!(::core::option::Option::Some(#local)));
+            let somes = bound
+                .iter()
+                .map(|local| quote!(::core::option::Option::Some(#local)));
             quote! {
                 match (#(#lookups,)*) {
                     (#(#somes,)*) => ::core::option::Option::Some(#pattern),

@@ -98,7 +98,10 @@ pub fn parse(cx: &Diagnostics, input: &DeriveInput) -> Option<ErrorEnum> {
             Data::Union(data) => &data.union_token,
             Data::Enum(data) => &data.enum_token,
         };
-        cx.error_spanned_by(keyword, "`#[derive(kit::Error)]` works on enums: one variant per error");
+        cx.error_spanned_by(
+            keyword,
+            "`#[derive(kit::Error)]` works on enums: one variant per error",
+        );
         return None;
     };
     if !input.generics.params.is_empty() {
@@ -117,7 +120,8 @@ pub fn parse(cx: &Diagnostics, input: &DeriveInput) -> Option<ErrorEnum> {
                     );
                     continue;
                 }
-                let holds_one = matches!(&variant.fields, Fields::Unnamed(fields) if fields.unnamed.len() == 1);
+                let holds_one =
+                    matches!(&variant.fields, Fields::Unnamed(fields) if fields.unnamed.len() == 1);
                 if !holds_one {
                     cx.error_spanned_by(
                         &variant.ident,
@@ -167,7 +171,11 @@ fn variant_attrs(cx: &Diagnostics, variant: &syn::Variant) -> VariantAttrs {
     let mut code: Option<Ident> = None;
     let mut http: Option<LitInt> = None;
     let mut transport: Option<Ident> = None;
-    for attr in variant.attrs.iter().filter(|attr| attr.path().is_ident("kit")) {
+    for attr in variant
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("kit"))
+    {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident(CODE) {
                 let value: Ident = meta.value()?.parse()?;
@@ -176,7 +184,10 @@ fn variant_attrs(cx: &Diagnostics, variant: &syn::Variant) -> VariantAttrs {
                 } else if !CODES.contains(&value.to_string().as_str()) {
                     cx.error_spanned_by(
                         &value,
-                        format!("unknown code `{value}`; expected one of {}", CODES.join(", ")),
+                        format!(
+                            "unknown code `{value}`; expected one of {}",
+                            CODES.join(", ")
+                        ),
                     );
                 } else {
                     code = Some(value);
@@ -197,7 +208,10 @@ fn variant_attrs(cx: &Diagnostics, variant: &syn::Variant) -> VariantAttrs {
                     transport = Some(ident.clone());
                 }
             } else {
-                let key = meta.path.get_ident().map_or_else(|| "?".to_owned(), ToString::to_string);
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map_or_else(|| "?".to_owned(), ToString::to_string);
                 return Err(meta.error(format!(
                     "unknown kit attribute `{key}`; expected `{CODE}`, `{HTTP}` or `{TRANSPORT}`"
                 )));
@@ -214,7 +228,6 @@ fn variant_attrs(cx: &Diagnostics, variant: &syn::Variant) -> VariantAttrs {
                 &transport,
                 "the transport variant takes its code from the failure; drop `code` and `http`",
             );
-            return VariantAttrs::Invalid;
         }
         return VariantAttrs::Transport(transport);
     }

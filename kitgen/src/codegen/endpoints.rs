@@ -2,10 +2,9 @@
 //! an implementation of the trait on top of them.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::{format_ident, quote};
 
-use super::{doc_link, impl_signature, messages, names};
+use super::{doc_link, impl_signature, messages, names, service_error_fn};
 use crate::model::{Method, Service};
 
 /// The struct, its constructor and layering, and its trait impl.
@@ -32,7 +31,10 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
             pub #field: #ty
         }
     });
-    let constructors = service.methods.iter().map(|method| endpoint_from_service(service, method));
+    let constructors = service
+        .methods
+        .iter()
+        .map(|method| endpoint_from_service(service, method));
     let layer_bounds = service.methods.iter().map(|method| {
         let request = names::request_struct(method);
         let response = names::response_struct(method);
@@ -41,14 +43,6 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
     let layered = service.methods.iter().map(|method| {
         let field = &method.name;
         quote!(#field: self.#field.layer(&layer))
-    });
-    let mut checked = Vec::new();
-    let error_checks = service.methods.iter().filter_map(|method| {
-        let key = method.error.to_token_stream().to_string();
-        (!checked.contains(&key)).then(|| {
-            checked.push(key);
-            service_error_check(method)
-        })
     });
     let trait_methods = service.methods.iter().map(trait_method);
     quote! {
@@ -82,8 +76,6 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
             }
         }
 
-        #(#error_checks)*
-
         #[automatically_derived]
         impl super::#trait_name for #endpoints {
             #(#trait_methods)*
@@ -104,7 +96,10 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let trait_name = &service.name;
     let request = names::request_struct(method);
     let (unpack, ctx) = match &method.context {
-        Some(_) => (quote!(let ::kit::Request { ctx, message } = request;), quote!(&ctx,)),
+        Some(_) => (
+            quote!(let ::kit::Request { ctx, message } = request;),
+            quote!(&ctx,),
+        ),
         None => (quote!(let message = request.message;), TokenStream::new()),
     };
     let args = method.params.iter().map(|param| {
@@ -112,6 +107,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
         quote!(message.#name)
     });
     let wrap = messages::wrap_response(method, &quote!(value));
+    let into_error = service_error_fn(method, "into_error");
     quote! {
         #field: {
             let service = ::std::sync::Arc::clone(&service);
@@ -123,23 +119,11 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
                         super::#trait_name::#field(&*service, #ctx #(#args,)*)
                             .await
                             .map(|value| #wrap)
-                            .map_err(::kit::ServiceError::into_error)
+                            .map_err(#into_error)
                     }
                 },
             ))
         }
-    }
-}
-
-/// A compile-time check, at the user's error type, that it implements
-/// `kit::ServiceError`; rustc's own error then points at that type.
-fn service_error_check(method: &Method) -> TokenStream {
-    let error = &method.error;
-    quote_spanned! {error.span()=>
-        const _: fn() = || {
-            fn service_error<E: ::kit::ServiceError>() {}
-            service_error::<#error>();
-        };
     }
 }
 
@@ -157,12 +141,13 @@ fn trait_method(method: &Method) -> TokenStream {
         None => quote!(::kit::Context::new()),
     };
     let unwrap = messages::unwrap_response(method);
+    let from_error = service_error_fn(method, "from_error");
     quote! {
         #signature {
             ::kit::Endpoint::send(&self.#field, #ctx, #request { #(#fields,)* })
                 .await
                 .map(#unwrap)
-                .map_err(::kit::ServiceError::from_error)
+                .map_err(#from_error)
         }
     }
 }

@@ -112,7 +112,11 @@ fn encode_body(method: &Method) -> TokenStream {
 
     if !query.is_empty() {
         let fields = field_moves(&query);
-        let query_struct = params_struct(names::QUERY_PARAMS, &query, quote!(::kit::__private::serde::Serialize));
+        let query_struct = params_struct(
+            names::QUERY_PARAMS,
+            &query,
+            quote!(::kit::__private::serde::Serialize),
+        );
         target.extend(quote! {
             #query_struct
             ::kit::http::encode::push_query(&mut target, &QueryParams { #(#fields,)* })?;
@@ -124,10 +128,16 @@ fn encode_body(method: &Method) -> TokenStream {
         let field = &param.name;
         quote!(::core::option::Option::Some(::kit::http::encode::json(&self.#field)?))
     } else if fields.len() == method.params.len() && !fields.is_empty() {
-        quote!(::core::option::Option::Some(::kit::http::encode::json(&self)?))
+        quote!(::core::option::Option::Some(::kit::http::encode::json(
+            &self
+        )?))
     } else if !fields.is_empty() {
         let moves = field_moves(&fields);
-        let body_struct = params_struct(names::BODY_FIELDS, &fields, quote!(::kit::__private::serde::Serialize));
+        let body_struct = params_struct(
+            names::BODY_FIELDS,
+            &fields,
+            quote!(::kit::__private::serde::Serialize),
+        );
         quote!({
             #body_struct
             ::core::option::Option::Some(::kit::http::encode::json(&BodyFields { #(#moves,)* })?)
@@ -198,7 +208,10 @@ fn decode_body(method: &Method) -> TokenStream {
         }));
     }
 
-    let unused = match (path.is_empty() && query.is_empty(), method.http.has_body(method)) {
+    let unused = match (
+        path.is_empty() && query.is_empty(),
+        method.http.has_body(method),
+    ) {
         (true, true) => quote!(let _ = parts;),
         (true, false) => quote!(let _ = (parts, body);),
         (false, false) => quote!(let _ = body;),

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{impl_signature, messages, names};
+use super::{impl_signature, messages, names, service_error_fn};
 use crate::model::{Method, Service};
 
 /// The client struct, its constructors and its trait impl.
@@ -58,13 +58,14 @@ fn trait_method(method: &Method) -> TokenStream {
         None => quote!(&::kit::Context::new()),
     };
     let unwrap = messages::unwrap_response(method);
+    let from_error = service_error_fn(method, "from_error");
     quote! {
         #signature {
             self.transport
                 .call(#ctx, #request { #(#fields,)* })
                 .await
                 .map(#unwrap)
-                .map_err(::kit::ServiceError::from_error)
+                .map_err(#from_error)
         }
     }
 }

@@ -58,6 +58,16 @@ pub fn service_module(service: &Service) -> TokenStream {
     }
 }
 
+/// A closure calling `<E as ::kit::ServiceError>::{into_error, from_error}`,
+/// spanned at the method's error type, so that an error type without the
+/// trait is reported there, once.
+fn service_error_fn(method: &Method, function: &str) -> TokenStream {
+    let function = quote::format_ident!("{function}");
+    let error = &method.error;
+    let span = syn::spanned::Spanned::span(error);
+    quote::quote_spanned!(span=> |error| <#error as ::kit::ServiceError>::#function(error))
+}
+
 /// `#[doc = " line"]` attributes for `text`, wrapped at 80 columns, so
 /// that formatted output reads as ordinary `///` comments.
 fn doc(text: &str) -> TokenStream {
@@ -81,7 +91,11 @@ fn doc(text: &str) -> TokenStream {
         lines.push(line);
     }
     let attrs = lines.iter().map(|line| {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         quote!(#[doc = #line])
     });
     quote!(#(#attrs)*)

@@ -34,7 +34,11 @@ pub(crate) const RESERVED_METHODS: [&str; 1] = ["layer"];
 
 /// The module of generated items: `OrderService` → `order_service`.
 pub(crate) fn module(service: &Service) -> Ident {
-    format_ident!("{}", service.name.unraw().to_string().to_snake_case(), span = service.name.span())
+    format_ident!(
+        "{}",
+        service.name.unraw().to_string().to_snake_case(),
+        span = service.name.span()
+    )
 }
 
 /// `get_by_id` → `GetById`.
@@ -54,9 +58,15 @@ pub(crate) fn response_struct(method: &Method) -> Ident {
 
 /// Every type name the service's module defines.
 pub(crate) fn module_types(service: &Service) -> Vec<String> {
-    let mut names: Vec<String> = [ENDPOINTS, HTTP_CLIENT, PATH_PARAMS, QUERY_PARAMS, BODY_FIELDS]
-        .map(str::to_owned)
-        .to_vec();
+    let mut names: Vec<String> = [
+        ENDPOINTS,
+        HTTP_CLIENT,
+        PATH_PARAMS,
+        QUERY_PARAMS,
+        BODY_FIELDS,
+    ]
+    .map(str::to_owned)
+    .to_vec();
     for method in &service.methods {
         names.push(request_struct(method).to_string());
         names.push(response_struct(method).to_string());

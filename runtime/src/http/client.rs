@@ -40,13 +40,20 @@ impl Client {
     /// Fails with `INVALID_ARGUMENT` when the URL does not parse, has no
     /// host, or is not `http` (TLS is not supported yet).
     pub fn new(base_url: &str) -> Result<Self, Error> {
-        let invalid = |why: &str| Error::invalid_argument(format!("invalid base URL {base_url:?}: {why}"));
+        let invalid =
+            |why: &str| Error::invalid_argument(format!("invalid base URL {base_url:?}: {why}"));
         let uri: Uri = base_url.parse().map_err(|_| invalid("it does not parse"))?;
-        let scheme = uri.scheme().cloned().ok_or_else(|| invalid("it has no scheme, such as http://"))?;
+        let scheme = uri
+            .scheme()
+            .cloned()
+            .ok_or_else(|| invalid("it has no scheme, such as http://"))?;
         if scheme != Scheme::HTTP {
             return Err(invalid("only http:// is supported"));
         }
-        let authority = uri.authority().cloned().ok_or_else(|| invalid("it has no host"))?;
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or_else(|| invalid("it has no host"))?;
         if uri.query().is_some() {
             return Err(invalid("it cannot have a query"));
         }
@@ -94,12 +101,18 @@ impl Client {
         let request = self.request::<B>(ctx, message, deadline)?;
         let exchange = async {
             let response = self.http.request(request).await.map_err(|error| {
-                Error::unavailable(format!("{} {}{}: {error}", B::METHOD, self.authority, B::PATH))
-                    .with_source(error)
+                Error::unavailable(format!(
+                    "{} {}{}: {error}",
+                    B::METHOD,
+                    self.authority,
+                    B::PATH
+                ))
+                .with_source(error)
             })?;
             let (parts, body) = response.into_parts();
             let body = body.collect().await.map_err(|error| {
-                Error::unavailable(format!("cannot read the response body: {error}")).with_source(error)
+                Error::unavailable(format!("cannot read the response body: {error}"))
+                    .with_source(error)
             })?;
             decode_response::<B::Response>(parts.status, &body.to_bytes())
         };
@@ -164,7 +177,10 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &format_args!("{}://{}{}", self.scheme, self.authority, self.base_path))
+            .field(
+                "base_url",
+                &format_args!("{}://{}{}", self.scheme, self.authority, self.base_path),
+            )
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -193,7 +209,10 @@ fn forwards(name: &HeaderName) -> bool {
     !CONNECTION_LEVEL.contains(&name) && !name.starts_with("proxy-")
 }
 
-fn decode_response<T: serde::de::DeserializeOwned>(status: StatusCode, body: &Bytes) -> Result<T, Error> {
+fn decode_response<T: serde::de::DeserializeOwned>(
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<T, Error> {
     if status.is_success() {
         return serde_json::from_slice(body).map_err(|error| {
             Error::internal(format!("cannot decode the response body: {error}")).with_source(error)
@@ -222,7 +241,13 @@ mod tests {
         assert!(Client::new("http://127.0.0.1:8080").is_ok());
         let client = Client::new("http://example.test/api/").unwrap();
         assert_eq!(client.base_path, "/api");
-        for bad in ["", "127.0.0.1:8080", "https://example.test", "http://x/?q=1", "not a url"] {
+        for bad in [
+            "",
+            "127.0.0.1:8080",
+            "https://example.test",
+            "http://x/?q=1",
+            "not a url",
+        ] {
             let error = Client::new(bad).unwrap_err();
             assert_eq!(error.code(), Code::InvalidArgument, "{bad}");
             assert!(error.message().starts_with("invalid base URL"), "{bad}");
@@ -231,7 +256,12 @@ mod tests {
 
     #[test]
     fn connection_headers_are_not_forwarded() {
-        for name in ["host", "content-length", "x-request-id", "proxy-authorization"] {
+        for name in [
+            "host",
+            "content-length",
+            "x-request-id",
+            "proxy-authorization",
+        ] {
             assert!(!forwards(&HeaderName::from_static(name)), "{name}");
         }
         for name in ["authorization", "traceparent", "x-tenant"] {
@@ -241,8 +271,11 @@ mod tests {
 
     #[test]
     fn foreign_error_bodies_keep_their_status() {
-        let error = decode_response::<()>(StatusCode::BAD_GATEWAY, &Bytes::from_static(b"<html>bad gateway</html>"))
-            .unwrap_err();
+        let error = decode_response::<()>(
+            StatusCode::BAD_GATEWAY,
+            &Bytes::from_static(b"<html>bad gateway</html>"),
+        )
+        .unwrap_err();
         assert_eq!(error.code(), Code::Unavailable);
         assert_eq!(error.http_status(), StatusCode::BAD_GATEWAY);
         assert!(error.message().contains("bad gateway"));

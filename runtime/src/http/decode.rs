@@ -86,7 +86,10 @@ mod tests {
         assert_eq!(message(""), "malformed JSON: the request body is empty");
         assert!(message("{\"a\": 1}").contains("missing field `b`"));
         let mistyped = message("{\"a\": 1, \"b\": \"two\"}");
-        assert!(mistyped.starts_with("invalid request body: at `b`: invalid type"), "{mistyped}");
+        assert!(
+            mistyped.starts_with("invalid request body: at `b`: invalid type"),
+            "{mistyped}"
+        );
         assert!(message("{\"a\": 1, \"b\": 2} x").starts_with("malformed JSON: trailing"));
     }
 
@@ -103,10 +106,20 @@ mod tests {
         struct Page {
             limit: u32,
         }
-        let (parts, ()) = http::Request::get("/items?limit=many").body(()).unwrap().into_parts();
+        let (parts, ()) = http::Request::get("/items?limit=many")
+            .body(())
+            .unwrap()
+            .into_parts();
         let error = query::<Page>(&parts).unwrap_err();
-        assert!(error.message().starts_with("invalid query string:"), "{}", error.message());
-        let (parts, ()) = http::Request::get("/items?limit=3").body(()).unwrap().into_parts();
+        assert!(
+            error.message().starts_with("invalid query string:"),
+            "{}",
+            error.message()
+        );
+        let (parts, ()) = http::Request::get("/items?limit=3")
+            .body(())
+            .unwrap()
+            .into_parts();
         assert_eq!(query::<Page>(&parts).unwrap().limit, 3);
     }
 }

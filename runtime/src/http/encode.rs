@@ -107,9 +107,23 @@ mod tests {
             name: Option<String>,
         }
         let mut target = String::from("/items");
-        push_query(&mut target, &Query { limit: None, name: None }).unwrap();
+        push_query(
+            &mut target,
+            &Query {
+                limit: None,
+                name: None,
+            },
+        )
+        .unwrap();
         assert_eq!(target, "/items");
-        push_query(&mut target, &Query { limit: Some(5), name: Some("a&b".into()) }).unwrap();
+        push_query(
+            &mut target,
+            &Query {
+                limit: Some(5),
+                name: Some("a&b".into()),
+            },
+        )
+        .unwrap();
         assert_eq!(target, "/items?limit=5&name=a%26b");
     }
 }

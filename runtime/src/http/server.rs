@@ -2,10 +2,10 @@
 
 use std::panic::AssertUnwindSafe;
 
-use axum::{Extension, Router};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
+use axum::{Extension, Router};
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};

@@ -65,7 +65,10 @@ pub(crate) fn method_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> MethodAttrs
     parsed
 }
 
-fn http_attr(cx: &Diagnostics, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Option<HttpAttr>> {
+fn http_attr(
+    cx: &Diagnostics,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<Option<HttpAttr>> {
     let mut route: Option<(HttpMethod, LitStr)> = None;
     let mut body: Option<LitStr> = None;
     meta.parse_nested_meta(|inner| {

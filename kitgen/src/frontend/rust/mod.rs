@@ -28,9 +28,6 @@ pub fn parse_service(cx: &Diagnostics, args: TokenStream, item: &ItemTrait) -> S
     if let Some(unsafety) = &item.unsafety {
         cx.error_spanned_by(unsafety, "a service trait cannot be `unsafe`");
     }
-    if let Some(auto) = &item.auto_token {
-        cx.error_spanned_by(auto, "a service trait cannot be an auto trait");
-    }
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         cx.error_spanned_by(
             &item.generics,
@@ -74,9 +71,6 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     if let Some(abi) = &sig.abi {
         fail(abi, "a service method cannot have an ABI");
     }
-    if let Some(variadic) = &sig.variadic {
-        fail(variadic, "a service method cannot be variadic");
-    }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         fail(
             &sig.generics,
@@ -89,9 +83,15 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         Some(FnArg::Receiver(receiver)) => {
             inputs.next();
             if receiver.colon_token.is_some() {
-                fail(receiver, "a service method takes `&self`, not a typed `self`");
+                fail(
+                    receiver,
+                    "a service method takes `&self`, not a typed `self`",
+                );
             } else if receiver.reference.is_none() {
-                fail(receiver, "a service method takes `&self`, not `self`: endpoints share one service");
+                fail(
+                    receiver,
+                    "a service method takes `&self`, not `self`: endpoints share one service",
+                );
             } else if let Some(mutability) = &receiver.mutability {
                 fail(
                     mutability,
@@ -100,7 +100,10 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
                 );
             }
         }
-        _ => fail(&sig.ident, "a service method takes `&self` as its first parameter"),
+        _ => fail(
+            &sig.ident,
+            "a service method takes `&self` as its first parameter",
+        ),
     }
 
     let mut context = None;
@@ -108,18 +111,30 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     for (index, input) in inputs.enumerate() {
         let FnArg::Typed(typed) = input else { continue };
         let Pat::Ident(pat) = &*typed.pat else {
-            fail(&typed.pat, "a parameter needs a plain name, which becomes its field name");
+            fail(
+                &typed.pat,
+                "a parameter needs a plain name, which becomes its field name",
+            );
             continue;
         };
         if pat.by_ref.is_some() || pat.mutability.is_some() || pat.subpat.is_some() {
-            fail(&typed.pat, "a parameter needs a plain name, which becomes its field name");
+            fail(
+                &typed.pat,
+                "a parameter needs a plain name, which becomes its field name",
+            );
             continue;
         }
         if let Some(is_mut) = context_reference(&typed.ty) {
             if index > 0 {
-                fail(&typed.ty, "the context must be the first parameter after `&self`");
+                fail(
+                    &typed.ty,
+                    "the context must be the first parameter after `&self`",
+                );
             } else if is_mut {
-                fail(&typed.ty, "the context is shared: take it as `&kit::Context`");
+                fail(
+                    &typed.ty,
+                    "the context is shared: take it as `&kit::Context`",
+                );
             } else {
                 context = Some(ContextParam {
                     name: pat.ident.clone(),
@@ -146,7 +161,10 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
             ReturnType::Type(_, ty) => ty,
             ReturnType::Default => &sig.ident,
         };
-        fail(at, "a service method returns `Result<T, E>`, where `E` implements `kit::ServiceError`");
+        fail(
+            at,
+            "a service method returns `Result<T, E>`, where `E` implements `kit::ServiceError`",
+        );
         return None;
     };
     owned_type(cx, &ok_type);
@@ -177,7 +195,10 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
 
 /// `POST /{kebab-case-name}`, with every parameter in the body.
 fn default_binding(name: &syn::Ident) -> HttpBinding {
-    let text = format!("/{}", name.to_string().trim_start_matches("r#").to_kebab_case());
+    let text = format!(
+        "/{}",
+        name.to_string().trim_start_matches("r#").to_kebab_case()
+    );
     let path = PathTemplate::parse(&text, name.span())
         .unwrap_or_else(|_| unreachable!("a kebab-case identifier is one literal segment"));
     HttpBinding {
@@ -192,8 +213,12 @@ fn default_binding(name: &syn::Ident) -> HttpBinding {
 /// `Some(is_mut)` if `ty` is a reference to a type named `Context`: the
 /// request context, which is passed apart from the message.
 fn context_reference(ty: &Type) -> Option<bool> {
-    let Type::Reference(reference) = ty else { return None };
-    let Type::Path(path) = &*reference.elem else { return None };
+    let Type::Reference(reference) = ty else {
+        return None;
+    };
+    let Type::Path(path) = &*reference.elem else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     (last.ident == "Context" && last.arguments.is_none()).then_some(reference.mutability.is_some())
 }
@@ -205,7 +230,9 @@ fn result_types(ty: &Type) -> Option<(Type, Type)> {
     if last.ident != "Result" {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     let mut types = args.args.iter().filter_map(|arg| match arg {
         GenericArgument::Type(ty) => Some(ty.clone()),
         _ => None,
@@ -239,7 +266,8 @@ fn owned_type(cx: &Diagnostics, ty: &Type) -> bool {
             self.clean = false;
         }
         fn visit_type_infer(&mut self, infer: &'ast syn::TypeInfer) {
-            self.cx.error_spanned_by(infer, "a message field needs a concrete type, not `_`");
+            self.cx
+                .error_spanned_by(infer, "a message field needs a concrete type, not `_`");
             self.clean = false;
         }
     }

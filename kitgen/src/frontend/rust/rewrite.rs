@@ -14,7 +14,9 @@ use super::is_kit;
 /// * the `#[kit(…)]` helper attributes are removed.
 pub fn rewrite_trait(mut item: ItemTrait) -> ItemTrait {
     for trait_item in &mut item.items {
-        let TraitItem::Fn(method) = trait_item else { continue };
+        let TraitItem::Fn(method) = trait_item else {
+            continue;
+        };
         method.attrs.retain(|attr| !is_kit(attr));
         if method.sig.asyncness.take().is_none() {
             continue;

@@ -1,0 +1,7 @@
+#[derive(Debug, kit::Error)]
+enum Oops {
+    #[kit(code = NotFound)]
+    Missing,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[derive(Debug, kit::Error)]
+struct Oops;
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[kit::service]
+trait Calc {
+    type Number;
+    async fn add(&self, a: i64) -> Result<i64, kit::Error>;
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[kit::service]
+trait Calc {
+    async fn add(&mut self, a: i64) -> Result<i64, kit::Error>;
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[kit::service]
+trait Calc {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[kit::service]
+struct Calc;
+
+fn main() {}
