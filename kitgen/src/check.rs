@@ -151,10 +151,8 @@ fn check_names(cx: &Diagnostics, service: &Service) {
             cx.error_spanned_by(
                 &method.name,
                 format!(
-                    "`{}` collides with the generated `{}::{}` method; rename the method",
-                    method.name,
-                    names::ENDPOINTS,
-                    method.name
+                    "`{}` collides with the `{}` method of the generated types; rename the method",
+                    method.name, method.name
                 ),
             );
         }
@@ -172,6 +170,13 @@ fn check_names(cx: &Diagnostics, service: &Service) {
         }
     }
 
+    let module_name = names::module_name(service);
+    if names::CANNOT_BE_RAW.contains(&module_name.as_str()) {
+        cx.error_spanned_by(
+            &service.name,
+            format!("the generated module would be named `{module_name}`, a reserved word; rename the trait"),
+        );
+    }
     let generated = names::module_types(service);
     let module = names::module(service);
     let mut shadowed = ShadowedTypes {

@@ -266,7 +266,25 @@ fn parse_segment(text: &str, segment: &str, last: bool) -> Result<Segment, Strin
     if segment.is_empty() && !last {
         return Err(format!("the path `{text}` has an empty segment (`//`)"));
     }
+    if segment.starts_with([':', '*']) {
+        return Err(format!(
+            "the path `{text}` has a segment starting with `{}`; write parameters as `{{name}}`",
+            &segment[..1]
+        ));
+    }
+    if let Some(bad) = segment.chars().find(|&c| !is_path_char(c)) {
+        return Err(format!(
+            "the path `{text}` has `{bad}`, which a path segment cannot hold unescaped; \
+             use letters, digits and `-._~!$&'()*+,;=:@`"
+        ));
+    }
     Ok(Segment::Literal(segment.to_owned()))
+}
+
+/// RFC 3986 `pchar` without percent-encoding: unreserved, sub-delims, `:`
+/// and `@`.
+fn is_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c)
 }
 
 #[cfg(test)]
@@ -303,6 +321,10 @@ mod tests {
             ("/orders/id-{id}", "must be a whole segment"),
             ("/orders//x", "empty segment"),
             ("/orders?x=1", "does not belong"),
+            ("/orders/:id", "starting with `:`"),
+            ("/files/*rest", "starting with `*`"),
+            ("/café", "cannot hold unescaped"),
+            ("/a|b", "cannot hold unescaped"),
         ];
         for (text, expected) in cases {
             let error = parse(text).unwrap_err();

@@ -50,10 +50,14 @@ impl Context {
         self
     }
 
-    /// Sets the deadline to `timeout` from now (keeping an earlier one).
+    /// Sets the deadline to `timeout` from now (keeping an earlier one). A
+    /// timeout too large to represent sets no deadline.
     #[must_use]
     pub fn with_timeout(self, timeout: Duration) -> Self {
-        self.with_deadline(Instant::now() + timeout)
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => self.with_deadline(deadline),
+            None => self,
+        }
     }
 
     /// Replaces the metadata.
@@ -103,17 +107,21 @@ impl Context {
 
     /// Builds a server-side context from request headers, which become the
     /// metadata. A missing or unusable `X-Request-ID` gets a fresh id.
-    pub(crate) fn from_headers(metadata: HeaderMap, deadline: Option<Instant>) -> Self {
-        let request_id = metadata
-            .get(crate::http::X_REQUEST_ID)
-            .and_then(|id| valid_request_id(id.as_bytes()))
-            .unwrap_or_else(generate_request_id);
+    pub(crate) fn from_headers(metadata: HeaderMap) -> Self {
         Context {
-            request_id,
-            deadline,
+            request_id: request_id_from(&metadata),
+            deadline: None,
             metadata,
         }
     }
+}
+
+/// The caller's `X-Request-ID` if it is usable, or a fresh id.
+pub(crate) fn request_id_from(headers: &HeaderMap) -> HeaderValue {
+    headers
+        .get(crate::http::X_REQUEST_ID)
+        .and_then(|id| valid_request_id(id.as_bytes()))
+        .unwrap_or_else(generate_request_id)
 }
 
 impl Default for Context {
@@ -272,10 +280,7 @@ mod tests {
             crate::http::X_REQUEST_ID,
             HeaderValue::from_static("from-caller"),
         );
-        assert_eq!(
-            Context::from_headers(headers, None).request_id(),
-            "from-caller"
-        );
+        assert_eq!(Context::from_headers(headers).request_id(), "from-caller");
     }
 
     #[test]

@@ -5,10 +5,10 @@ use std::fmt;
 use std::task::{Context as TaskContext, Poll};
 
 use futures_util::future::BoxFuture;
-use tower::util::{BoxCloneSyncService, ServiceExt};
+use tower::util::{BoxCloneSyncService, MapErr, ServiceExt};
 use tower::{Layer, Service};
 
-use crate::{Context, Error};
+use crate::{BoxError, Context, Error};
 
 /// What an endpoint receives: the request [`Context`] and the method's
 /// request message.
@@ -104,11 +104,14 @@ impl<Req, Resp> Service<Request<Req>> for Endpoint<Req, Resp> {
     }
 }
 
-/// A `tower::Layer` that can wrap an [`Endpoint<Req, Resp>`] and keep its
-/// types: the bound generated code puts on "a layer for every endpoint".
+/// A `tower::Layer` that can wrap an [`Endpoint<Req, Resp>`]: the bound
+/// generated code puts on "a layer for every endpoint".
 ///
-/// Implemented for every layer whose service fits; there is nothing to
-/// implement by hand.
+/// Implemented for every layer whose service keeps the request and response
+/// types and whose error converts into a `BoxError`, which covers tower's
+/// own layers (timeout, load shedding, concurrency limits, buffers, …). Their
+/// errors become [`Error`]s through [`Error::from_box_error`]. There is
+/// nothing to implement by hand.
 pub trait EndpointLayer<Req, Resp> {
     /// Wraps `endpoint`.
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp>;
@@ -117,14 +120,16 @@ pub trait EndpointLayer<Req, Resp> {
 impl<L, Req, Resp> EndpointLayer<Req, Resp> for L
 where
     L: Layer<Endpoint<Req, Resp>>,
-    L::Service:
-        Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
+    L::Service: Service<Request<Req>, Response = Resp> + Clone + Send + Sync + 'static,
+    <L::Service as Service<Request<Req>>>::Error: Into<BoxError>,
     <L::Service as Service<Request<Req>>>::Future: Send + 'static,
     Req: 'static,
     Resp: 'static,
 {
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
-        Endpoint::new(self.layer(endpoint))
+        let to_kit: fn(<L::Service as Service<Request<Req>>>::Error) -> Error =
+            |error| Error::from_box_error(error.into());
+        Endpoint::new(MapErr::new(self.layer(endpoint), to_kit))
     }
 }
 
@@ -169,5 +174,23 @@ mod tests {
         let endpoint = doubler().layer(&Count(layered.clone()));
         assert_eq!(endpoint.send(Context::new(), 1).await.unwrap(), 4);
         assert_eq!(layered.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn towers_own_layers_apply_and_their_errors_become_codes() {
+        let slow = Endpoint::new(tower::service_fn(|_: Request<()>| async {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            Ok::<_, Error>(())
+        }));
+        let timeout = tower::timeout::TimeoutLayer::new(std::time::Duration::from_millis(10));
+        let error = slow
+            .layer(&timeout)
+            .send(Context::new(), ())
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), crate::Code::DeadlineExceeded);
+
+        let limited = doubler().layer(&tower::limit::ConcurrencyLimitLayer::new(1));
+        assert_eq!(limited.send(Context::new(), 2).await.unwrap(), 4);
     }
 }

@@ -88,6 +88,34 @@ impl Error {
         self
     }
 
+    /// Drops the business-error variant and its details, keeping code and
+    /// message. A service that passes on a downstream service's error (its
+    /// transport variant) sends it plain, so that the downstream variant is
+    /// not mistaken for one of its own.
+    #[must_use]
+    pub fn without_variant(mut self) -> Self {
+        self.0.variant = None;
+        self.0.details = None;
+        self
+    }
+
+    /// Turns any error that a tower layer returned into an [`Error`]: a kit
+    /// error stays itself, tower's timeout becomes `DEADLINE_EXCEEDED`, load
+    /// shedding `UNAVAILABLE`, anything else `INTERNAL` with its text.
+    pub fn from_box_error(error: BoxError) -> Self {
+        let error = match error.downcast::<Error>() {
+            Ok(error) => return *error,
+            Err(error) => error,
+        };
+        if error.is::<tower::timeout::error::Elapsed>() {
+            return Error::new(Code::DeadlineExceeded, "the endpoint timed out").with_source(error);
+        }
+        if error.is::<tower::load_shed::error::Overloaded>() {
+            return Error::unavailable("the endpoint is overloaded").with_source(error);
+        }
+        Error::internal(error.to_string()).with_source(error)
+    }
+
     /// Attaches the lower-level error that caused this one.
     #[must_use]
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -105,11 +133,19 @@ impl Error {
         &self.0.message
     }
 
-    /// The HTTP status this error is served with.
+    /// The HTTP status this error is served with: the override, or the
+    /// code's. An error is never served as a success: a status below 400
+    /// (from `Code::Ok`, say) becomes `500 Internal Server Error`.
     pub fn http_status(&self) -> StatusCode {
-        self.0
+        let status = self
+            .0
             .http_status
-            .unwrap_or_else(|| self.0.code.http_status())
+            .unwrap_or_else(|| self.0.code.http_status());
+        if status.is_client_error() || status.is_server_error() {
+            status
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 
     /// The business-error variant name, when the error came from one.
@@ -250,6 +286,40 @@ mod tests {
         assert_eq!(json, r#"{"code":"NOT_FOUND","message":"no such order"}"#);
         assert_eq!(error.http_status(), StatusCode::NOT_FOUND);
         assert_eq!(error.to_string(), "NOT_FOUND: no such order");
+    }
+
+    #[test]
+    fn an_error_is_never_served_as_a_success() {
+        assert_eq!(
+            Error::new(Code::Ok, "odd").http_status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let redirect = Error::not_found("x").with_http_status(StatusCode::FOUND);
+        assert_eq!(redirect.http_status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn tower_errors_map_to_codes() {
+        let kit: BoxError = Box::new(Error::not_found("gone"));
+        assert_eq!(Error::from_box_error(kit).code(), Code::NotFound);
+        let elapsed: BoxError = Box::new(tower::timeout::error::Elapsed::new());
+        assert_eq!(
+            Error::from_box_error(elapsed).code(),
+            Code::DeadlineExceeded
+        );
+        let overloaded: BoxError = Box::new(tower::load_shed::error::Overloaded::new());
+        assert_eq!(Error::from_box_error(overloaded).code(), Code::Unavailable);
+        let other: BoxError = "boom".into();
+        let error = Error::from_box_error(other);
+        assert_eq!((error.code(), error.message()), (Code::Internal, "boom"));
+    }
+
+    #[test]
+    fn a_forwarded_error_loses_its_variant() {
+        let error = Error::not_found("gone")
+            .with_variant("NotFound", None)
+            .without_variant();
+        assert_eq!((error.code(), error.variant()), (Code::NotFound, None));
     }
 
     #[test]

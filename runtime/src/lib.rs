@@ -90,9 +90,17 @@ pub use error::{BoxError, Error, ServiceError};
 /// method (`get`, `post`, `put`, `patch`, `delete`) and a path, whose
 /// `{params}` name method parameters. Other parameters travel in the query
 /// string (GET, DELETE) or as fields of a JSON body object (POST, PUT,
-/// PATCH); `body = "param"` sends one parameter as the whole body. Without
-/// the attribute a method is `POST /{kebab-case-name}` with every parameter
-/// in the body.
+/// PATCH); `body = "param"` sends one parameter as the whole body, and then
+/// the parameters left over travel in the query string. Without the
+/// attribute a method is `POST /{kebab-case-name}` with every parameter in
+/// the body. Query parameters must be scalars, strings or `Option`s of them
+/// (what `serde_urlencoded` supports); other types fail each call with
+/// `INVALID_ARGUMENT`.
+///
+/// Parameter and return types implement `Clone`, `Debug`, serde's
+/// `Serialize` and `Deserialize`, and are `Send + 'static`; the error type
+/// implements [`ServiceError`] (derive it with `#[derive(kit::Error)]`, or
+/// use [`Error`]).
 pub use kitgen_macros::service;
 
 /// Makes an enum a service's business error type: implements

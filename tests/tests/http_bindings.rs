@@ -85,6 +85,10 @@ pub trait Inventory: Send + Sync + 'static {
 
     /// Sleeps, and reports whether the caller gave a deadline.
     async fn nap(&self, ctx: &kit::Context, millis: u64) -> Result<bool, InventoryError>;
+
+    /// What arrived in the context: request id, then the `x-tenant`,
+    /// `traceparent` and `authorization` metadata ("-" when absent).
+    async fn context_seen(&self, ctx: &kit::Context) -> Result<Vec<String>, InventoryError>;
 }
 
 #[derive(Default)]
@@ -175,6 +179,22 @@ impl Inventory for Shop {
         tokio::time::sleep(Duration::from_millis(millis)).await;
         std::mem::forget(guard);
         Ok(ctx.deadline().is_some())
+    }
+
+    async fn context_seen(&self, ctx: &kit::Context) -> Result<Vec<String>, InventoryError> {
+        let header = |name: &str| {
+            ctx.metadata()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("-")
+                .to_owned()
+        };
+        Ok(vec![
+            ctx.request_id().to_owned(),
+            header("x-tenant"),
+            header("traceparent"),
+            header("authorization"),
+        ])
     }
 }
 
@@ -478,33 +498,122 @@ async fn the_callers_deadline_cuts_the_handler_short() {
 
 #[tokio::test]
 async fn the_client_timeout_and_context_deadline_travel_to_the_server() {
-    let (shop, addr) = start().await;
+    let (_, addr) = start().await;
+
+    // The client's own timeout fails the call on the client side…
     let transport = kit::http::Client::new(&base_url(addr))
         .unwrap()
-        .with_timeout(Duration::from_millis(100));
+        .with_timeout(Duration::from_millis(50));
     let client = inventory::HttpClient::with_transport(transport);
-
     let error = client.nap(&kit::Context::new(), 10_000).await.unwrap_err();
     let InventoryError::Transport(error) = error else {
         panic!("{error:?}")
     };
     assert_eq!(error.code(), Code::DeadlineExceeded);
 
-    // The server saw the deadline: it dropped the handler too.
-    let dropped = async {
-        while !shop.nap_dropped.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), dropped)
-        .await
-        .expect("the server dropped the handler");
+    // …and reaches the server as its deadline.
+    let transport = kit::http::Client::new(&base_url(addr))
+        .unwrap()
+        .with_timeout(Duration::from_secs(10));
+    let client = inventory::HttpClient::with_transport(transport);
+    assert!(client.nap(&kit::Context::new(), 1).await.unwrap());
 
-    // Without a deadline of its own, the context's deadline is sent.
+    // Without a timeout of its own, the client sends the context's deadline,
+    // and with neither, none.
     let plain = inventory::HttpClient::new(&base_url(addr)).unwrap();
     let ctx = kit::Context::new().with_timeout(Duration::from_secs(10));
     assert!(plain.nap(&ctx, 1).await.unwrap());
     assert!(!plain.nap(&kit::Context::new(), 1).await.unwrap());
+}
+
+/// A service that calls another with the context it was given.
+#[kit::service]
+pub trait Relay: Send + Sync + 'static {
+    /// Calls `context_seen` downstream.
+    async fn relay(&self, ctx: &kit::Context) -> Result<Vec<String>, InventoryError>;
+}
+
+struct Forwarder(inventory::HttpClient);
+
+impl Relay for Forwarder {
+    async fn relay(&self, ctx: &kit::Context) -> Result<Vec<String>, InventoryError> {
+        self.0.context_seen(ctx).await
+    }
+}
+
+#[tokio::test]
+async fn the_client_sends_the_request_id_and_forwards_trace_and_custom_metadata() {
+    let (_, downstream) = start().await;
+    let client = inventory::HttpClient::new(&base_url(downstream)).unwrap();
+
+    let mut ctx = kit::Context::new().with_request_id("req-from-client");
+    ctx.metadata_mut()
+        .insert("x-tenant", "acme".parse().unwrap());
+    let seen = client.context_seen(&ctx).await.unwrap();
+    assert_eq!(seen, ["req-from-client", "acme", "-", "-"]);
+
+    // Through a relay: the id, the trace context and custom headers travel
+    // on; the caller's credentials stay behind.
+    let relay = Forwarder(client);
+    let upstream = serve(relay::http_router(relay::Endpoints::new(Arc::new(relay)))).await;
+    let mut connection = RawConnection::open(upstream).await;
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let response = connection
+        .send(
+            Method::POST,
+            "/relay",
+            &[
+                ("x-request-id", "req-at-the-edge"),
+                ("x-tenant", "acme"),
+                ("traceparent", traceparent),
+                ("authorization", "Bearer s3cret"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(
+        response.json(),
+        serde_json::json!(["req-at-the-edge", "acme", traceparent, "-"])
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_echo_the_request_id() {
+    let (_, addr) = start().await;
+    let mut connection = RawConnection::open(addr).await;
+    let response = connection
+        .send(Method::GET, "/nowhere", &[("x-request-id", "lost-1")], "")
+        .await;
+    assert_eq!(response.status, 404);
+    assert_eq!(response.headers["x-request-id"], "lost-1");
+    let response = connection
+        .send(Method::POST, "/items/3", &[("x-request-id", "lost-2")], "")
+        .await;
+    assert_eq!(response.status, 405);
+    assert_eq!(response.headers["x-request-id"], "lost-2");
+    let response = connection.send(Method::GET, "/nowhere", &[], "").await;
+    assert_eq!(response.headers["x-request-id"].len(), 32);
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_the_limit_is_refused_with_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let endpoints = inventory::Endpoints::new(Arc::new(Shop::default()));
+    let addr = serve(inventory::http_router(endpoints).layer(kit::http::body_limit(64))).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // No Content-Length: the server only learns the size while reading.
+    let chunk = format!(r#"{{"amount": 1, "pad": "{}"}}"#, "x".repeat(100));
+    let request = format!(
+        "PATCH /items/3 HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+         transfer-encoding: chunked\r\nconnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+        chunk.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("limit of 64 bytes"), "{response}");
 }
 
 /// Counts the requests through every service it wraps.

@@ -22,7 +22,7 @@ pub fn generate(error: &ErrorEnum) -> TokenStream {
                 let message = #message;
                 match self {
                     #(#into_arms)*
-                    Self::#transport(error) => error,
+                    Self::#transport(error) => error.without_variant(),
                 }
             }
 

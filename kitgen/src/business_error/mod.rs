@@ -25,6 +25,8 @@ pub use generate::generate;
 
 use crate::diagnostics::Diagnostics;
 
+/// The attribute path of the derive's helper attributes.
+const KIT: &str = "kit";
 /// `#[kit(code = …)]`: the variant's canonical code.
 const CODE: &str = "code";
 /// `#[kit(http = 418)]`: the variant's own HTTP status.
@@ -107,6 +109,19 @@ pub fn parse(cx: &Diagnostics, input: &DeriveInput) -> Option<ErrorEnum> {
     if !input.generics.params.is_empty() {
         cx.error_spanned_by(&input.generics, "a kit error enum cannot be generic");
     }
+    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident(KIT)) {
+        cx.error_spanned_by(attr, "kit attributes go on the variants, not on the enum");
+    }
+    let fields = data.variants.iter().flat_map(|variant| &variant.fields);
+    for attr in fields
+        .flat_map(|field| &field.attrs)
+        .filter(|attr| attr.path().is_ident(KIT))
+    {
+        cx.error_spanned_by(
+            attr,
+            "kit attributes go on the variants, not on their fields",
+        );
+    }
     let mut variants = Vec::new();
     let mut transport: Option<Ident> = None;
     for variant in &data.variants {
@@ -174,13 +189,18 @@ fn variant_attrs(cx: &Diagnostics, variant: &syn::Variant) -> VariantAttrs {
     for attr in variant
         .attrs
         .iter()
-        .filter(|attr| attr.path().is_ident("kit"))
+        .filter(|attr| attr.path().is_ident(KIT))
     {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident(CODE) {
                 let value: Ident = meta.value()?.parse()?;
                 if code.is_some() {
                     cx.error_spanned_by(&meta.path, "duplicate kit attribute `code`");
+                } else if value == "Ok" {
+                    cx.error_spanned_by(
+                        &value,
+                        "`Ok` is the code of success, not of an error; pick an error code",
+                    );
                 } else if !CODES.contains(&value.to_string().as_str()) {
                     cx.error_spanned_by(
                         &value,

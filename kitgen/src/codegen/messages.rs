@@ -1,9 +1,10 @@
 //! `{Method}Request` and `{Method}Response`: the messages of each method.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote, quote_spanned};
 use syn::Type;
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 
 use super::{doc_link, names};
 use crate::model::{Method, Service};
@@ -12,50 +13,87 @@ use crate::model::{Method, Service};
 /// that its JSON form uses the parameter names.
 pub(crate) fn request_struct(service: &Service, method: &Method) -> TokenStream {
     let name = names::request_struct(method);
-    let doc = format!("The request of {}.", doc_link(service, method));
-    let doc = super::doc(&doc);
-    let fields = method.params.iter().map(|param| {
-        let field = &param.name;
-        let ty = &param.ty;
-        let doc = format!("The `{}` parameter.", field.unraw());
-        let doc = super::doc(&doc);
-        quote! {
-            #doc
-            pub #field: #ty
-        }
-    });
-    quote! {
-        #doc
-        #[derive(::core::fmt::Debug, ::kit::__private::serde::Serialize, ::kit::__private::serde::Deserialize)]
-        #[serde(crate = "::kit::__private::serde")]
-        pub struct #name {
-            #(#fields,)*
-        }
-    }
+    let doc = super::doc(&format!("The request of {}.", doc_link(service, method)));
+    let fields: Vec<Field<'_>> = method
+        .params
+        .iter()
+        .map(|param| Field {
+            name: param.name.clone(),
+            ty: &param.ty,
+            doc: format!("The `{}` parameter.", param.name.unraw()),
+        })
+        .collect();
+    message_struct(&name, &doc, &fields, quote!())
 }
 
 /// The response struct. It serializes as the return value itself; a method
 /// that returns `()` answers `{}`.
 pub(crate) fn response_struct(service: &Service, method: &Method) -> TokenStream {
     let name = names::response_struct(method);
-    let doc = format!("The response of {}.", doc_link(service, method));
-    let doc = super::doc(&doc);
-    let ok = &method.ok;
-    if is_unit(ok) {
-        return quote! {
-            #doc
-            #[derive(::core::fmt::Debug, ::kit::__private::serde::Serialize, ::kit::__private::serde::Deserialize)]
-            #[serde(crate = "::kit::__private::serde")]
-            pub struct #name {}
-        };
+    let doc = super::doc(&format!("The response of {}.", doc_link(service, method)));
+    if is_unit(&method.ok) {
+        return message_struct(&name, &doc, &[], quote!());
     }
+    let value = Field {
+        name: format_ident!("value"),
+        ty: &method.ok,
+        doc: "What the method returned.".to_owned(),
+    };
+    message_struct(&name, &doc, &[value], quote!(, transparent))
+}
+
+struct Field<'a> {
+    name: syn::Ident,
+    ty: &'a Type,
+    doc: String,
+}
+
+/// A message struct with serde's derives, and `Clone` and `Debug` written
+/// out so that a field type without them is reported at that type.
+fn message_struct(
+    name: &syn::Ident,
+    doc: &TokenStream,
+    fields: &[Field<'_>],
+    serde: TokenStream,
+) -> TokenStream {
+    let declarations = fields.iter().map(|field| {
+        let (member, ty) = (&field.name, field.ty);
+        let doc = super::doc(&field.doc);
+        quote! {
+            #doc
+            pub #member: #ty
+        }
+    });
+    let clones = fields.iter().map(|field| {
+        let member = &field.name;
+        quote_spanned!(field.ty.span()=> #member: ::core::clone::Clone::clone(&self.#member))
+    });
+    let debugs = fields.iter().map(|field| {
+        let member = &field.name;
+        let label = member.unraw().to_string();
+        quote_spanned!(field.ty.span()=> .field(#label, &self.#member))
+    });
+    let label = name.to_string();
     quote! {
         #doc
-        #[derive(::core::fmt::Debug, ::kit::__private::serde::Serialize, ::kit::__private::serde::Deserialize)]
-        #[serde(crate = "::kit::__private::serde", transparent)]
+        #[derive(::kit::__private::serde::Serialize, ::kit::__private::serde::Deserialize)]
+        #[serde(crate = "::kit::__private::serde" #serde)]
         pub struct #name {
-            /// What the method returned.
-            pub value: #ok,
+            #(#declarations,)*
+        }
+
+        #[automatically_derived]
+        impl ::core::clone::Clone for #name {
+            fn clone(&self) -> Self {
+                Self { #(#clones,)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#label) #(#debugs)* .finish()
+            }
         }
     }
 }

@@ -27,18 +27,33 @@ pub(crate) const QUERY_PARAMS: &str = "QueryParams";
 /// See [`PATH_PARAMS`].
 pub(crate) const BODY_FIELDS: &str = "BodyFields";
 
-/// Method names that generated types would shadow: `Endpoints::layer` takes
-/// `self`, so a trait method of that name could only be called through the
-/// trait's path.
-pub(crate) const RESERVED_METHODS: [&str; 1] = ["layer"];
+/// Method names that clash with methods of the generated types:
+/// `Endpoints::layer` takes `self`, and `clone` would be ambiguous with the
+/// `Clone` impl of `Endpoints` and `HttpClient`, so such a trait method could
+/// only be called through the trait's path.
+pub(crate) const RESERVED_METHODS: [&str; 2] = ["layer", "clone"];
 
-/// The module of generated items: `OrderService` → `order_service`.
+/// The module of generated items: `OrderService` → `order_service`. A
+/// keyword becomes a raw identifier (`Type` → `r#type`); the check pass
+/// rejects the few that cannot be (`self`, `super`, `crate`).
 pub(crate) fn module(service: &Service) -> Ident {
-    format_ident!(
-        "{}",
-        service.name.unraw().to_string().to_snake_case(),
-        span = service.name.span()
-    )
+    let name = module_name(service);
+    let span = service.name.span();
+    if syn::parse_str::<Ident>(&name).is_ok() {
+        Ident::new(&name, span)
+    } else if CANNOT_BE_RAW.contains(&name.as_str()) {
+        format_ident!("{name}_", span = span)
+    } else {
+        Ident::new_raw(&name, span)
+    }
+}
+
+/// Keywords that have no raw form.
+pub(crate) const CANNOT_BE_RAW: [&str; 4] = ["self", "super", "crate", "_"];
+
+/// The module's name as text: the trait's name in snake case.
+pub(crate) fn module_name(service: &Service) -> String {
+    service.name.unraw().to_string().to_snake_case()
 }
 
 /// `get_by_id` → `GetById`.

@@ -7,10 +7,10 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderName, HeaderValue, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::context::timeout;
@@ -31,7 +31,12 @@ pub struct Client {
     authority: Authority,
     base_path: String,
     timeout: Option<Duration>,
+    max_response_size: usize,
 }
+
+/// The largest response body a client reads unless told otherwise: 4 MiB,
+/// gRPC's default message limit.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 4 << 20;
 
 impl Client {
     /// A client for the service at `base_url`, such as
@@ -58,13 +63,16 @@ impl Client {
             return Err(invalid("it cannot have a query"));
         }
         let base_path = uri.path().trim_end_matches('/').to_owned();
-        let http = HyperClient::builder(TokioExecutor::new()).build_http();
+        let http = HyperClient::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .build_http();
         Ok(Client {
             http,
             scheme,
             authority,
             base_path,
             timeout: None,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         })
     }
 
@@ -73,6 +81,14 @@ impl Client {
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Refuses response bodies larger than `bytes` with
+    /// `RESOURCE_EXHAUSTED`; the default is [`DEFAULT_MAX_RESPONSE_SIZE`].
+    #[must_use]
+    pub fn with_max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -88,15 +104,16 @@ impl Client {
     /// cannot be reached, `DEADLINE_EXCEEDED` when time runs out, `INTERNAL`
     /// when the answer cannot be decoded.
     ///
-    /// Metadata headers are forwarded except `host`, `content-length`,
-    /// `content-type`, `transfer-encoding`, `connection`, `keep-alive`,
-    /// `te`, `trailer`, `upgrade`, `expect`, `accept`, `accept-encoding`,
-    /// `user-agent`, `proxy-*` and kit's own `x-request-*` headers, which
-    /// describe the incoming connection rather than the request.
+    /// Of the context's metadata, W3C trace context headers and custom `x-`
+    /// headers are sent on (see the crate's decision record); the rest, such
+    /// as `authorization`, describe the caller's own request and stay behind.
     pub async fn call<B: Binding>(&self, ctx: &Context, message: B) -> Result<B::Response, Error> {
-        let deadline = match (ctx.deadline(), self.timeout) {
-            (Some(deadline), Some(timeout)) => Some(deadline.min(Instant::now() + timeout)),
-            (deadline, timeout) => deadline.or_else(|| timeout.map(|t| Instant::now() + t)),
+        let own = self
+            .timeout
+            .and_then(|timeout| Instant::now().checked_add(timeout));
+        let deadline = match (ctx.deadline(), own) {
+            (Some(theirs), Some(own)) => Some(theirs.min(own)),
+            (theirs, own) => theirs.or(own),
         };
         let request = self.request::<B>(ctx, message, deadline)?;
         let exchange = async {
@@ -110,10 +127,22 @@ impl Client {
                 .with_source(error)
             })?;
             let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(|error| {
-                Error::unavailable(format!("cannot read the response body: {error}"))
-                    .with_source(error)
-            })?;
+            let body = Limited::new(body, self.max_response_size)
+                .collect()
+                .await
+                .map_err(|error| {
+                    if error.is::<LengthLimitError>() {
+                        Error::new(
+                            Code::ResourceExhausted,
+                            format!(
+                                "the response body is larger than the limit of {} bytes",
+                                self.max_response_size
+                            ),
+                        )
+                    } else {
+                        Error::unavailable(format!("cannot read the response body: {error}"))
+                    }
+                })?;
             decode_response::<B::Response>(parts.status, &body.to_bytes())
         };
         match deadline {
@@ -186,27 +215,19 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Whether a metadata header is sent on to the next service.
+/// Whether a metadata header is sent on to the next service: W3C trace
+/// context (`traceparent`, `tracestate`, `baggage`) and custom `x-` headers,
+/// except proxy headers (`x-forwarded-*`, `x-real-ip`) and kit's own. Other
+/// headers, `authorization` and `cookie` among them, describe the caller's
+/// own request and stay behind.
 fn forwards(name: &HeaderName) -> bool {
-    const CONNECTION_LEVEL: [&str; 15] = [
-        "host",
-        "content-length",
-        "content-type",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "te",
-        "trailer",
-        "upgrade",
-        "expect",
-        "accept",
-        "accept-encoding",
-        "user-agent",
-        "x-request-id",
-        "x-request-timeout",
-    ];
+    const TRACE_CONTEXT: [&str; 3] = ["traceparent", "tracestate", "baggage"];
+    const NOT_FORWARDED: [&str; 3] = ["x-real-ip", "x-request-id", "x-request-timeout"];
     let name = name.as_str();
-    !CONNECTION_LEVEL.contains(&name) && !name.starts_with("proxy-")
+    TRACE_CONTEXT.contains(&name)
+        || (name.starts_with("x-")
+            && !name.starts_with("x-forwarded-")
+            && !NOT_FORWARDED.contains(&name))
 }
 
 fn decode_response<T: serde::de::DeserializeOwned>(
@@ -255,16 +276,20 @@ mod tests {
     }
 
     #[test]
-    fn connection_headers_are_not_forwarded() {
+    fn only_trace_context_and_custom_headers_are_forwarded() {
         for name in [
             "host",
             "content-length",
+            "content-encoding",
+            "authorization",
+            "cookie",
             "x-request-id",
-            "proxy-authorization",
+            "x-forwarded-for",
+            "x-real-ip",
         ] {
             assert!(!forwards(&HeaderName::from_static(name)), "{name}");
         }
-        for name in ["authorization", "traceparent", "x-tenant"] {
+        for name in ["traceparent", "tracestate", "baggage", "x-tenant"] {
             assert!(forwards(&HeaderName::from_static(name)), "{name}");
         }
     }

@@ -28,7 +28,7 @@ use http::{HeaderName, Method};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use client::Client;
+pub use client::{Client, DEFAULT_MAX_RESPONSE_SIZE};
 pub use server::{BodyLimit, DEFAULT_BODY_LIMIT, RouterBuilder, body_limit};
 
 use crate::Error;

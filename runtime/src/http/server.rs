@@ -13,7 +13,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
-use crate::context::timeout;
+use crate::context::{request_id_from, timeout};
 use crate::{Code, Context, Endpoint, Error};
 
 /// The largest request body the server reads unless told otherwise: 1 MiB.
@@ -69,17 +69,23 @@ impl RouterBuilder {
     }
 }
 
-async fn not_found(method: Method, uri: Uri) -> Response {
-    Error::not_found(format!("no route for {method} {}", uri.path())).into_response()
+async fn not_found(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let error = Error::not_found(format!("no route for {method} {}", uri.path()));
+    with_request_id(error.into_response(), request_id_from(&headers))
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    Error::new(
+async fn method_not_allowed(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let error = Error::new(
         Code::Unimplemented,
         format!("{} does not accept {method}", uri.path()),
     )
-    .with_http_status(StatusCode::METHOD_NOT_ALLOWED)
-    .into_response()
+    .with_http_status(StatusCode::METHOD_NOT_ALLOWED);
+    with_request_id(error.into_response(), request_id_from(&headers))
+}
+
+fn with_request_id(mut response: Response, request_id: HeaderValue) -> Response {
+    response.headers_mut().insert(X_REQUEST_ID, request_id);
+    response
 }
 
 /// Serves one request: context, body, decode, call, encode. A panic in the
@@ -93,7 +99,7 @@ async fn handle<B: Binding>(
         .extensions
         .get::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-    let ctx = Context::from_headers(std::mem::take(&mut parts.headers), None);
+    let ctx = Context::from_headers(std::mem::take(&mut parts.headers));
     let request_id = ctx.request_id_header().clone();
 
     let served = AssertUnwindSafe(async move {
@@ -118,16 +124,20 @@ async fn handle<B: Binding>(
     .catch_unwind()
     .await;
 
-    let mut response = match served {
+    let response = match served {
         Ok(Ok(json)) => json_response(StatusCode::OK, json),
         Ok(Err(error)) => error.into_response(),
-        Err(_panic) => {
-            tracing::error!(request_id = ?request_id, route = B::PATH, "handler panicked");
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("a non-string payload");
+            tracing::error!(request_id = ?request_id, route = B::PATH, panic = message, "handler panicked");
             Error::internal("the handler panicked").into_response()
         }
     };
-    response.headers_mut().insert(X_REQUEST_ID, request_id);
-    response
+    with_request_id(response, request_id)
 }
 
 /// Applies the caller's `X-Request-Timeout`; a deadline that has already

@@ -8,6 +8,7 @@ mod rewrite;
 
 use heck::ToKebabCase;
 use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
 use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, ItemTrait, Pat, PathArguments, ReturnType, TraitItem, Type};
 
@@ -24,6 +25,12 @@ use crate::model::{ContextParam, HttpBinding, HttpMethod, Method, Param, PathTem
 pub fn parse_service(cx: &Diagnostics, args: TokenStream, item: &ItemTrait) -> Service {
     if !args.is_empty() {
         cx.error_spanned_by(&args, "`#[kit::service]` takes no arguments");
+    }
+    for attr in item.attrs.iter().filter(|attr| is_kit(attr)) {
+        cx.error_spanned_by(
+            attr,
+            "kit attributes go on the trait's methods; service options go in `#[kit::service(…)]`",
+        );
     }
     if let Some(unsafety) = &item.unsafety {
         cx.error_spanned_by(unsafety, "a service trait cannot be `unsafe`");
@@ -110,6 +117,9 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     let mut params = Vec::new();
     for (index, input) in inputs.enumerate() {
         let FnArg::Typed(typed) = input else { continue };
+        for attr in typed.attrs.iter().filter(|attr| is_kit(attr)) {
+            cx.error_spanned_by(attr, "kit attributes go on methods, not on parameters");
+        }
         let Pat::Ident(pat) = &*typed.pat else {
             fail(
                 &typed.pat,
@@ -179,7 +189,16 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
             explicit: true,
             span: http.span,
         },
-        None => default_binding(&sig.ident),
+        None => match default_binding(&sig.ident) {
+            Ok(binding) => binding,
+            Err(message) => {
+                cx.error_spanned_by(
+                    &sig.ident,
+                    format!("{message}; name the route with `#[kit(http(post = \"/…\"))]`"),
+                );
+                return None;
+            }
+        },
     };
     (cx.error_count() == errors_before).then(|| Method {
         name: sig.ident.clone(),
@@ -193,21 +212,18 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     })
 }
 
-/// `POST /{kebab-case-name}`, with every parameter in the body.
-fn default_binding(name: &syn::Ident) -> HttpBinding {
-    let text = format!(
-        "/{}",
-        name.to_string().trim_start_matches("r#").to_kebab_case()
-    );
-    let path = PathTemplate::parse(&text, name.span())
-        .unwrap_or_else(|_| unreachable!("a kebab-case identifier is one literal segment"));
-    HttpBinding {
+/// `POST /{kebab-case-name}`, with every parameter in the body. Fails for
+/// a name that is not ASCII, which has no plain path.
+fn default_binding(name: &syn::Ident) -> Result<HttpBinding, String> {
+    let text = format!("/{}", name.unraw().to_string().to_kebab_case());
+    let path = PathTemplate::parse(&text, name.span())?;
+    Ok(HttpBinding {
         method: HttpMethod::Post,
         path,
         body: None,
         explicit: false,
         span: name.span(),
-    }
+    })
 }
 
 /// `Some(is_mut)` if `ty` is a reference to a type named `Context`: the

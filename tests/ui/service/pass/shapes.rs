@@ -6,7 +6,7 @@
 mod inner {
     use kit::Context;
 
-    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
     pub struct Endpoints {
         pub count: u32,
     }
@@ -37,6 +37,12 @@ mod inner {
         }
     }
 
+    /// A trait whose module name is a keyword: `r#type`.
+    #[kit::service]
+    pub trait Type {
+        async fn kind(&self) -> Result<String, kit::Error>;
+    }
+
     pub fn run() {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
@@ -48,6 +54,7 @@ mod inner {
             let request = shapes::TypeRequest { r#match: None };
             assert_eq!(serde_json::to_string(&request).unwrap(), r#"{"match":null}"#);
             let _router: axum::Router = shapes::http_router(endpoints);
+            let _client = r#type::HttpClient::new("http://127.0.0.1:1").unwrap();
         });
     }
 }

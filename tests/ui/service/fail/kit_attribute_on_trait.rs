@@ -1,0 +1,7 @@
+#[kit::service]
+#[kit(http(get = "/"))]
+trait Calc {
+    async fn add(&self, a: i64) -> Result<i64, kit::Error>;
+}
+
+fn main() {}

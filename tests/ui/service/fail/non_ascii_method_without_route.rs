@@ -1,0 +1,6 @@
+#[kit::service]
+trait Cafe {
+    async fn café(&self) -> Result<(), kit::Error>;
+}
+
+fn main() {}
