@@ -26,6 +26,13 @@ pub fn derive_error(input: TokenStream) -> TokenStream {
     debug("kit::Error", kitgen::expand_error(input.into())).into()
 }
 
+/// Makes a struct a protobuf message, or a C-like enum a protobuf enum,
+/// and implements serde's traits. Documented on `kit::Message`.
+#[proc_macro_derive(Message, attributes(kit, serde))]
+pub fn derive_message(input: TokenStream) -> TokenStream {
+    debug("kit::Message", kitgen::expand_message(input.into())).into()
+}
+
 fn debug(name: &str, expansion: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     if std::env::var_os("KITGEN_DEBUG").is_some_and(|value| value != "0") {
         eprintln!("// expansion of {name}\n{expansion}");

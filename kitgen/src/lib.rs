@@ -69,6 +69,21 @@ pub fn expand_error(input: TokenStream) -> TokenStream {
     business_error::expand(input)
 }
 
+/// Expands `#[derive(kit::Message)]`.
+pub fn expand_message(input: TokenStream) -> TokenStream {
+    let cx = Diagnostics::new();
+    let parsed = syn::parse2::<syn::DeriveInput>(input)
+        .map_err(|error| cx.push(error))
+        .ok()
+        .and_then(|input| frontend::rust::parse_message(&cx, &input));
+    match (cx.finish(), parsed) {
+        (Ok(()), Some(message)) => codegen::message_derive(&message),
+        (Err(errors), _) => errors.into_compile_error(),
+        // `parse_message` reports why whenever it returns `None`.
+        (Ok(()), None) => TokenStream::new(),
+    }
+}
+
 /// Expands a whole source file as the compiler would: each
 /// `#[kit::service]` trait becomes its expansion, and each
 /// `#[derive(kit::Error)]` enum is followed by its impls. Nested inline
@@ -94,9 +109,14 @@ fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
                 let tokens = expand_service(args, quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
             }
-            Item::Enum(item) if derives_kit_error(&item.attrs) => {
+            Item::Enum(item) if derives(&item.attrs, "Error") => {
                 expanded.push(Item::Enum(item.clone()));
                 let tokens = expand_error(quote!(#item));
+                expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
+            }
+            Item::Enum(_) | Item::Struct(_) if derives(item_attrs(item), "Message") => {
+                expanded.push(item.clone());
+                let tokens = expand_message(quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
             }
             Item::Mod(module) if module.content.is_some() => {
@@ -123,8 +143,16 @@ fn is_service_attr(attr: &syn::Attribute) -> bool {
     segments == ["kit", "service"] || segments == ["service"]
 }
 
-/// Whether a `#[derive(…)]` lists `kit::Error`.
-fn derives_kit_error(attrs: &[syn::Attribute]) -> bool {
+fn item_attrs(item: &Item) -> &[syn::Attribute] {
+    match item {
+        Item::Enum(item) => &item.attrs,
+        Item::Struct(item) => &item.attrs,
+        _ => &[],
+    }
+}
+
+/// Whether a `#[derive(…)]` lists `kit::{name}`.
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("derive"))
@@ -137,7 +165,7 @@ fn derives_kit_error(attrs: &[syn::Attribute]) -> bool {
                     .iter()
                     .map(|s| s.ident.to_string())
                     .collect();
-                found |= segments == ["kit", "Error"];
+                found |= segments == ["kit", name];
                 Ok(())
             });
             found

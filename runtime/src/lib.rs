@@ -61,6 +61,7 @@ pub mod details;
 pub mod endpoint;
 pub mod error;
 pub mod http;
+pub mod proto;
 
 pub use code::Code;
 pub use context::Context;
@@ -114,6 +115,23 @@ pub use kitgen_macros::service;
 /// variants' fields travel as JSON, so they implement serde's traits.
 pub use kitgen_macros::Error;
 
+/// Makes a struct a protobuf message, or a C-like enum a protobuf enum, and
+/// implements serde's `Serialize` and `Deserialize` for it.
+///
+/// Field numbers follow the order of the fields unless a field names its
+/// own, `#[kit(tag = 7)]` (later fields count on from there).
+/// `#[kit(sint)]` and `#[kit(fixed)]` choose ZigZag or fixed-width
+/// integers. The supported field types are listed in [`proto`]; any other
+/// type is a compile error at the field. `#[serde(…)]` attributes pass on
+/// to serde.
+///
+/// The derive also implements `Default` (every field's default; for an
+/// enum, the value numbered 0), as prost's derive does, so do not derive
+/// `Default`, `Serialize` or `Deserialize` as well. An enum value's number
+/// is its discriminant, or its position; one value must be 0. On the wire an
+/// unknown number decodes as the default value.
+pub use kitgen_macros::Message;
+
 /// The names of this crate that services use the most.
 pub mod prelude {
     pub use crate::{Code, Context, ServiceError};
@@ -127,6 +145,7 @@ pub mod __private {
     pub use axum;
     pub use bytes;
     pub use http;
+    pub use prost;
     pub use serde;
     pub use serde_json;
     pub use tower;

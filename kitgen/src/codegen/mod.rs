@@ -8,11 +8,15 @@ mod endpoints;
 mod http_binding;
 mod http_client;
 mod http_server;
+mod message;
 mod messages;
 pub(crate) mod names;
+mod protobuf;
 
 use proc_macro2::TokenStream;
 use quote::quote;
+
+pub use message::message_derive;
 
 use crate::model::{Method, Service};
 

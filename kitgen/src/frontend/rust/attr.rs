@@ -19,6 +19,55 @@ const HTTP: &str = "http";
 /// `http(body = "param")`: the parameter sent as the whole body.
 const BODY: &str = "body";
 
+/// `#[kit::service(package = "…")]`: the protobuf package.
+const PACKAGE: &str = "package";
+
+/// What `#[kit::service(…)]` says.
+#[derive(Default)]
+pub(crate) struct ServiceArgs {
+    pub(crate) package: Option<LitStr>,
+}
+
+/// Reads the arguments of `#[kit::service(…)]`.
+pub(crate) fn service_args(cx: &Diagnostics, args: proc_macro2::TokenStream) -> ServiceArgs {
+    let mut parsed = ServiceArgs::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident(PACKAGE) {
+            let package: LitStr = meta.value()?.parse()?;
+            if parsed.package.is_some() {
+                cx.error_spanned_by(&meta.path, "duplicate argument `package`");
+            } else if !is_package_name(&package.value()) {
+                cx.error_spanned_by(
+                    &package,
+                    "a protobuf package is identifiers joined by dots, such as `acme.orders.v1`",
+                );
+            } else {
+                parsed.package = Some(package);
+            }
+            Ok(())
+        } else {
+            Err(meta.error(format!(
+                "unknown argument `{}`; expected `{PACKAGE}`",
+                path_text(&meta.path)
+            )))
+        }
+    });
+    if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+        cx.push(error);
+    }
+    parsed
+}
+
+fn is_package_name(package: &str) -> bool {
+    package.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars
+            .next()
+            .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
 /// What a method's `#[kit(…)]` attributes say.
 #[derive(Default)]
 pub(crate) struct MethodAttrs {

@@ -4,15 +4,17 @@
 //! it; cross-method checks (routes, names) are the check pass's job.
 
 mod attr;
+mod message;
 mod rewrite;
 
-use heck::ToKebabCase;
+use heck::{ToKebabCase, ToSnakeCase};
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, ItemTrait, Pat, PathArguments, ReturnType, TraitItem, Type};
 
 pub(crate) use attr::is_kit;
+pub use message::parse_message;
 pub use rewrite::rewrite_trait;
 
 use crate::diagnostics::Diagnostics;
@@ -23,9 +25,7 @@ use crate::model::{ContextParam, HttpBinding, HttpMethod, Method, Param, PathTem
 ///
 /// Methods with errors are left out of the model; `cx` holds why.
 pub fn parse_service(cx: &Diagnostics, args: TokenStream, item: &ItemTrait) -> Service {
-    if !args.is_empty() {
-        cx.error_spanned_by(&args, "`#[kit::service]` takes no arguments");
-    }
+    let args = attr::service_args(cx, args);
     for attr in item.attrs.iter().filter(|attr| is_kit(attr)) {
         cx.error_spanned_by(
             attr,
@@ -54,9 +54,14 @@ pub fn parse_service(cx: &Diagnostics, args: TokenStream, item: &ItemTrait) -> S
     if item.items.is_empty() {
         cx.error_spanned_by(&item.ident, "a service needs at least one method");
     }
+    let package = args
+        .package
+        .map(|package| package.value())
+        .unwrap_or_else(|| item.ident.unraw().to_string().to_snake_case());
     Service {
         name: item.ident.clone(),
         vis: item.vis.clone(),
+        package,
         docs: attr::docs(&item.attrs),
         methods,
     }

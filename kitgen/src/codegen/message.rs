@@ -1,0 +1,89 @@
+//! `#[derive(kit::Message)]`: protobuf and serde for the user's own types.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::protobuf::{self, ProtoField};
+use crate::model::{MessageKind, MessageType};
+
+/// The derive's output, inside one `const _` block so that its helper items
+/// cannot collide with the user's.
+pub fn message_derive(message: &MessageType) -> TokenStream {
+    let name = &message.name;
+    let protobuf = match &message.kind {
+        MessageKind::Struct(fields) => {
+            let fields: Vec<ProtoField<'_>> = fields
+                .iter()
+                .map(|field| ProtoField {
+                    member: &field.name,
+                    ty: &field.ty,
+                    tag: field.tag,
+                    encoding: field.encoding,
+                    docs: &field.docs,
+                })
+                .collect();
+            protobuf::message_impls(name, &message.docs, &fields)
+        }
+        MessageKind::Enum(values) => protobuf::enum_impls(name, &message.docs, values),
+    };
+    let serde = serde_impls(message);
+    quote! {
+        const _: () = {
+            #protobuf
+            #serde
+        };
+    }
+}
+
+/// `Serialize` and `Deserialize` through serde's remote derive: a shadow
+/// type with the same shape (and the user's `#[serde]` attributes) does
+/// the work, so serde's own derive handles every detail.
+fn serde_impls(message: &MessageType) -> TokenStream {
+    let name = &message.name;
+    let remote = name.to_string();
+    let container_attrs = &message.serde_attrs;
+    let shadow = match &message.kind {
+        MessageKind::Struct(fields) if fields.is_empty() => quote!(struct Shadow;),
+        MessageKind::Struct(fields) => {
+            let fields = fields.iter().map(|field| {
+                let (member, ty, attrs) = (&field.name, &field.ty, &field.serde_attrs);
+                quote!(#(#attrs)* #member: #ty)
+            });
+            quote!(struct Shadow { #(#fields,)* })
+        }
+        MessageKind::Enum(values) => {
+            let variants = values.iter().map(|value| {
+                let (variant, attrs) = (&value.name, &value.serde_attrs);
+                quote!(#(#attrs)* #variant)
+            });
+            quote!(enum Shadow { #(#variants,)* })
+        }
+    };
+    let serde = quote!(::kit::__private::serde);
+    quote! {
+        #[derive(#serde::Serialize, #serde::Deserialize)]
+        #[serde(crate = "::kit::__private::serde", remote = #remote)]
+        #(#container_attrs)*
+        #[allow(dead_code)]
+        #shadow
+
+        #[automatically_derived]
+        impl #serde::Serialize for #name {
+            fn serialize<S: #serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                Shadow::serialize(self, serializer)
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de> #serde::Deserialize<'de> for #name {
+            fn deserialize<D: #serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                Shadow::deserialize(deserializer)
+            }
+        }
+    }
+}

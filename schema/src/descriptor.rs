@@ -1,0 +1,220 @@
+//! Descriptors, for gRPC reflection.
+
+use heck::{ToLowerCamelCase, ToUpperCamelCase};
+use prost::Message as _;
+use prost_types::field_descriptor_proto::{Label, Type as DescriptorType};
+use prost_types::{
+    DescriptorProto, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
+    FileDescriptorProto, FileDescriptorSet, MessageOptions, MethodDescriptorProto,
+    OneofDescriptorProto, ServiceDescriptorProto,
+};
+
+use crate::{Field, FieldType, File, Scalar, Type};
+
+impl File {
+    /// The file's name in descriptors: the package with `/` for `.`, and
+    /// `.proto`, as protoc would name it (`acme/orders/v1.proto`).
+    pub fn file_name(&self) -> String {
+        if self.package.is_empty() {
+            "service.proto".to_owned()
+        } else {
+            format!("{}.proto", self.package.replace('.', "/"))
+        }
+    }
+
+    /// The file as a descriptor, with fully qualified type names, map entry
+    /// types and the synthetic oneofs of proto3 `optional` fields, as
+    /// protoc would produce it.
+    pub fn to_descriptor(&self) -> FileDescriptorProto {
+        let qualify = |name: &str| {
+            if self.package.is_empty() {
+                format!(".{name}")
+            } else {
+                format!(".{}.{name}", self.package)
+            }
+        };
+        FileDescriptorProto {
+            name: Some(self.file_name()),
+            package: (!self.package.is_empty()).then(|| self.package.clone()),
+            syntax: Some("proto3".to_owned()),
+            message_type: self
+                .messages
+                .iter()
+                .map(|message| {
+                    let mut descriptor = DescriptorProto {
+                        name: Some(message.name.clone()),
+                        ..Default::default()
+                    };
+                    for field in &message.fields {
+                        add_field(&mut descriptor, field, &qualify(&message.name), &qualify);
+                    }
+                    descriptor
+                })
+                .collect(),
+            enum_type: self
+                .enums
+                .iter()
+                .map(|enumeration| EnumDescriptorProto {
+                    name: Some(enumeration.name.clone()),
+                    value: enumeration
+                        .values
+                        .iter()
+                        .map(|value| EnumValueDescriptorProto {
+                            name: Some(value.name.clone()),
+                            number: Some(value.number),
+                            options: None,
+                        })
+                        .collect(),
+                    ..Default::default()
+                })
+                .collect(),
+            service: self
+                .services
+                .iter()
+                .map(|service| ServiceDescriptorProto {
+                    name: Some(service.name.clone()),
+                    method: service
+                        .methods
+                        .iter()
+                        .map(|method| MethodDescriptorProto {
+                            name: Some(method.name.clone()),
+                            input_type: Some(qualify(&method.input)),
+                            output_type: Some(qualify(&method.output)),
+                            client_streaming: Some(false),
+                            server_streaming: Some(false),
+                            options: None,
+                        })
+                        .collect(),
+                    options: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The encoded `FileDescriptorSet` holding just this file, as gRPC
+    /// reflection servers take it.
+    pub fn to_descriptor_set_bytes(&self) -> Vec<u8> {
+        FileDescriptorSet {
+            file: vec![self.to_descriptor()],
+        }
+        .encode_to_vec()
+    }
+}
+
+fn add_field(message: &mut DescriptorProto, field: &Field, message_path: &str, qualify: &dyn Fn(&str) -> String) {
+    let mut descriptor = FieldDescriptorProto {
+        name: Some(field.name.clone()),
+        number: Some(field.number as i32),
+        json_name: Some(field.name.to_lower_camel_case()),
+        label: Some(Label::Optional as i32),
+        ..Default::default()
+    };
+    let value = match &field.ty {
+        FieldType::Singular(ty) => ty,
+        FieldType::Optional(ty) => {
+            descriptor.proto3_optional = Some(true);
+            descriptor.oneof_index = Some(message.oneof_decl.len() as i32);
+            message.oneof_decl.push(OneofDescriptorProto {
+                name: Some(format!("_{}", field.name)),
+                options: None,
+            });
+            ty
+        }
+        FieldType::Repeated(ty) => {
+            descriptor.label = Some(Label::Repeated as i32);
+            ty
+        }
+        FieldType::Map(key, value) => {
+            let entry = format!("{}Entry", field.name.to_upper_camel_case());
+            let mut entry_message = DescriptorProto {
+                name: Some(entry.clone()),
+                options: Some(MessageOptions {
+                    map_entry: Some(true),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            let key_field = Field {
+                name: "key".to_owned(),
+                number: 1,
+                docs: Vec::new(),
+                ty: FieldType::Singular(Type::Scalar(*key)),
+            };
+            let value_field = Field {
+                name: "value".to_owned(),
+                number: 2,
+                docs: Vec::new(),
+                ty: FieldType::Singular(value.clone()),
+            };
+            let entry_path = format!("{message_path}.{entry}");
+            add_field(&mut entry_message, &key_field, &entry_path, qualify);
+            add_field(&mut entry_message, &value_field, &entry_path, qualify);
+            message.nested_type.push(entry_message);
+            descriptor.label = Some(Label::Repeated as i32);
+            descriptor.r#type = Some(DescriptorType::Message as i32);
+            descriptor.type_name = Some(entry_path);
+            message.field.push(descriptor);
+            return;
+        }
+    };
+    match value {
+        Type::Scalar(scalar) => descriptor.r#type = Some(scalar_type(*scalar) as i32),
+        Type::Message(name) => {
+            descriptor.r#type = Some(DescriptorType::Message as i32);
+            descriptor.type_name = Some(qualify(name));
+        }
+        Type::Enum(name) => {
+            descriptor.r#type = Some(DescriptorType::Enum as i32);
+            descriptor.type_name = Some(qualify(name));
+        }
+    }
+    message.field.push(descriptor);
+}
+
+fn scalar_type(scalar: Scalar) -> DescriptorType {
+    match scalar {
+        Scalar::Double => DescriptorType::Double,
+        Scalar::Float => DescriptorType::Float,
+        Scalar::Int32 => DescriptorType::Int32,
+        Scalar::Int64 => DescriptorType::Int64,
+        Scalar::Uint32 => DescriptorType::Uint32,
+        Scalar::Uint64 => DescriptorType::Uint64,
+        Scalar::Sint32 => DescriptorType::Sint32,
+        Scalar::Sint64 => DescriptorType::Sint64,
+        Scalar::Fixed32 => DescriptorType::Fixed32,
+        Scalar::Fixed64 => DescriptorType::Fixed64,
+        Scalar::Sfixed32 => DescriptorType::Sfixed32,
+        Scalar::Sfixed64 => DescriptorType::Sfixed64,
+        Scalar::Bool => DescriptorType::Bool,
+        Scalar::String => DescriptorType::String,
+        Scalar::Bytes => DescriptorType::Bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tests::order_file;
+
+    #[test]
+    fn descriptors_qualify_names_and_add_map_entries_and_synthetic_oneofs() {
+        let file = order_file().to_descriptor();
+        assert_eq!(file.name.as_deref(), Some("ordersvc.proto"));
+        assert_eq!(file.package.as_deref(), Some("ordersvc"));
+        let order = &file.message_type[1];
+        let note = &order.field[0];
+        assert_eq!(note.proto3_optional, Some(true));
+        assert_eq!(order.oneof_decl[0].name.as_deref(), Some("_note"));
+        let items = &order.field[1];
+        assert_eq!(items.label, Some(Label::Repeated as i32));
+        assert_eq!(items.type_name.as_deref(), Some(".ordersvc.Item"));
+        let counts = &order.field[2];
+        assert_eq!(counts.type_name.as_deref(), Some(".ordersvc.Order.CountsEntry"));
+        assert_eq!(order.nested_type[0].options.as_ref().unwrap().map_entry, Some(true));
+        let method = &file.service[0].method[0];
+        assert_eq!(method.input_type.as_deref(), Some(".ordersvc.GetByIdRequest"));
+        let set = FileDescriptorSet::decode(&order_file().to_descriptor_set_bytes()[..]).unwrap();
+        assert_eq!(set.file, vec![file]);
+    }
+}

@@ -1,0 +1,265 @@
+//! The protobuf schema of a kitgen service, as plain data, with two
+//! renderings: `.proto` text ([`File::to_proto`]) and a descriptor
+//! ([`File::to_descriptor`]) for gRPC reflection.
+//!
+//! Two producers build it: the `kit` runtime, from the types a compiled
+//! service uses, and the `kitgen proto` command, from source. Both render
+//! through this crate, so the two cannot drift apart in form.
+
+mod descriptor;
+mod text;
+
+use std::fmt;
+
+/// One `.proto` file: a package, its services and the types they use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct File {
+    /// The package, such as `ordersvc` or `acme.orders.v1`.
+    pub package: String,
+    /// Where the file came from, for its header comment: `the Rust trait OrderService`.
+    pub origin: String,
+    /// Services, in order.
+    pub services: Vec<Service>,
+    /// Messages, in the order they were added.
+    pub messages: Vec<Message>,
+    /// Enums, in the order they were added.
+    pub enums: Vec<Enum>,
+}
+
+/// A gRPC service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// Its name: `OrderService`.
+    pub name: String,
+    /// Comment lines.
+    pub docs: Vec<String>,
+    /// Its methods.
+    pub methods: Vec<Method>,
+}
+
+/// A unary RPC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Method {
+    /// Its name: `GetById`.
+    pub name: String,
+    /// Comment lines.
+    pub docs: Vec<String>,
+    /// The request message's name.
+    pub input: String,
+    /// The response message's name.
+    pub output: String,
+}
+
+/// A message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Its name: `Order`.
+    pub name: String,
+    /// Comment lines.
+    pub docs: Vec<String>,
+    /// Its fields, in order.
+    pub fields: Vec<Field>,
+}
+
+/// A field of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Its name: `customer_id`.
+    pub name: String,
+    /// Its number (tag).
+    pub number: u32,
+    /// Comment lines.
+    pub docs: Vec<String>,
+    /// Its label and type.
+    pub ty: FieldType,
+}
+
+/// A field's label and type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// A singular field, with implicit presence for scalars.
+    Singular(Type),
+    /// `optional`: explicit presence.
+    Optional(Type),
+    /// `repeated`.
+    Repeated(Type),
+    /// `map<key, value>`.
+    Map(Scalar, Type),
+}
+
+/// A field's value type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// A scalar.
+    Scalar(Scalar),
+    /// A message of the same file, by name.
+    Message(String),
+    /// An enum of the same file, by name.
+    Enum(String),
+}
+
+/// The scalar types of protobuf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    /// `double`.
+    Double,
+    /// `float`.
+    Float,
+    /// `int32`.
+    Int32,
+    /// `int64`.
+    Int64,
+    /// `uint32`.
+    Uint32,
+    /// `uint64`.
+    Uint64,
+    /// `sint32`.
+    Sint32,
+    /// `sint64`.
+    Sint64,
+    /// `fixed32`.
+    Fixed32,
+    /// `fixed64`.
+    Fixed64,
+    /// `sfixed32`.
+    Sfixed32,
+    /// `sfixed64`.
+    Sfixed64,
+    /// `bool`.
+    Bool,
+    /// `string`.
+    String,
+    /// `bytes`.
+    Bytes,
+}
+
+impl Scalar {
+    /// The name in `.proto` text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scalar::Double => "double",
+            Scalar::Float => "float",
+            Scalar::Int32 => "int32",
+            Scalar::Int64 => "int64",
+            Scalar::Uint32 => "uint32",
+            Scalar::Uint64 => "uint64",
+            Scalar::Sint32 => "sint32",
+            Scalar::Sint64 => "sint64",
+            Scalar::Fixed32 => "fixed32",
+            Scalar::Fixed64 => "fixed64",
+            Scalar::Sfixed32 => "sfixed32",
+            Scalar::Sfixed64 => "sfixed64",
+            Scalar::Bool => "bool",
+            Scalar::String => "string",
+            Scalar::Bytes => "bytes",
+        }
+    }
+
+    /// Whether the type may be a map key (integral types, `bool`, `string`).
+    pub fn is_map_key(self) -> bool {
+        !matches!(self, Scalar::Double | Scalar::Float | Scalar::Bytes)
+    }
+}
+
+/// An enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enum {
+    /// Its name: `Status`.
+    pub name: String,
+    /// Comment lines.
+    pub docs: Vec<String>,
+    /// Its values; the first is 0.
+    pub values: Vec<EnumValue>,
+}
+
+/// One value of an enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumValue {
+    /// Its name, prefixed with the enum's as the style guide asks:
+    /// `STATUS_PENDING`.
+    pub name: String,
+    /// Its number.
+    pub number: i32,
+    /// Comment lines.
+    pub docs: Vec<String>,
+}
+
+/// A problem that keeps a file from being valid protobuf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaError(pub String);
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+impl File {
+    /// The message named `name`.
+    pub fn message(&self, name: &str) -> Option<&Message> {
+        self.messages.iter().find(|message| message.name == name)
+    }
+
+    /// Whether a type named `name` (message or enum) is in the file.
+    pub fn has_type(&self, name: &str) -> bool {
+        self.message(name).is_some() || self.enums.iter().any(|e| e.name == name)
+    }
+
+    /// Checks what rendering relies on: every name used is defined once,
+    /// and field numbers are unique within a message.
+    pub fn validate(&self) -> Result<(), SchemaError> {
+        let mut names: Vec<&str> = Vec::new();
+        for name in self
+            .messages
+            .iter()
+            .map(|m| m.name.as_str())
+            .chain(self.enums.iter().map(|e| e.name.as_str()))
+            .chain(self.services.iter().map(|s| s.name.as_str()))
+        {
+            if names.contains(&name) {
+                return Err(SchemaError(format!(
+                    "two types in package `{}` are named `{name}`",
+                    self.package
+                )));
+            }
+            names.push(name);
+        }
+        for message in &self.messages {
+            let mut numbers = Vec::new();
+            for field in &message.fields {
+                if numbers.contains(&field.number) {
+                    return Err(SchemaError(format!(
+                        "message `{}` uses field number {} twice",
+                        message.name, field.number
+                    )));
+                }
+                numbers.push(field.number);
+                let value = match &field.ty {
+                    FieldType::Singular(ty) | FieldType::Optional(ty) | FieldType::Repeated(ty) => ty,
+                    FieldType::Map(_, ty) => ty,
+                };
+                if let Type::Message(name) | Type::Enum(name) = value
+                    && !self.has_type(name)
+                {
+                    return Err(SchemaError(format!(
+                        "field `{}.{}` uses `{name}`, which the file does not define",
+                        message.name, field.name
+                    )));
+                }
+            }
+        }
+        for method in self.services.iter().flat_map(|s| &s.methods) {
+            for name in [&method.input, &method.output] {
+                if self.message(name).is_none() {
+                    return Err(SchemaError(format!(
+                        "method `{}` uses `{name}`, which the file does not define",
+                        method.name
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
