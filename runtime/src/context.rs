@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 /// What a request carries besides its message: an id for logs and traces, an
 /// optional deadline, and metadata (the caller's headers).
@@ -130,6 +130,21 @@ impl Default for Context {
     }
 }
 
+/// Whether a metadata header is sent on to the next service: W3C trace
+/// context (`traceparent`, `tracestate`, `baggage`) and custom `x-` headers,
+/// except proxy headers (`x-forwarded-*`, `x-real-ip`) and kit's own. Other
+/// headers, `authorization` and `cookie` among them, describe the caller's
+/// own request and stay behind.
+pub(crate) fn forwards(name: &HeaderName) -> bool {
+    const TRACE_CONTEXT: [&str; 3] = ["traceparent", "tracestate", "baggage"];
+    const NOT_FORWARDED: [&str; 3] = ["x-real-ip", "x-request-id", "x-request-timeout"];
+    let name = name.as_str();
+    TRACE_CONTEXT.contains(&name)
+        || (name.starts_with("x-")
+            && !name.starts_with("x-forwarded-")
+            && !NOT_FORWARDED.contains(&name))
+}
+
 /// The longest request id accepted from a caller.
 const MAX_REQUEST_ID_LEN: usize = 128;
 
@@ -253,6 +268,25 @@ pub mod timeout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_trace_context_and_custom_headers_are_forwarded() {
+        for name in [
+            "host",
+            "content-length",
+            "content-encoding",
+            "authorization",
+            "cookie",
+            "x-request-id",
+            "x-forwarded-for",
+            "x-real-ip",
+        ] {
+            assert!(!forwards(&HeaderName::from_static(name)), "{name}");
+        }
+        for name in ["traceparent", "tracestate", "baggage", "x-tenant"] {
+            assert!(forwards(&HeaderName::from_static(name)), "{name}");
+        }
+    }
 
     #[test]
     fn generated_ids_are_unique_and_well_formed() {

@@ -60,13 +60,16 @@ pub mod context;
 pub mod details;
 pub mod endpoint;
 pub mod error;
+pub mod grpc;
 pub mod http;
 pub mod proto;
+mod serve;
 
 pub use code::Code;
 pub use context::Context;
 pub use endpoint::{Endpoint, EndpointLayer, Request};
 pub use error::{BoxError, Error, ServiceError};
+pub use serve::{Server, shutdown_signal};
 
 /// Turns a trait into a service: messages, endpoints, an HTTP router and an
 /// HTTP client. See the [crate docs](crate) and the kitgen book.
@@ -148,5 +151,6 @@ pub mod __private {
     pub use prost;
     pub use serde;
     pub use serde_json;
+    pub use tonic;
     pub use tower;
 }

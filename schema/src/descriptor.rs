@@ -102,7 +102,12 @@ impl File {
     }
 }
 
-fn add_field(message: &mut DescriptorProto, field: &Field, message_path: &str, qualify: &dyn Fn(&str) -> String) {
+fn add_field(
+    message: &mut DescriptorProto,
+    field: &Field,
+    message_path: &str,
+    qualify: &dyn Fn(&str) -> String,
+) {
     let mut descriptor = FieldDescriptorProto {
         name: Some(field.name.clone()),
         number: Some(field.number as i32),
@@ -210,10 +215,19 @@ mod tests {
         assert_eq!(items.label, Some(Label::Repeated as i32));
         assert_eq!(items.type_name.as_deref(), Some(".ordersvc.Item"));
         let counts = &order.field[2];
-        assert_eq!(counts.type_name.as_deref(), Some(".ordersvc.Order.CountsEntry"));
-        assert_eq!(order.nested_type[0].options.as_ref().unwrap().map_entry, Some(true));
+        assert_eq!(
+            counts.type_name.as_deref(),
+            Some(".ordersvc.Order.CountsEntry")
+        );
+        assert_eq!(
+            order.nested_type[0].options.as_ref().unwrap().map_entry,
+            Some(true)
+        );
         let method = &file.service[0].method[0];
-        assert_eq!(method.input_type.as_deref(), Some(".ordersvc.GetByIdRequest"));
+        assert_eq!(
+            method.input_type.as_deref(),
+            Some(".ordersvc.GetByIdRequest")
+        );
         let set = FileDescriptorSet::decode(&order_file().to_descriptor_set_bytes()[..]).unwrap();
         assert_eq!(set.file, vec![file]);
     }

@@ -237,7 +237,9 @@ impl File {
                 }
                 numbers.push(field.number);
                 let value = match &field.ty {
-                    FieldType::Singular(ty) | FieldType::Optional(ty) | FieldType::Repeated(ty) => ty,
+                    FieldType::Singular(ty) | FieldType::Optional(ty) | FieldType::Repeated(ty) => {
+                        ty
+                    }
                     FieldType::Map(_, ty) => ty,
                 };
                 if let Type::Message(name) | Type::Enum(name) = value

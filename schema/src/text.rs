@@ -167,8 +167,16 @@ pub(crate) mod tests {
                 name: "Status".into(),
                 docs: vec![],
                 values: vec![
-                    EnumValue { name: "STATUS_PENDING".into(), number: 0, docs: vec![] },
-                    EnumValue { name: "STATUS_DONE".into(), number: 1, docs: vec![] },
+                    EnumValue {
+                        name: "STATUS_PENDING".into(),
+                        number: 0,
+                        docs: vec![],
+                    },
+                    EnumValue {
+                        name: "STATUS_DONE".into(),
+                        number: 1,
+                        docs: vec![],
+                    },
                 ],
             }],
         }
@@ -214,12 +222,27 @@ enum Status {
         assert_eq!(order_file().validate(), Ok(()));
         let mut file = order_file();
         file.messages.pop();
-        assert!(file.validate().unwrap_err().0.contains("`Item`, which the file does not define"));
+        assert!(
+            file.validate()
+                .unwrap_err()
+                .0
+                .contains("`Item`, which the file does not define")
+        );
         let mut file = order_file();
         file.messages.push(file.messages[0].clone());
-        assert!(file.validate().unwrap_err().0.contains("named `GetByIdRequest`"));
+        assert!(
+            file.validate()
+                .unwrap_err()
+                .0
+                .contains("named `GetByIdRequest`")
+        );
         let mut file = order_file();
         file.messages[1].fields[1].number = 1;
-        assert!(file.validate().unwrap_err().0.contains("field number 1 twice"));
+        assert!(
+            file.validate()
+                .unwrap_err()
+                .0
+                .contains("field number 1 twice")
+        );
     }
 }

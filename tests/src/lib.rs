@@ -21,6 +21,23 @@ pub async fn serve(router: axum::Router) -> SocketAddr {
     addr
 }
 
+/// Serves gRPC `routes` (with health and reflection) on 127.0.0.1 at an
+/// ephemeral port, in the background, through [`kit::Server`].
+pub async fn serve_grpc(routes: kit::grpc::Routes) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        kit::Server::new()
+            .grpc(listener, routes)
+            .run_until(std::future::pending())
+            .await
+            .expect("serve gRPC");
+    });
+    addr
+}
+
 /// The `http://` base URL of a served address.
 pub fn base_url(addr: SocketAddr) -> String {
     format!("http://{addr}")

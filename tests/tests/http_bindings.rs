@@ -10,10 +10,9 @@ use std::time::Duration;
 use http::Method;
 use kit::Code;
 use kitgen_tests::{RawConnection, RawResponse, base_url, serve};
-use serde::{Deserialize, Serialize};
 
 /// A stocked item.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, kit::Message)]
 pub struct Item {
     /// Its name.
     pub name: String,

@@ -153,8 +153,15 @@ fn everything() -> Everything {
         counts: HashMap::from([("one".to_owned(), 1)]),
         sorted: BTreeMap::from([(2, "two".to_owned()), (-1, "minus".to_owned())]),
         child: Child { name: "kid".into() },
-        children: vec![Child { name: "a".into() }, Child { name: String::new() }],
-        maybe_child: Some(Child { name: "maybe".into() }),
+        children: vec![
+            Child { name: "a".into() },
+            Child {
+                name: String::new(),
+            },
+        ],
+        maybe_child: Some(Child {
+            name: "maybe".into(),
+        }),
         color: Color::Green,
         colors: vec![Color::Blue, Color::Red, Color::Green],
         zigzag: -5,
@@ -189,7 +196,11 @@ fn everything_prost() -> EverythingProst {
         children: vec![child("a"), child("")],
         maybe_child: Some(child("maybe")),
         color: ColorProst::Green as i32,
-        colors: vec![ColorProst::Blue as i32, ColorProst::Red as i32, ColorProst::Green as i32],
+        colors: vec![
+            ColorProst::Blue as i32,
+            ColorProst::Red as i32,
+            ColorProst::Green as i32,
+        ],
         zigzag: -5,
         fixed: 0xdead_beef,
         zigzags: vec![-1, 0, 1],
@@ -201,7 +212,10 @@ fn everything_prost() -> EverythingProst {
 
 #[test]
 fn encoding_matches_prosts_derive_byte_for_byte() {
-    assert_eq!(everything().encode_to_vec(), everything_prost().encode_to_vec());
+    assert_eq!(
+        everything().encode_to_vec(),
+        everything_prost().encode_to_vec()
+    );
     assert_eq!(everything().encoded_len(), everything_prost().encoded_len());
 }
 
@@ -217,15 +231,32 @@ fn each_side_decodes_the_other() {
 fn defaults_stay_off_the_wire_and_unknown_fields_are_skipped() {
     // Only the non-optional message field stays: a message field is always
     // present, like a `Some` in prost.
-    let only_child = EverythingProst { child: Some(ChildProst::default()), ..Default::default() };
-    assert_eq!(Everything::default().encode_to_vec(), only_child.encode_to_vec());
+    let only_child = EverythingProst {
+        child: Some(ChildProst::default()),
+        ..Default::default()
+    };
+    assert_eq!(
+        Everything::default().encode_to_vec(),
+        only_child.encode_to_vec()
+    );
     // Tag 99 is not a field of `Child`: decoding skips it.
     let mut bytes = ChildProst { name: "x".into() }.encode_to_vec();
     prost::encoding::int64::encode(99, &5, &mut bytes);
-    assert_eq!(Child::decode(bytes.as_slice()).unwrap(), Child { name: "x".into() });
+    assert_eq!(
+        Child::decode(bytes.as_slice()).unwrap(),
+        Child { name: "x".into() }
+    );
     // An unknown enum number decodes as the default value.
-    let unknown = EverythingProst { color: 42, ..Default::default() };
-    assert_eq!(Everything::decode(unknown.encode_to_vec().as_slice()).unwrap().color, Color::Red);
+    let unknown = EverythingProst {
+        color: 42,
+        ..Default::default()
+    };
+    assert_eq!(
+        Everything::decode(unknown.encode_to_vec().as_slice())
+            .unwrap()
+            .color,
+        Color::Red
+    );
 }
 
 #[test]
@@ -233,7 +264,9 @@ fn decode_errors_name_the_field() {
     // Field 8 (`name`) as a varint instead of a string.
     let mut bytes = Vec::new();
     prost::encoding::int64::encode(8, &1, &mut bytes);
-    let error = Everything::decode(bytes.as_slice()).unwrap_err().to_string();
+    let error = Everything::decode(bytes.as_slice())
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("Everything.name"), "{error}");
 }
 
@@ -274,8 +307,15 @@ fn the_schema_describes_every_field() {
 #[test]
 fn messages_are_serde_too() {
     let child = Child { name: "kid".into() };
-    assert_eq!(serde_json::to_value(&child).unwrap(), serde_json::json!({"name": "kid"}));
-    assert_eq!(serde_json::to_value(Color::Green).unwrap(), serde_json::json!("Green"));
-    let back: Everything = serde_json::from_value(serde_json::to_value(everything()).unwrap()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&child).unwrap(),
+        serde_json::json!({"name": "kid"})
+    );
+    assert_eq!(
+        serde_json::to_value(Color::Green).unwrap(),
+        serde_json::json!("Green")
+    );
+    let back: Everything =
+        serde_json::from_value(serde_json::to_value(everything()).unwrap()).unwrap();
     assert_eq!(back, everything());
 }

@@ -43,7 +43,9 @@ fn serde_impls(message: &MessageType) -> TokenStream {
     let remote = name.to_string();
     let container_attrs = &message.serde_attrs;
     let shadow = match &message.kind {
-        MessageKind::Struct(fields) if fields.is_empty() => quote!(struct Shadow;),
+        MessageKind::Struct(fields) if fields.is_empty() => quote!(
+            struct Shadow;
+        ),
         MessageKind::Struct(fields) => {
             let fields = fields.iter().map(|field| {
                 let (member, ty, attrs) = (&field.name, &field.ty, &field.serde_attrs);

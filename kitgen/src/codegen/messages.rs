@@ -6,8 +6,9 @@ use syn::Type;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
+use super::protobuf::{self, ProtoField};
 use super::{doc_link, names};
-use crate::model::{Method, Service};
+use crate::model::{Encoding, Method, Service};
 
 /// The request struct: one public field per parameter, named after it, so
 /// that its JSON form uses the parameter names.
@@ -48,8 +49,21 @@ struct Field<'a> {
     doc: String,
 }
 
-/// A message struct with serde's derives, and `Clone` and `Debug` written
-/// out so that a field type without them is reported at that type.
+impl Field<'_> {
+    /// Fields are numbered in order, from 1.
+    fn proto(&self, index: usize) -> ProtoField<'_> {
+        ProtoField {
+            member: &self.name,
+            ty: self.ty,
+            tag: u32::try_from(index + 1).unwrap_or(u32::MAX),
+            encoding: Encoding::Plain,
+            docs: &[],
+        }
+    }
+}
+
+/// A message struct with serde's derives, protobuf, and `Clone` and `Debug`
+/// written out so that a field type without them is reported at that type.
 fn message_struct(
     name: &syn::Ident,
     doc: &TokenStream,
@@ -74,6 +88,12 @@ fn message_struct(
         quote_spanned!(field.ty.span()=> .field(#label, &self.#member))
     });
     let label = name.to_string();
+    let proto_fields: Vec<ProtoField<'_>> = fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| field.proto(index))
+        .collect();
+    let protobuf = protobuf::message_impls(name, &[], &proto_fields);
     quote! {
         #doc
         #[derive(::kit::__private::serde::Serialize, ::kit::__private::serde::Deserialize)]
@@ -95,6 +115,8 @@ fn message_struct(
                 f.debug_struct(#label) #(#debugs)* .finish()
             }
         }
+
+        #protobuf
     }
 }
 

@@ -16,6 +16,12 @@ use crate::model::{Method, Service};
 pub(crate) const ENDPOINTS: &str = "Endpoints";
 /// The HTTP client; implements the trait.
 pub(crate) const HTTP_CLIENT: &str = "HttpClient";
+/// The gRPC server.
+pub(crate) const GRPC_SERVER: &str = "GrpcServer";
+/// The gRPC client; implements the trait.
+pub(crate) const GRPC_CLIENT: &str = "GrpcClient";
+/// The function that returns the protobuf schema.
+pub(crate) const PROTO_SCHEMA: &str = "proto_schema";
 /// The function that builds the axum router.
 pub(crate) const HTTP_ROUTER: &str = "http_router";
 
@@ -76,6 +82,8 @@ pub(crate) fn module_types(service: &Service) -> Vec<String> {
     let mut names: Vec<String> = [
         ENDPOINTS,
         HTTP_CLIENT,
+        GRPC_SERVER,
+        GRPC_CLIENT,
         PATH_PARAMS,
         QUERY_PARAMS,
         BODY_FIELDS,

@@ -45,7 +45,11 @@ impl ProtoField<'_> {
 }
 
 /// Everything a message needs to travel as protobuf.
-pub(crate) fn message_impls(name: &Ident, docs: &[String], fields: &[ProtoField<'_>]) -> TokenStream {
+pub(crate) fn message_impls(
+    name: &Ident,
+    docs: &[String],
+    fields: &[ProtoField<'_>],
+) -> TokenStream {
     let prost = quote!(::kit::__private::prost);
     let defaults = fields.iter().map(|field| {
         let member = field.member;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{HeaderName, HeaderValue, StatusCode, Uri};
+use http::{HeaderValue, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -185,7 +185,7 @@ impl Client {
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         for (name, value) in ctx.metadata() {
-            if forwards(name) {
+            if crate::context::forwards(name) {
                 headers.append(name, value.clone());
             }
         }
@@ -213,21 +213,6 @@ impl fmt::Debug for Client {
             .field("timeout", &self.timeout)
             .finish()
     }
-}
-
-/// Whether a metadata header is sent on to the next service: W3C trace
-/// context (`traceparent`, `tracestate`, `baggage`) and custom `x-` headers,
-/// except proxy headers (`x-forwarded-*`, `x-real-ip`) and kit's own. Other
-/// headers, `authorization` and `cookie` among them, describe the caller's
-/// own request and stay behind.
-fn forwards(name: &HeaderName) -> bool {
-    const TRACE_CONTEXT: [&str; 3] = ["traceparent", "tracestate", "baggage"];
-    const NOT_FORWARDED: [&str; 3] = ["x-real-ip", "x-request-id", "x-request-timeout"];
-    let name = name.as_str();
-    TRACE_CONTEXT.contains(&name)
-        || (name.starts_with("x-")
-            && !name.starts_with("x-forwarded-")
-            && !NOT_FORWARDED.contains(&name))
 }
 
 fn decode_response<T: serde::de::DeserializeOwned>(
@@ -272,25 +257,6 @@ mod tests {
             let error = Client::new(bad).unwrap_err();
             assert_eq!(error.code(), Code::InvalidArgument, "{bad}");
             assert!(error.message().starts_with("invalid base URL"), "{bad}");
-        }
-    }
-
-    #[test]
-    fn only_trace_context_and_custom_headers_are_forwarded() {
-        for name in [
-            "host",
-            "content-length",
-            "content-encoding",
-            "authorization",
-            "cookie",
-            "x-request-id",
-            "x-forwarded-for",
-            "x-real-ip",
-        ] {
-            assert!(!forwards(&HeaderName::from_static(name)), "{name}");
-        }
-        for name in ["traceparent", "tracestate", "baggage", "x-tenant"] {
-            assert!(forwards(&HeaderName::from_static(name)), "{name}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! The encodings a field can ask for, and the `sint`/`fixed` forms of the
 //! integer types.
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut};
 use prost::encoding::{self, DecodeContext, WireType};
-use prost::DecodeError;
 
 use super::{Field, Registry, schema};
 
@@ -39,7 +39,11 @@ macro_rules! encoded_as {
             }
 
             fn field_len(&self, tag: u32) -> usize {
-                if *self == 0 { 0 } else { encoding::$module::encoded_len(tag, self) }
+                if *self == 0 {
+                    0
+                } else {
+                    encoding::$module::encoded_len(tag, self)
+                }
             }
 
             fn clear_field(&mut self) {
@@ -68,7 +72,8 @@ macro_rules! encoded_as {
             }
 
             fn field_len(&self, tag: u32) -> usize {
-                self.as_ref().map_or(0, |value| encoding::$module::encoded_len(tag, value))
+                self.as_ref()
+                    .map_or(0, |value| encoding::$module::encoded_len(tag, value))
             }
 
             fn clear_field(&mut self) {

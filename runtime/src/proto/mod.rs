@@ -22,9 +22,9 @@ mod encodings;
 mod registry;
 mod values;
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut};
 use prost::encoding::{DecodeContext, WireType};
-use prost::DecodeError;
 
 pub use encodings::{Fixed, Plain, Sint};
 pub use kitgen_schema as schema;

@@ -102,7 +102,11 @@ impl Registry {
     }
 
     /// A unary method from `Req` to `Resp`.
-    pub fn method<Req: Describe, Resp: Describe>(&mut self, name: &str, docs: &[&str]) -> schema::Method {
+    pub fn method<Req: Describe, Resp: Describe>(
+        &mut self,
+        name: &str,
+        docs: &[&str],
+    ) -> schema::Method {
         schema::Method {
             name: name.to_owned(),
             docs: docs.iter().map(|line| (*line).to_owned()).collect(),

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
+use prost::DecodeError;
 use prost::bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{self, DecodeContext, WireType};
-use prost::DecodeError;
 
 use super::{Field, Plain, Registry, Value, schema};
 

@@ -141,7 +141,11 @@ fn field_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> (Option<u32>, Encoding)
                     encoding = wanted;
                 }
             } else {
-                let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 return Err(meta.error(format!(
                     "unknown kit attribute `{key}`; expected `{TAG}`, `{SINT}` or `{FIXED}`"
                 )));
@@ -155,7 +159,11 @@ fn field_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> (Option<u32>, Encoding)
     (tag, encoding)
 }
 
-fn parse_values(cx: &Diagnostics, input: &DeriveInput, data: &syn::DataEnum) -> Option<Vec<EnumValue>> {
+fn parse_values(
+    cx: &Diagnostics,
+    input: &DeriveInput,
+    data: &syn::DataEnum,
+) -> Option<Vec<EnumValue>> {
     let mut values: Vec<EnumValue> = Vec::new();
     let mut next = 0_i32;
     for variant in &data.variants {

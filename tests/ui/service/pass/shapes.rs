@@ -6,7 +6,7 @@
 mod inner {
     use kit::Context;
 
-    #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+    #[derive(Clone, Debug, kit::Message)]
     pub struct Endpoints {
         pub count: u32,
     }

@@ -1,4 +1,6 @@
-//! `HttpClient`: the service trait, implemented over HTTP.
+//! `HttpClient` and `GrpcClient`: the service trait, implemented over each
+//! transport. Both transports' clients have the same `call(ctx, message)`,
+//! so the two impls differ only in the transport type.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -6,35 +8,58 @@ use quote::{format_ident, quote};
 use super::{impl_signature, messages, names, service_error_fn};
 use crate::model::{Method, Service};
 
+/// The transports a client can use.
+#[derive(Clone, Copy)]
+pub(crate) enum Transport {
+    /// HTTP/JSON through `kit::http::Client`.
+    Http,
+    /// gRPC through `kit::grpc::Client`.
+    Grpc,
+}
+
 /// The client struct, its constructors and its trait impl.
-pub(crate) fn client(service: &Service) -> TokenStream {
-    let client = format_ident!("{}", names::HTTP_CLIENT);
+pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
     let trait_name = &service.name;
-    let doc = format!(
-        "Calls the service over HTTP/JSON: implements [`{trait_name}`](super::{trait_name}) \
-         with a pooled [`kit::http::Client`].\n\n\
+    let (client, transport_type, over, example) = match transport {
+        Transport::Http => (
+            format_ident!("{}", names::HTTP_CLIENT),
+            quote!(::kit::http::Client),
+            "HTTP/JSON with a pooled [`kit::http::Client`]",
+            "http://127.0.0.1:8080",
+        ),
+        Transport::Grpc => (
+            format_ident!("{}", names::GRPC_CLIENT),
+            quote!(::kit::grpc::Client),
+            "gRPC with a [`kit::grpc::Client`]",
+            "http://127.0.0.1:9090",
+        ),
+    };
+    let doc = super::doc(&format!(
+        "Calls the service over {over}: implements [`{trait_name}`](super::{trait_name}).\n\n\
          A business error comes back as the variant the server returned; a failure of the \
          call arrives in the error type's transport variant.",
-    );
-    let doc = super::doc(&doc);
+    ));
+    let new_doc = super::doc(&format!(
+        "A client of the service at `base_url`, such as `{example}`. Connections open on \
+         first use."
+    ));
     let methods = service.methods.iter().map(trait_method);
     quote! {
         #doc
         #[derive(::core::clone::Clone, ::core::fmt::Debug)]
         pub struct #client {
-            transport: ::kit::http::Client,
+            transport: #transport_type,
         }
 
         impl #client {
-            /// A client of the service at `base_url`, such as
-            /// `http://127.0.0.1:8080`. Connections open on first use.
+            #new_doc
             pub fn new(base_url: &str) -> ::core::result::Result<Self, ::kit::Error> {
-                ::kit::http::Client::new(base_url).map(Self::with_transport)
+                #transport_type::new(base_url).map(Self::with_transport)
             }
 
             /// A client over a configured transport, such as one with a
             /// timeout.
-            pub fn with_transport(transport: ::kit::http::Client) -> Self {
+            pub fn with_transport(transport: #transport_type) -> Self {
                 Self { transport }
             }
         }

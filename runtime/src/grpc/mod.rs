@@ -1,0 +1,52 @@
+//! gRPC transport: the server side (endpoints behind gRPC paths, with
+//! health and reflection) and the client side, over tonic with protobuf on
+//! the wire.
+//!
+//! The request context travels as gRPC metadata: `x-request-id`, the
+//! caller's deadline as `grpc-timeout`, and the same trace and custom
+//! headers that the HTTP client forwards. The server enforces the deadline:
+//! when it passes, the handler's future is dropped and the caller gets
+//! `DEADLINE_EXCEEDED`.
+
+mod client;
+mod server;
+mod status;
+
+use std::convert::Infallible;
+
+use tonic::server::NamedService;
+
+pub use client::Client;
+pub use server::{DEFAULT_MAX_MESSAGE_SIZE, Limits, Routes, Server, ServerBuilder};
+pub use status::{ERROR_DETAILS, ERROR_VARIANT, from_status, to_status};
+
+use crate::proto::schema;
+
+/// A unary method: its request message, response message and gRPC path.
+/// `#[kit::service]` implements it for every `{Method}Request`.
+pub trait Rpc: prost::Message + Default + Send + Sync + 'static {
+    /// The response message.
+    type Response: prost::Message + Default + Send + Sync + 'static;
+
+    /// The gRPC path: `/ordersvc.OrderService/GetById`.
+    const PATH: &'static str;
+}
+
+/// A generated gRPC service: a tower service that tonic can route by name,
+/// which also knows its protobuf schema (for reflection and `.proto`
+/// export). `#[kit::service]` implements it for `GrpcServer`.
+pub trait GrpcService:
+    tower::Service<
+        http::Request<tonic::body::Body>,
+        Response = http::Response<tonic::body::Body>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + NamedService
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+    /// The service's protobuf file.
+    fn schema() -> Result<schema::File, schema::SchemaError>;
+}

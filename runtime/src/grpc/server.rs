@@ -1,0 +1,333 @@
+//! The gRPC server side: endpoints behind gRPC paths.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use http::HeaderValue;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use tonic::body::Body;
+use tonic::metadata::MetadataValue;
+use tonic::server::UnaryService;
+use tower::Service;
+use tower::util::{BoxCloneSyncService, ServiceExt};
+
+use super::{GrpcService, Rpc, to_status};
+use crate::context::timeout;
+use crate::proto::schema;
+use crate::{Context, Endpoint, Error};
+
+/// The largest message a server decodes unless told otherwise: 4 MiB, as in
+/// every gRPC implementation.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 << 20;
+
+/// Message size limits. A larger request is refused with
+/// `RESOURCE_EXHAUSTED`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest request message, in bytes.
+    pub max_decoding_message_size: usize,
+    /// The largest response message, in bytes.
+    pub max_encoding_message_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_decoding_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_encoding_message_size: usize::MAX,
+        }
+    }
+}
+
+type Handler = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
+type MakeHandler = Box<dyn FnOnce(Limits) -> Handler + Send>;
+
+/// The methods of one gRPC service, each an endpoint behind its path. A
+/// tower service from HTTP/2 requests to responses; generated `GrpcServer`s
+/// wrap one.
+#[derive(Clone)]
+pub struct Server {
+    routes: Arc<HashMap<&'static str, Handler>>,
+}
+
+/// Collects a [`Server`]'s endpoints.
+pub struct ServerBuilder {
+    limits: Limits,
+    routes: Vec<(&'static str, MakeHandler)>,
+}
+
+impl Server {
+    /// A builder with the default [`Limits`].
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            limits: Limits::default(),
+            routes: Vec::new(),
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// Sets the message size limits.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Serves `endpoint` at its method's path.
+    #[must_use]
+    pub fn endpoint<R: Rpc>(mut self, endpoint: Endpoint<R, R::Response>) -> Self {
+        let make: MakeHandler = Box::new(move |limits: Limits| {
+            BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
+                let endpoint = endpoint.clone();
+                async move {
+                    let request = match buffer_request(request, limits).await {
+                        Ok(request) => request,
+                        Err(status) => return Ok(status.into_http()),
+                    };
+                    let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::<
+                        R::Response,
+                        R,
+                    >::default())
+                    .max_decoding_message_size(limits.max_decoding_message_size)
+                    .max_encoding_message_size(limits.max_encoding_message_size);
+                    Ok::<_, Infallible>(grpc.unary(Unary { endpoint }, request).await)
+                }
+            }))
+        });
+        self.routes.push((R::PATH, make));
+        self
+    }
+
+    /// The server.
+    pub fn build(self) -> Server {
+        let limits = self.limits;
+        Server {
+            routes: Arc::new(
+                self.routes
+                    .into_iter()
+                    .map(|(path, make)| (path, make(limits)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut paths: Vec<&str> = self.routes.keys().copied().collect();
+        paths.sort_unstable();
+        f.debug_struct("Server").field("methods", &paths).finish()
+    }
+}
+
+impl Service<http::Request<Body>> for Server {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<http::Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        match self.routes.get(request.uri().path()) {
+            Some(handler) => Box::pin(handler.clone().oneshot(request)),
+            None => {
+                let status = tonic::Status::unimplemented(format!(
+                    "no method {} on this server",
+                    request.uri().path()
+                ));
+                Box::pin(std::future::ready(Ok(status.into_http())))
+            }
+        }
+    }
+}
+
+/// Reads the whole request body (a unary request is one message), so that a
+/// message over the limit is refused with `RESOURCE_EXHAUSTED`, as the gRPC
+/// spec asks, before decoding starts. (tonic's decoder would answer
+/// `OUT_OF_RANGE`.)
+async fn buffer_request(
+    request: http::Request<Body>,
+    limits: Limits,
+) -> Result<http::Request<Body>, tonic::Status> {
+    /// The length-prefixed message framing: a flag byte and a `u32` length.
+    const FRAME_HEADER: usize = 5;
+    let (parts, body) = request.into_parts();
+    let limit = limits
+        .max_decoding_message_size
+        .saturating_add(FRAME_HEADER);
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(http::Request::from_parts(
+            parts,
+            Body::new(Full::new(collected.to_bytes())),
+        )),
+        Err(error) if error.is::<LengthLimitError>() => {
+            Err(tonic::Status::resource_exhausted(format!(
+                "the request message is larger than the limit of {} bytes",
+                limits.max_decoding_message_size
+            )))
+        }
+        Err(error) => Err(tonic::Status::cancelled(format!(
+            "cannot read the request: {error}"
+        ))),
+    }
+}
+
+/// One call: the context from the metadata, the endpoint under the
+/// deadline, the result as a response or a status, with the request id.
+struct Unary<R: Rpc> {
+    endpoint: Endpoint<R, R::Response>,
+}
+
+impl<R: Rpc> UnaryService<R> for Unary<R> {
+    type Response = R::Response;
+    type Future = BoxFuture<'static, Result<tonic::Response<R::Response>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<R>) -> Self::Future {
+        let endpoint = self.endpoint.clone();
+        Box::pin(async move {
+            let (metadata, _, message) = request.into_parts();
+            let ctx = Context::from_headers(metadata.into_headers());
+            let request_id = ctx.request_id_header().clone();
+            let served = AssertUnwindSafe(call_with_deadline(endpoint, ctx, message))
+                .catch_unwind()
+                .await;
+            let result = match served {
+                Ok(Ok(response)) => Ok(tonic::Response::new(response)),
+                Ok(Err(error)) => Err(to_status(&error)),
+                Err(_panic) => {
+                    tracing::error!(request_id = ?request_id, path = R::PATH, "handler panicked");
+                    Err(to_status(&Error::internal("the handler panicked")))
+                }
+            };
+            with_request_id(result, request_id)
+        })
+    }
+}
+
+async fn call_with_deadline<R: Rpc>(
+    endpoint: Endpoint<R, R::Response>,
+    ctx: Context,
+    message: R,
+) -> Result<R::Response, Error> {
+    let ctx = match ctx.metadata().get("grpc-timeout") {
+        None => ctx,
+        Some(value) => match value.to_str().ok().and_then(timeout::decode) {
+            Some(remaining) => ctx.with_timeout(remaining),
+            None => return Err(Error::invalid_argument("invalid grpc-timeout metadata")),
+        },
+    };
+    match ctx.deadline() {
+        Some(deadline) => {
+            if ctx.is_expired() {
+                return Err(Error::deadline_exceeded());
+            }
+            tokio::time::timeout_at(deadline.into(), endpoint.send(ctx, message))
+                .await
+                .map_err(|_| Error::deadline_exceeded())?
+        }
+        None => endpoint.send(ctx, message).await,
+    }
+}
+
+fn with_request_id<T>(
+    result: Result<tonic::Response<T>, tonic::Status>,
+    request_id: HeaderValue,
+) -> Result<tonic::Response<T>, tonic::Status> {
+    let value = MetadataValue::try_from(request_id.as_bytes()).ok();
+    match result {
+        Ok(mut response) => {
+            if let Some(value) = value {
+                response.metadata_mut().insert("x-request-id", value);
+            }
+            Ok(response)
+        }
+        Err(mut status) => {
+            if let Some(value) = value {
+                status.metadata_mut().insert("x-request-id", value);
+            }
+            Err(status)
+        }
+    }
+}
+
+/// The gRPC services of one address, with grpc.health.v1 and reflection
+/// (v1 and v1alpha) for them, as [`crate::Server`] serves them.
+#[derive(Default)]
+pub struct Routes {
+    routes: tonic::service::Routes,
+    names: Vec<&'static str>,
+    files: Vec<Result<schema::File, schema::SchemaError>>,
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes")
+            .field("services", &self.names)
+            .finish()
+    }
+}
+
+impl Routes {
+    /// No services yet.
+    pub fn new() -> Self {
+        Routes::default()
+    }
+
+    /// Adds a generated service.
+    #[must_use]
+    pub fn add<S: GrpcService>(mut self, service: S) -> Self {
+        self.routes = self.routes.add_service(service);
+        self.names.push(S::NAME);
+        self.files.push(S::schema());
+        self
+    }
+
+    /// The names of the services added.
+    pub fn service_names(&self) -> &[&'static str] {
+        &self.names
+    }
+
+    /// The router, with health and reflection added. `health` is the
+    /// health service whose reporter the caller keeps.
+    pub(crate) fn into_router<H>(self, health: H) -> Result<axum::Router, Error>
+    where
+        H: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+            + tonic::server::NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        H::Future: Send + 'static,
+    {
+        let mut v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+        let mut v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+        for file in self.files {
+            let file =
+                file.map_err(|error| Error::internal(format!("invalid protobuf schema: {error}")))?;
+            let set = prost_types::FileDescriptorSet {
+                file: vec![file.to_descriptor()],
+            };
+            v1 = v1.register_file_descriptor_set(set.clone());
+            v1alpha = v1alpha.register_file_descriptor_set(set);
+        }
+        let reflection_error = |error: tonic_reflection::server::Error| {
+            Error::internal(format!("gRPC reflection: {error}"))
+        };
+        let routes = self
+            .routes
+            .add_service(health)
+            .add_service(v1.build_v1().map_err(reflection_error)?)
+            .add_service(v1alpha.build_v1alpha().map_err(reflection_error)?);
+        Ok(routes.prepare().into_axum_router())
+    }
+}

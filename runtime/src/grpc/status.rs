@@ -1,0 +1,77 @@
+//! [`Error`] ↔ `tonic::Status`.
+//!
+//! The code and message travel as gRPC's own `grpc-status` and
+//! `grpc-message`. A business error's variant and details travel in two
+//! trailers: `kit-error-variant` and `kit-error-details-bin` (the details as
+//! JSON), which other gRPC clients can ignore.
+
+use tonic::metadata::{AsciiMetadataValue, BinaryMetadataValue, MetadataMap};
+
+use crate::{Code, Error};
+
+/// The trailer that names a business error's variant.
+pub const ERROR_VARIANT: &str = "kit-error-variant";
+/// The trailer that carries a business error's details as JSON.
+pub const ERROR_DETAILS: &str = "kit-error-details-bin";
+
+/// The status a server sends for `error`.
+pub fn to_status(error: &Error) -> tonic::Status {
+    let code = tonic::Code::from_i32(error.code().as_i32());
+    let mut metadata = MetadataMap::new();
+    if let Some(variant) = error.variant()
+        && let Ok(value) = AsciiMetadataValue::try_from(variant)
+    {
+        metadata.insert(ERROR_VARIANT, value);
+        if let Some(details) = error.details()
+            && let Ok(json) = serde_json::to_vec(details)
+        {
+            metadata.insert_bin(ERROR_DETAILS, BinaryMetadataValue::from_bytes(&json));
+        }
+    }
+    tonic::Status::with_metadata(code, error.message(), metadata)
+}
+
+/// The error a client returns for `status`.
+pub fn from_status(status: &tonic::Status) -> Error {
+    let error = Error::new(Code::from_i32(status.code() as i32), status.message());
+    let Some(variant) = status
+        .metadata()
+        .get(ERROR_VARIANT)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return error;
+    };
+    let details = status
+        .metadata()
+        .get_bin(ERROR_DETAILS)
+        .and_then(|value| value.to_bytes().ok())
+        .and_then(|json| serde_json::from_slice(&json).ok());
+    error.with_variant(variant.to_owned(), details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_errors_round_trip_through_a_status() {
+        let error = Error::new(Code::AlreadyExists, "order o-1 already exists")
+            .with_variant("AlreadyExists", Some(serde_json::json!({"id": "o-1"})));
+        let status = to_status(&error);
+        assert_eq!(status.code(), tonic::Code::AlreadyExists);
+        assert_eq!(status.message(), "order o-1 already exists");
+        let back = from_status(&status);
+        assert_eq!(back.code(), Code::AlreadyExists);
+        assert_eq!(back.variant(), Some("AlreadyExists"));
+        assert_eq!(back.details(), Some(&serde_json::json!({"id": "o-1"})));
+    }
+
+    #[test]
+    fn every_code_keeps_its_number() {
+        for code in Code::ALL {
+            let status = to_status(&Error::new(code, "x"));
+            assert_eq!(status.code() as i32, code.as_i32());
+            assert_eq!(from_status(&status).code(), code);
+        }
+    }
+}
