@@ -152,5 +152,6 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
     pub use tonic;
+    pub use tonic_prost;
     pub use tower;
 }

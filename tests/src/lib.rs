@@ -1,6 +1,8 @@
 //! Helpers for kitgen's end-to-end tests: serve a router on an ephemeral
 //! loopback port, and speak raw HTTP/1.1 to it over one connection.
 
+pub mod inventory;
+
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -36,6 +38,100 @@ pub async fn serve_grpc(routes: kit::grpc::Routes) -> SocketAddr {
             .expect("serve gRPC");
     });
     addr
+}
+
+/// One HTTP/2 connection for hand-made gRPC requests: bodies that no
+/// client would send.
+pub struct RawGrpcConnection {
+    sender: hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+}
+
+/// The outcome of a raw gRPC call.
+#[derive(Debug)]
+pub struct RawGrpcStatus {
+    /// `grpc-status`.
+    pub code: i32,
+    /// `grpc-message`, percent-decoded as far as a test needs.
+    pub message: String,
+}
+
+impl RawGrpcConnection {
+    /// Opens an HTTP/2 connection to `addr`.
+    pub async fn open(addr: SocketAddr) -> RawGrpcConnection {
+        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (sender, connection) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            TokioIo::new(stream),
+        )
+        .await
+        .expect("HTTP/2 handshake");
+        tokio::spawn(connection);
+        RawGrpcConnection { sender }
+    }
+
+    /// Sends `body` (already framed, or not) to `path` and returns the
+    /// gRPC status, from the trailers or a trailers-only response.
+    pub async fn call(&mut self, path: &str, body: impl Into<Bytes>) -> RawGrpcStatus {
+        self.call_with(path, &[], body).await
+    }
+
+    /// [`RawGrpcConnection::call`] with extra headers, such as
+    /// `grpc-timeout`.
+    pub async fn call_with(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> RawGrpcStatus {
+        let extra = headers;
+        let mut request = http::Request::new(Full::new(body.into()));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = format!("http://127.0.0.1{path}").parse().expect("uri");
+        let headers = request.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            "application/grpc".parse().expect("value"),
+        );
+        headers.insert(http::header::TE, "trailers".parse().expect("value"));
+        for (name, value) in extra {
+            headers.insert(
+                http::HeaderName::try_from(*name).expect("header name"),
+                value.parse().expect("header value"),
+            );
+        }
+        self.sender
+            .ready()
+            .await
+            .expect("the connection is still open");
+        let response = self.sender.send_request(request).await.expect("a response");
+        let (parts, body) = response.into_parts();
+        let collected = body.collect().await.expect("the whole body");
+        let trailers = collected.trailers().cloned().unwrap_or_default();
+        let status = |name: &str| {
+            trailers
+                .get(name)
+                .or_else(|| parts.headers.get(name))
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        RawGrpcStatus {
+            code: status("grpc-status")
+                .and_then(|code| code.parse().ok())
+                .expect("grpc-status"),
+            message: status("grpc-message")
+                .unwrap_or_default()
+                .replace("%20", " "),
+        }
+    }
+}
+
+/// A gRPC message frame: no compression, a big-endian length, the bytes.
+pub fn grpc_frame(message: &[u8]) -> Bytes {
+    let mut frame = Vec::with_capacity(message.len() + 5);
+    frame.push(0);
+    frame.extend_from_slice(&u32::try_from(message.len()).expect("length").to_be_bytes());
+    frame.extend_from_slice(message);
+    frame.into()
 }
 
 /// The `http://` base URL of a served address.

@@ -7,7 +7,7 @@ use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use super::{DEFAULT_MAX_MESSAGE_SIZE, Rpc, from_status};
-use crate::{Context, Error};
+use crate::{Code, Context, Error};
 
 /// A gRPC client over one HTTP/2 channel, which connects on first use and
 /// reconnects as needed. Cloning is cheap and shares the channel.
@@ -95,9 +95,15 @@ impl Client {
                 .map_err(|status| from_status(&status))
         };
         match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
-                .await
-                .map_err(|_| Error::deadline_exceeded())?,
+            Some(deadline) => match tokio::time::timeout_at(deadline.into(), exchange).await {
+                // tonic's channel enforces `grpc-timeout` too, and calls it
+                // CANCELLED when it wins the race to the deadline.
+                Ok(Err(error)) if error.code() == Code::Cancelled && Instant::now() >= deadline => {
+                    Err(Error::deadline_exceeded())
+                }
+                Ok(result) => result,
+                Err(_) => Err(Error::deadline_exceeded()),
+            },
             None => exchange.await,
         }
     }

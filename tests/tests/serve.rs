@@ -1,0 +1,215 @@
+//! `kit::Server`: HTTP and gRPC at once, health on both, reflection, and a
+//! graceful shutdown that finishes requests in flight and refuses new
+//! connections.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use http::Method;
+use kitgen_tests::inventory::{Inventory, Shop, inventory};
+use kitgen_tests::{RawConnection, base_url};
+use ordersvc::{InMemoryOrderService, order_service};
+use prost::Message as _;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
+use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+
+struct Running {
+    http: SocketAddr,
+    grpc: SocketAddr,
+    stop: oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<Result<(), kit::Error>>,
+}
+
+async fn run(router: axum::Router, routes: kit::grpc::Routes) -> Running {
+    let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (http_addr, grpc_addr) = (http.local_addr().unwrap(), grpc.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(
+        kit::Server::new()
+            .http(http, router)
+            .grpc(grpc, routes)
+            .run_until(async move {
+                let _ = stopped.await;
+            }),
+    );
+    Running {
+        http: http_addr,
+        grpc: grpc_addr,
+        stop,
+        done,
+    }
+}
+
+async fn channel(addr: SocketAddr) -> tonic::transport::Channel {
+    tonic::transport::Channel::from_shared(base_url(addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn health_is_served_on_both_transports() {
+    let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+    let running = run(
+        order_service::http_router(endpoints.clone()),
+        kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints)),
+    )
+    .await;
+
+    let mut connection = RawConnection::open(running.http).await;
+    let response = connection.send(Method::GET, "/healthz", &[], "").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), serde_json::json!({"status": "SERVING"}));
+
+    let mut health = HealthClient::new(channel(running.grpc).await);
+    for service in ["ordersvc.OrderService", ""] {
+        let response = health
+            .check(HealthCheckRequest {
+                service: service.to_owned(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            response.into_inner().status(),
+            ServingStatus::Serving,
+            "{service:?}"
+        );
+    }
+    let unknown = health
+        .check(HealthCheckRequest {
+            service: "nope.Nope".to_owned(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), tonic::Code::NotFound);
+    running.stop.send(()).unwrap();
+    running.done.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn reflection_serves_the_services_schema() {
+    let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+    let running = run(
+        axum::Router::new(),
+        kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints)),
+    )
+    .await;
+    let mut reflection = ServerReflectionClient::new(channel(running.grpc).await);
+    let ask = |request: MessageRequest| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let requests = tokio_stream_of([
+        ask(MessageRequest::ListServices(String::new())),
+        ask(MessageRequest::FileContainingSymbol(
+            "ordersvc.OrderService".to_owned(),
+        )),
+    ]);
+    let mut responses = reflection
+        .server_reflection_info(requests)
+        .await
+        .unwrap()
+        .into_inner();
+
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected a list of services");
+    };
+    let names: Vec<String> = list
+        .service
+        .into_iter()
+        .map(|service| service.name)
+        .collect();
+    assert!(
+        names.contains(&"ordersvc.OrderService".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"grpc.health.v1.Health".to_owned()),
+        "{names:?}"
+    );
+
+    let Some(MessageResponse::FileDescriptorResponse(files)) =
+        responses.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected a file descriptor");
+    };
+    let file = prost_types::FileDescriptorProto::decode(files.file_descriptor_proto[0].as_slice())
+        .unwrap();
+    assert_eq!(file.package.as_deref(), Some("ordersvc"));
+    let messages: Vec<&str> = file
+        .message_type
+        .iter()
+        .filter_map(|m| m.name.as_deref())
+        .collect();
+    for expected in ["CreateRequest", "Order", "OrderItem", "GetByIdResponse"] {
+        assert!(messages.contains(&expected), "{messages:?}");
+    }
+    running.stop.send(()).unwrap();
+    running.done.await.unwrap().unwrap();
+}
+
+fn tokio_stream_of<T: Send + 'static>(
+    items: impl IntoIterator<Item = T>,
+) -> impl tokio_stream::Stream<Item = T> {
+    tokio_stream::iter(items.into_iter().collect::<Vec<_>>())
+}
+
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight_and_refuses_new_connections() {
+    let shop = Arc::new(Shop::default());
+    let endpoints = inventory::Endpoints::new(shop.clone());
+    let running = run(
+        inventory::http_router(endpoints.clone()),
+        kit::grpc::Routes::new().add(inventory::GrpcServer::new(endpoints)),
+    )
+    .await;
+    let http_client = inventory::HttpClient::new(&base_url(running.http)).unwrap();
+    let grpc_client = inventory::GrpcClient::new(&base_url(running.grpc)).unwrap();
+    let slow_http = tokio::spawn(async move { http_client.nap(&kit::Context::new(), 400).await });
+    let slow_grpc = tokio::spawn(async move { grpc_client.nap(&kit::Context::new(), 400).await });
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while shop.naps_started.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("both slow requests started");
+
+    running.stop.send(()).unwrap();
+    for addr in [running.http, running.grpc] {
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while tokio::net::TcpStream::connect(addr).await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{addr} still accepts connections after shutdown started"));
+    }
+    assert!(
+        !slow_http.is_finished() || !slow_grpc.is_finished(),
+        "the naps ended before shutdown"
+    );
+    assert!(
+        !slow_http.await.unwrap().unwrap(),
+        "the HTTP request in flight failed"
+    );
+    assert!(
+        !slow_grpc.await.unwrap().unwrap(),
+        "the gRPC request in flight failed"
+    );
+    assert!(!shop.nap_dropped.load(Ordering::SeqCst));
+    running.done.await.unwrap().unwrap();
+}
