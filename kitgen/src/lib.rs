@@ -17,10 +17,14 @@
 
 pub mod business_error;
 pub mod check;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod codegen;
 pub mod diagnostics;
 pub mod frontend;
 pub mod model;
+#[cfg(feature = "cli")]
+pub mod proto_export;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -133,7 +137,7 @@ fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
 }
 
 /// `#[kit::service]` or `#[service]`.
-fn is_service_attr(attr: &syn::Attribute) -> bool {
+pub(crate) fn is_service_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
     let segments: Vec<String> = path
         .segments
@@ -143,7 +147,7 @@ fn is_service_attr(attr: &syn::Attribute) -> bool {
     segments == ["kit", "service"] || segments == ["service"]
 }
 
-fn item_attrs(item: &Item) -> &[syn::Attribute] {
+pub(crate) fn item_attrs(item: &Item) -> &[syn::Attribute] {
     match item {
         Item::Enum(item) => &item.attrs,
         Item::Struct(item) => &item.attrs,
@@ -152,7 +156,7 @@ fn item_attrs(item: &Item) -> &[syn::Attribute] {
 }
 
 /// Whether a `#[derive(…)]` lists `kit::{name}`.
-fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("derive"))

@@ -134,6 +134,34 @@ pub fn grpc_frame(message: &[u8]) -> Bytes {
     frame.into()
 }
 
+/// The Python interpreter of the interop tests' virtual environment, with
+/// grpcio and grpcio-tools installed (by `.ci/run`, or here on first use
+/// through `tests/python/setup.sh`).
+pub fn python() -> std::path::PathBuf {
+    static READY: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp/python-venv");
+    let python = venv.join("bin/python");
+    let mut ready = READY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !*ready {
+        let imports = std::process::Command::new(&python)
+            .args(["-c", "import grpc, grpc_tools"])
+            .status()
+            .is_ok_and(|status| status.success());
+        if !imports {
+            let setup = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/setup.sh");
+            let status = std::process::Command::new(setup)
+                .arg(&venv)
+                .status()
+                .expect("run tests/python/setup.sh");
+            assert!(status.success(), "tests/python/setup.sh failed: {status}");
+        }
+        *ready = true;
+    }
+    python
+}
+
 /// The `http://` base URL of a served address.
 pub fn base_url(addr: SocketAddr) -> String {
     format!("http://{addr}")

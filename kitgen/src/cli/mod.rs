@@ -1,0 +1,187 @@
+//! The `kitgen` command line.
+
+mod report;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use report::{Report, render_errors};
+
+/// Go kit for Rust: endpoints, transports and clients from a service trait.
+#[derive(Debug, Parser)]
+#[command(name = "kitgen", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more about what happens.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  kitgen proto src/lib.rs                 print the .proto of the service in src/lib.rs
+  kitgen proto src/lib.rs -o proto/       write one .proto file per service into proto/";
+
+/// What `kitgen` can do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the .proto of the #[kit::service] traits in a Rust file.
+    ///
+    /// The .proto is what other languages compile to call the service over
+    /// gRPC. It is read from the source: the messages the methods use must
+    /// be defined in the same file with #[derive(kit::Message)].
+    #[command(after_help = "\
+Examples:
+  kitgen proto fixtures/order.rs
+  kitgen proto src/lib.rs --service OrderService
+  kitgen proto src/lib.rs -o proto/")]
+    Proto {
+        /// The Rust file that declares the services.
+        file: PathBuf,
+        /// Only this service (the trait's name), when the file has several.
+        #[arg(long)]
+        service: Option<String>,
+        /// Write `<package>.proto` files into this directory instead of
+        /// printing.
+        #[arg(short, long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+}
+
+/// Runs the command line with `args` (the program name first), printing
+/// results to stdout and problems to stderr.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match run(&cli, &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            let _ = stdout.flush();
+            eprint!("{}", report.render(report::use_color()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command, writing its output to `out`.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
+    match &cli.command {
+        Command::Proto {
+            file,
+            service,
+            out_dir,
+        } => proto(cli, file, service.as_deref(), out_dir.as_deref(), out),
+    }
+}
+
+fn read_rust_file(path: &Path) -> Result<(String, syn::File), Report> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|error| Report::message(format!("cannot read {}: {error}", path.display())))?;
+    let file = syn::parse_file(&source).map_err(|error| Report::from_syn(path, &source, error))?;
+    Ok((source, file))
+}
+
+fn proto(
+    cli: &Cli,
+    path: &Path,
+    only: Option<&str>,
+    out_dir: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), Report> {
+    let (source, file) = read_rust_file(path)?;
+    let mut files = crate::proto_export::schemas(&file)
+        .map_err(|error| Report::from_syn(path, &source, error))?;
+    if let Some(only) = only {
+        let names: Vec<String> = files
+            .iter()
+            .flat_map(|file| file.services.iter().map(|service| service.name.clone()))
+            .collect();
+        files.retain(|file| file.services.iter().any(|service| service.name == only));
+        if files.is_empty() {
+            return Err(Report::message(format!(
+                "{} has no service named `{only}`; it has {}",
+                path.display(),
+                list(&names)
+            )));
+        }
+    }
+    match files.len() {
+        0 => {
+            return Err(Report::message(format!(
+                "{} declares no #[kit::service] trait",
+                path.display()
+            ))
+            .with_hint("put #[kit::service] on the trait that defines the service"));
+        }
+        1 => {}
+        _ if out_dir.is_none() => {
+            let names: Vec<String> = files
+                .iter()
+                .map(|file| file.services[0].name.clone())
+                .collect();
+            return Err(Report::message(format!(
+                "{} declares {} services: {}",
+                path.display(),
+                files.len(),
+                list(&names)
+            ))
+            .with_hint("pick one with --service NAME, or write them all with -o DIR"));
+        }
+        _ => {}
+    }
+    for file in &files {
+        file.validate()
+            .map_err(|error| Report::message(format!("{}: {error}", path.display())))?;
+    }
+    let Some(out_dir) = out_dir else {
+        return out
+            .write_all(files[0].to_proto().as_bytes())
+            .map_err(|error| Report::message(format!("cannot write the output: {error}")));
+    };
+    std::fs::create_dir_all(out_dir).map_err(|error| {
+        Report::message(format!("cannot create {}: {error}", out_dir.display()))
+    })?;
+    for file in &files {
+        let target = out_dir.join(file.file_name());
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                Report::message(format!("cannot create {}: {error}", parent.display()))
+            })?;
+        }
+        std::fs::write(&target, file.to_proto()).map_err(|error| {
+            Report::message(format!("cannot write {}: {error}", target.display()))
+        })?;
+        if !cli.quiet {
+            let _ = writeln!(out, "wrote {}", target.display());
+        }
+    }
+    Ok(())
+}
+
+fn list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    if quoted.is_empty() {
+        "none".to_owned()
+    } else {
+        quoted.join(", ")
+    }
+}

@@ -1,0 +1,351 @@
+//! `.proto` from source: the schema of each `#[kit::service]` in a Rust
+//! file, without compiling it.
+//!
+//! The compiled service describes itself at run time through the `kit`
+//! runtime (`proto_schema()`); this module reaches the same
+//! [`kitgen_schema::File`] from the source alone, by mapping Rust types the
+//! way the runtime's `Field` impls do and by reading the file's
+//! `#[derive(kit::Message)]` types. A test holds the two to the same output.
+
+use std::collections::HashMap;
+
+use heck::ToShoutySnakeCase;
+use kitgen_schema::{self as schema, FieldType, Scalar, Type};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::{GenericArgument, Item, PathArguments};
+
+use crate::codegen::names;
+use crate::diagnostics::Diagnostics;
+use crate::frontend::rust::{parse_message, parse_service};
+use crate::model::{Encoding, MessageKind, MessageType, Service};
+
+/// The schema of every service in `file`, in order. Problems (an invalid
+/// service, a type with no protobuf mapping, a message type that is not in
+/// the file) come back as one error per problem, each with its span.
+pub fn schemas(file: &syn::File) -> syn::Result<Vec<schema::File>> {
+    let cx = Diagnostics::new();
+    let mut services = Vec::new();
+    let mut types = HashMap::new();
+    collect(&cx, &file.items, &mut services, &mut types);
+    let files = services
+        .iter()
+        .map(|service| ServiceSchema::new(&cx, service, &types).build())
+        .collect();
+    cx.finish()?;
+    Ok(files)
+}
+
+fn collect(
+    cx: &Diagnostics,
+    items: &[Item],
+    services: &mut Vec<Service>,
+    types: &mut HashMap<String, MessageType>,
+) {
+    for item in items {
+        match item {
+            Item::Trait(item) if item.attrs.iter().any(crate::is_service_attr) => {
+                let args = item
+                    .attrs
+                    .iter()
+                    .find(|attr| crate::is_service_attr(attr))
+                    .and_then(|attr| match &attr.meta {
+                        syn::Meta::List(list) => Some(list.tokens.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let service = parse_service(cx, args, item);
+                crate::check::check(cx, &service);
+                services.push(service);
+            }
+            Item::Struct(_) | Item::Enum(_)
+                if crate::derives(crate::item_attrs(item), "Message") =>
+            {
+                let Ok(input) = syn::parse2::<syn::DeriveInput>(item.to_token_stream()) else {
+                    continue;
+                };
+                if let Some(message) = parse_message(cx, &input) {
+                    types.insert(message.name.unraw().to_string(), message);
+                }
+            }
+            Item::Mod(module) => {
+                if let Some((_, items)) = &module.content {
+                    collect(cx, items, services, types);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Builds one service's file the way the runtime's registry does: methods
+/// in order, each request then response, then every type they use, depth
+/// first, each once.
+struct ServiceSchema<'a> {
+    cx: &'a Diagnostics,
+    service: &'a Service,
+    types: &'a HashMap<String, MessageType>,
+    file: schema::File,
+    seen: Vec<String>,
+}
+
+impl<'a> ServiceSchema<'a> {
+    fn new(
+        cx: &'a Diagnostics,
+        service: &'a Service,
+        types: &'a HashMap<String, MessageType>,
+    ) -> Self {
+        let trait_name = service.name.unraw().to_string();
+        ServiceSchema {
+            cx,
+            service,
+            types,
+            file: schema::File {
+                package: service.package.clone(),
+                origin: format!("the Rust trait `{trait_name}`"),
+                ..schema::File::default()
+            },
+            seen: Vec::new(),
+        }
+    }
+
+    fn build(mut self) -> schema::File {
+        let mut methods = Vec::new();
+        for method in &self.service.methods {
+            let input = names::request_struct(method).to_string();
+            let output = names::response_struct(method).to_string();
+            let fields = method
+                .params
+                .iter()
+                .enumerate()
+                .map(|(index, param)| (param.name.unraw().to_string(), &param.ty, index))
+                .collect::<Vec<_>>();
+            self.generated_message(&input, &fields);
+            let value = [("value".to_owned(), &method.ok, 0)];
+            let is_unit = matches!(&method.ok, syn::Type::Tuple(tuple) if tuple.elems.is_empty());
+            self.generated_message(&output, if is_unit { &[] } else { &value });
+            methods.push(schema::Method {
+                name: names::method_camel(method),
+                docs: method.docs.clone(),
+                input,
+                output,
+            });
+        }
+        self.file.services.push(schema::Service {
+            name: self.service.name.unraw().to_string(),
+            docs: self.service.docs.clone(),
+            methods,
+        });
+        self.file
+    }
+
+    /// A request or response message: fields numbered in order, no docs.
+    fn generated_message(&mut self, name: &str, fields: &[(String, &syn::Type, usize)]) {
+        self.seen.push(name.to_owned());
+        let slot = self.reserve(name);
+        let fields = fields
+            .iter()
+            .filter_map(|(field, ty, index)| {
+                let ty = self.field_type(ty, Encoding::Plain)?;
+                Some(schema::Field {
+                    name: field.clone(),
+                    number: u32::try_from(index + 1).unwrap_or(u32::MAX),
+                    docs: Vec::new(),
+                    ty,
+                })
+            })
+            .collect();
+        self.file.messages[slot].fields = fields;
+    }
+
+    fn reserve(&mut self, name: &str) -> usize {
+        self.file.messages.push(schema::Message {
+            name: name.to_owned(),
+            docs: Vec::new(),
+            fields: Vec::new(),
+        });
+        self.file.messages.len() - 1
+    }
+
+    /// A user type by name, registered on first use.
+    fn named(&mut self, ty: &syn::Type, name: &str) -> Option<Type> {
+        let Some(message) = self.types.get(name) else {
+            self.cx.error_spanned_by(
+                ty,
+                format!(
+                    "`{name}` needs `#[derive(kit::Message)]` in this file: `kitgen proto` reads one \
+                     file, and maps only the types it defines"
+                ),
+            );
+            return None;
+        };
+        let reference = match &message.kind {
+            MessageKind::Struct(_) => Type::Message(name.to_owned()),
+            MessageKind::Enum(_) => Type::Enum(name.to_owned()),
+        };
+        if self.seen.iter().any(|seen| seen == name) {
+            return Some(reference);
+        }
+        self.seen.push(name.to_owned());
+        match &message.kind {
+            MessageKind::Struct(fields) => {
+                let slot = self.reserve(name);
+                let fields = fields
+                    .iter()
+                    .filter_map(|field| {
+                        Some(schema::Field {
+                            name: field.name.unraw().to_string(),
+                            number: field.tag,
+                            docs: field.docs.clone(),
+                            ty: self.field_type(&field.ty, field.encoding)?,
+                        })
+                    })
+                    .collect();
+                self.file.messages[slot].docs = message.docs.clone();
+                self.file.messages[slot].fields = fields;
+            }
+            MessageKind::Enum(values) => {
+                let prefix = name.to_shouty_snake_case();
+                self.file.enums.push(schema::Enum {
+                    name: name.to_owned(),
+                    docs: message.docs.clone(),
+                    values: values
+                        .iter()
+                        .map(|value| schema::EnumValue {
+                            name: format!(
+                                "{prefix}_{}",
+                                value.name.unraw().to_string().to_shouty_snake_case()
+                            ),
+                            number: value.number,
+                            docs: value.docs.clone(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+        Some(reference)
+    }
+
+    /// A field's label and type, as the runtime's `Field` impls map it.
+    fn field_type(&mut self, ty: &syn::Type, encoding: Encoding) -> Option<FieldType> {
+        if let Some((container, args)) = generic(ty)
+            && !(container == "Vec" && is_u8(args.first().copied()))
+        {
+            return match (container.as_str(), args.as_slice()) {
+                ("Vec", [element]) => {
+                    Some(FieldType::Repeated(self.value_type(element, encoding)?))
+                }
+                ("Option", [inner]) => Some(FieldType::Optional(self.value_type(inner, encoding)?)),
+                ("HashMap" | "BTreeMap", [key, value]) if encoding == Encoding::Plain => {
+                    let key = match self.value_type(key, Encoding::Plain)? {
+                        Type::Scalar(scalar) if scalar.is_map_key() => scalar,
+                        _ => {
+                            return self
+                                .unsupported(key, "a map key is an integer, `bool` or `String`");
+                        }
+                    };
+                    Some(FieldType::Map(
+                        key,
+                        self.value_type(value, Encoding::Plain)?,
+                    ))
+                }
+                _ => self.unsupported(ty, "no protobuf mapping"),
+            };
+        }
+        Some(FieldType::Singular(self.value_type(ty, encoding)?))
+    }
+
+    /// A single value's type.
+    fn value_type(&mut self, ty: &syn::Type, encoding: Encoding) -> Option<Type> {
+        if let syn::Type::Tuple(tuple) = ty
+            && tuple.elems.is_empty()
+            && encoding == Encoding::Plain
+        {
+            return Some(self.empty());
+        }
+        if let Some((container, args)) = generic(ty) {
+            if container == "Vec" && is_u8(args.first().copied()) && encoding == Encoding::Plain {
+                return Some(Type::Scalar(Scalar::Bytes));
+            }
+            return self.unsupported(ty, "containers do not nest in protobuf");
+        }
+        let Some(name) = last_ident(ty) else {
+            return self.unsupported(ty, "no protobuf mapping");
+        };
+        let scalar = match (name.as_str(), encoding) {
+            ("bool", Encoding::Plain) => Scalar::Bool,
+            ("i32", Encoding::Plain) => Scalar::Int32,
+            ("i64", Encoding::Plain) => Scalar::Int64,
+            ("u32", Encoding::Plain) => Scalar::Uint32,
+            ("u64", Encoding::Plain) => Scalar::Uint64,
+            ("f32", Encoding::Plain) => Scalar::Float,
+            ("f64", Encoding::Plain) => Scalar::Double,
+            ("String", Encoding::Plain) => Scalar::String,
+            ("Bytes", Encoding::Plain) => Scalar::Bytes,
+            ("i32", Encoding::Sint) => Scalar::Sint32,
+            ("i64", Encoding::Sint) => Scalar::Sint64,
+            ("i32", Encoding::Fixed) => Scalar::Sfixed32,
+            ("i64", Encoding::Fixed) => Scalar::Sfixed64,
+            ("u32", Encoding::Fixed) => Scalar::Fixed32,
+            ("u64", Encoding::Fixed) => Scalar::Fixed64,
+            (_, Encoding::Plain) => return self.named(ty, &name),
+            _ => return self.unsupported(ty, "`sint` and `fixed` apply to i32, i64, u32 and u64"),
+        };
+        Some(Type::Scalar(scalar))
+    }
+
+    /// `()`: the `Empty` message, as the runtime names it.
+    fn empty(&mut self) -> Type {
+        const EMPTY: &str = "Empty";
+        if !self.seen.iter().any(|seen| seen == EMPTY) {
+            self.seen.push(EMPTY.to_owned());
+            let slot = self.reserve(EMPTY);
+            self.file.messages[slot].docs = vec![" The Rust unit type, `()`.".to_owned()];
+        }
+        Type::Message(EMPTY.to_owned())
+    }
+
+    fn unsupported<T>(&self, ty: &syn::Type, why: &str) -> Option<T> {
+        let shown = ty.to_token_stream().to_string().replace(' ', "");
+        self.cx
+            .error_spanned_by(ty, format!("`{shown}` has no protobuf mapping: {why}"));
+        None
+    }
+}
+
+/// `Name<A, B>` → ("Name", [A, B]).
+fn generic(ty: &syn::Type) -> Option<(String, Vec<&syn::Type>)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let types = args
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect();
+    Some((last.ident.to_string(), types))
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.unraw().to_string()),
+        syn::Type::Group(group) => last_ident(&group.elem),
+        syn::Type::Paren(paren) => last_ident(&paren.elem),
+        _ => None,
+    }
+}
+
+fn is_u8(ty: Option<&syn::Type>) -> bool {
+    ty.and_then(last_ident).is_some_and(|name| name == "u8")
+}

@@ -1,0 +1,32 @@
+//! The `.proto` of each fixture: what the compiled service serves (through
+//! `proto_schema()`, as reflection does) equals what `kitgen proto` reads
+//! from the source, and the text is snapshotted.
+
+use std::path::Path;
+
+fn from_source(path: &str) -> Vec<kit::proto::schema::File> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let file = syn::parse_file(&source).unwrap();
+    kitgen::proto_export::schemas(&file).unwrap()
+}
+
+#[test]
+fn the_order_service_schema_is_the_same_compiled_and_from_source() {
+    let compiled = ordersvc::order_service::proto_schema().unwrap();
+    assert_eq!(from_source("fixtures/order.rs"), [compiled.clone()]);
+    insta::assert_snapshot!("order.proto", compiled.to_proto());
+}
+
+#[test]
+fn the_addsvc_schema_is_the_same_compiled_and_from_source() {
+    let compiled = addsvc::add_service::proto_schema().unwrap();
+    assert_eq!(from_source("fixtures/addsvc.rs"), [compiled.clone()]);
+    insta::assert_snapshot!("addsvc.proto", compiled.to_proto());
+}
+
+#[test]
+fn the_test_inventory_schema_is_the_same_compiled_and_from_source() {
+    let compiled = kitgen_tests::inventory::inventory::proto_schema().unwrap();
+    assert_eq!(from_source("tests/src/inventory.rs"), [compiled]);
+}

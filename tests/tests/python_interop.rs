@@ -1,0 +1,58 @@
+//! A client no one here wrote: Python grpcio, with stubs that grpcio-tools
+//! generates from the `.proto` kitgen exports, calls the Rust Order server.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use kitgen_tests::{python, serve_grpc};
+use ordersvc::{InMemoryOrderService, order_service};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_grpcio_calls_the_order_service() {
+    let python = python();
+    let dir = std::env::temp_dir().join(format!("kitgen-python-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = order_service::proto_schema().unwrap();
+    std::fs::write(dir.join(schema.file_name()), schema.to_proto()).unwrap();
+
+    let protoc = Command::new(&python)
+        .args(["-m", "grpc_tools.protoc", "-I"])
+        .arg(&dir)
+        .arg(format!("--python_out={}", dir.display()))
+        .arg(format!("--grpc_python_out={}", dir.display()))
+        .arg(dir.join(schema.file_name()))
+        .output()
+        .unwrap();
+    assert!(
+        protoc.status.success(),
+        "protoc: {}",
+        String::from_utf8_lossy(&protoc.stderr)
+    );
+
+    let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+    let addr =
+        serve_grpc(kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints))).await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/order_client.py");
+    let client = tokio::process::Command::new(&python)
+        .arg(script)
+        .arg(addr.to_string())
+        .env("PYTHONPATH", &dir)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&client.stdout);
+    let stderr = String::from_utf8_lossy(&client.stderr);
+    assert!(
+        client.status.success(),
+        "the Python client failed:\n{stdout}\n{stderr}"
+    );
+    for check in [
+        "ok get_by_id finds the order",
+        "ok a missing order is NOT_FOUND",
+        "ok the variant travels in a trailer",
+        "ok the request id comes back",
+    ] {
+        assert!(stdout.contains(check), "missing {check:?} in:\n{stdout}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
