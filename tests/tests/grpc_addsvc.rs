@@ -11,7 +11,7 @@ use kitgen_tests::{base_url, serve_grpc};
 
 async fn client() -> add_service::GrpcClient {
     let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
-    let routes = kit::grpc::Routes::new().add(add_service::GrpcServer::new(endpoints));
+    let routes = kit::grpc::Routes::new().add_service(add_service::GrpcServer::new(endpoints));
     let addr = serve_grpc(routes).await;
     add_service::GrpcClient::new(&base_url(addr)).unwrap()
 }

@@ -16,7 +16,7 @@ use prost::Message as _;
 async fn start() -> (Arc<Shop>, std::net::SocketAddr) {
     let shop = Arc::new(Shop::default());
     let endpoints = inventory::Endpoints::new(shop.clone());
-    let routes = kit::grpc::Routes::new().add(inventory::GrpcServer::new(endpoints));
+    let routes = kit::grpc::Routes::new().add_service(inventory::GrpcServer::new(endpoints));
     (shop, serve_grpc(routes).await)
 }
 

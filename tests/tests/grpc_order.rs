@@ -8,7 +8,7 @@ use ordersvc::{InMemoryOrderService, Order, OrderError, OrderItem, OrderService,
 
 async fn client() -> order_service::GrpcClient {
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
-    let routes = kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints));
+    let routes = kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints));
     let addr = serve_grpc(routes).await;
     order_service::GrpcClient::new(&base_url(addr)).unwrap()
 }
@@ -91,9 +91,10 @@ async fn every_business_error_comes_back_as_its_variant() {
 #[tokio::test]
 async fn http_and_grpc_share_the_same_endpoints() {
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
-    let grpc =
-        serve_grpc(kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints.clone())))
-            .await;
+    let grpc = serve_grpc(
+        kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints.clone())),
+    )
+    .await;
     let http = kitgen_tests::serve(order_service::http_router(endpoints)).await;
     let ctx = kit::Context::new();
     let id = order_service::HttpClient::new(&base_url(http))

@@ -18,3 +18,10 @@ fn error() {
     cases.pass("ui/error/pass/*.rs");
     cases.compile_fail("ui/error/fail/*.rs");
 }
+
+#[test]
+fn message() {
+    let cases = trybuild::TestCases::new();
+    cases.pass("ui/message/pass/*.rs");
+    cases.compile_fail("ui/message/fail/*.rs");
+}

@@ -31,7 +31,8 @@ async fn python_grpcio_calls_the_order_service() {
 
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
     let addr =
-        serve_grpc(kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints))).await;
+        serve_grpc(kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints)))
+            .await;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/order_client.py");
     let client = tokio::process::Command::new(&python)
         .arg(script)

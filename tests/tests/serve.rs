@@ -63,7 +63,7 @@ async fn health_is_served_on_both_transports() {
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
     let running = run(
         order_service::http_router(endpoints.clone()),
-        kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints)),
+        kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints)),
     )
     .await;
 
@@ -102,7 +102,7 @@ async fn reflection_serves_the_services_schema() {
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
     let running = run(
         axum::Router::new(),
-        kit::grpc::Routes::new().add(order_service::GrpcServer::new(endpoints)),
+        kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints)),
     )
     .await;
     let mut reflection = ServerReflectionClient::new(channel(running.grpc).await);
@@ -173,7 +173,7 @@ async fn shutdown_finishes_requests_in_flight_and_refuses_new_connections() {
     let endpoints = inventory::Endpoints::new(shop.clone());
     let running = run(
         inventory::http_router(endpoints.clone()),
-        kit::grpc::Routes::new().add(inventory::GrpcServer::new(endpoints)),
+        kit::grpc::Routes::new().add_service(inventory::GrpcServer::new(endpoints)),
     )
     .await;
     let http_client = inventory::HttpClient::new(&base_url(running.http)).unwrap();

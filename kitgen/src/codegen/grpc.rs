@@ -149,10 +149,10 @@ pub(crate) fn schema_fn(service: &Service) -> TokenStream {
             ::kit::proto::schema::SchemaError,
         > {
             let mut registry = ::kit::proto::Registry::new(#package, #origin);
-            let methods = ::std::vec![#(#methods),*];
+            let methods = ::std::vec::Vec::from([#(#methods),*]);
             registry.add_service(::kit::proto::schema::Service {
                 name: ::std::string::String::from(#trait_name),
-                docs: ::std::vec![#(::std::string::String::from(#service_docs)),*],
+                docs: ::std::vec::Vec::from([#(::std::string::String::from(#service_docs)),*]),
                 methods,
             });
             registry.finish()

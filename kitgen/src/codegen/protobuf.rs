@@ -83,15 +83,15 @@ pub(crate) fn message_impls(
             ::kit::proto::schema::Field {
                 name: ::std::string::String::from(#field_name),
                 number: #tag,
-                docs: ::std::vec![#(::std::string::String::from(#docs)),*],
+                docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
                 ty: #field_trait::field_type(registry),
             }
         }
     });
-    let (merge_arms, unused) = if fields.is_empty() {
-        (quote!(), quote!(let _ = (&wire_type, &buf, &ctx);))
+    let (unused_buf, unused_registry) = if fields.is_empty() {
+        (quote!(let _ = buf;), quote!(let _ = registry;))
     } else {
-        (quote!(#(#merges)*), quote!())
+        (quote!(), quote!())
     };
     quote! {
         #[automatically_derived]
@@ -104,7 +104,7 @@ pub(crate) fn message_impls(
         #[automatically_derived]
         impl #prost::Message for #name {
             fn encode_raw(&self, buf: &mut impl #prost::bytes::BufMut) {
-                let _ = &buf;
+                #unused_buf
                 #(#encodes)*
             }
 
@@ -115,9 +115,8 @@ pub(crate) fn message_impls(
                 buf: &mut impl #prost::bytes::Buf,
                 ctx: #prost::encoding::DecodeContext,
             ) -> ::core::result::Result<(), #prost::DecodeError> {
-                #unused
                 match tag {
-                    #merge_arms
+                    #(#merges)*
                     _ => ::kit::proto::skip_unknown(tag, wire_type, buf, ctx),
                 }
             }
@@ -132,34 +131,7 @@ pub(crate) fn message_impls(
         }
 
         #[automatically_derived]
-        impl ::kit::proto::Value for #name {
-            const PACKED: bool = false;
-
-            fn encode_value(&self, tag: u32, buf: &mut impl #prost::bytes::BufMut) {
-                #prost::encoding::message::encode(tag, self, buf);
-            }
-
-            fn merge_value(
-                &mut self,
-                wire_type: #prost::encoding::WireType,
-                buf: &mut impl #prost::bytes::Buf,
-                ctx: #prost::encoding::DecodeContext,
-            ) -> ::core::result::Result<(), #prost::DecodeError> {
-                #prost::encoding::message::merge(wire_type, self, buf, ctx)
-            }
-
-            fn value_len(&self, tag: u32) -> usize {
-                #prost::encoding::message::encoded_len(tag, self)
-            }
-
-            fn is_default(&self) -> bool {
-                false
-            }
-
-            fn proto_type(registry: &mut ::kit::proto::Registry) -> ::kit::proto::schema::Type {
-                registry.reference::<Self>()
-            }
-        }
+        impl ::kit::proto::ProtoMessage for #name {}
 
         #[automatically_derived]
         impl ::kit::proto::Describe for #name {
@@ -167,11 +139,11 @@ pub(crate) fn message_impls(
             const IS_ENUM: bool = false;
 
             fn describe(registry: &mut ::kit::proto::Registry) -> ::kit::proto::Definition {
-                let _ = &registry;
+                #unused_registry
                 ::kit::proto::Definition::Message(::kit::proto::schema::Message {
                     name: ::std::string::String::from(#message_name),
-                    docs: ::std::vec![#(::std::string::String::from(#docs)),*],
-                    fields: ::std::vec![#(#described),*],
+                    docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
+                    fields: ::std::vec::Vec::from([#(#described),*]),
                 })
             }
         }
@@ -208,7 +180,7 @@ pub(crate) fn enum_impls(name: &Ident, docs: &[String], values: &[EnumValue]) ->
             ::kit::proto::schema::EnumValue {
                 name: ::std::string::String::from(#proto_name),
                 number: #number,
-                docs: ::std::vec![#(::std::string::String::from(#docs)),*],
+                docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
             }
         }
     });
@@ -294,8 +266,8 @@ pub(crate) fn enum_impls(name: &Ident, docs: &[String], values: &[EnumValue]) ->
             fn describe(_: &mut ::kit::proto::Registry) -> ::kit::proto::Definition {
                 ::kit::proto::Definition::Enum(::kit::proto::schema::Enum {
                     name: ::std::string::String::from(#enum_name),
-                    docs: ::std::vec![#(::std::string::String::from(#docs)),*],
-                    values: ::std::vec![#(#described),*],
+                    docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
+                    values: ::std::vec::Vec::from([#(#described),*]),
                 })
             }
         }

@@ -283,7 +283,7 @@ impl Routes {
 
     /// Adds a generated service.
     #[must_use]
-    pub fn add<S: GrpcService>(mut self, service: S) -> Self {
+    pub fn add_service<S: GrpcService>(mut self, service: S) -> Self {
         self.routes = self.routes.add_service(service);
         self.names.push(S::NAME);
         self.files.push(S::schema());

@@ -92,6 +92,12 @@ pub trait Value: Default + Send + Sync {
     }
 }
 
+/// A protobuf message type: what `#[derive(kit::Message)]` and
+/// `#[kit::service]` implement for structs. Every message is a [`Value`]
+/// (length-delimited, always on the wire when it is a field) through a
+/// blanket impl, so generated code states only this.
+pub trait ProtoMessage: prost::Message + Describe + Default + Send + Sync {}
+
 /// A field of a message: a [`Value`], or a container of them. `E` is the
 /// encoding the field asks for: [`Plain`], [`Sint`] or [`Fixed`].
 #[diagnostic::on_unimplemented(

@@ -8,7 +8,7 @@ use prost::DecodeError;
 use prost::bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{self, DecodeContext, WireType};
 
-use super::{Field, Plain, Registry, Value, schema};
+use super::{Field, Plain, ProtoMessage, Registry, Value, schema};
 
 macro_rules! packed_scalar {
     ($ty:ty, $module:ident, $scalar:ident) => {
@@ -105,6 +105,37 @@ macro_rules! length_delimited {
 length_delimited!(String, string, String);
 length_delimited!(Vec<u8>, bytes, Bytes);
 length_delimited!(Bytes, bytes, Bytes);
+
+/// A message is one value: length-delimited, and always encoded, as a
+/// `Some` message is in prost.
+impl<M: ProtoMessage> Value for M {
+    const PACKED: bool = false;
+
+    fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
+        encoding::message::encode(tag, self, buf);
+    }
+
+    fn merge_value(
+        &mut self,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        encoding::message::merge(wire_type, self, buf, ctx)
+    }
+
+    fn value_len(&self, tag: u32) -> usize {
+        encoding::message::encoded_len(tag, self)
+    }
+
+    fn is_default(&self) -> bool {
+        false
+    }
+
+    fn proto_type(registry: &mut Registry) -> schema::Type {
+        registry.reference::<M>()
+    }
+}
 
 /// `()` is the empty message, `Empty`.
 impl Value for () {

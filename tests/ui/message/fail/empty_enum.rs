@@ -1,0 +1,4 @@
+#[derive(Debug, kit::Message)]
+enum Never {}
+
+fn main() {}

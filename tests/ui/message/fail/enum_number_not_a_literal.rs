@@ -1,0 +1,8 @@
+const BASE: isize = 0;
+
+#[derive(Debug, kit::Message)]
+enum Level {
+    Low = BASE,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(Debug, kit::Message)]
+enum Shape {
+    Dot,
+    Circle(f64),
+}
+
+fn main() {}

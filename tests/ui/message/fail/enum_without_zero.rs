@@ -1,0 +1,7 @@
+#[derive(Debug, kit::Message)]
+enum Level {
+    Low = 1,
+    High = 2,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(Debug, kit::Message)]
+struct Page<T> {
+    items: Vec<T>,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(Debug, kit::Message)]
+enum Level {
+    #[kit(tag = 1)]
+    Low,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(Debug, kit::Message)]
+struct Point {
+    #[kit(sint, fixed)]
+    x: i64,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(Debug, kit::Message)]
+struct Named {
+    #[kit(sint)]
+    name: String,
+}
+
+fn main() {}
