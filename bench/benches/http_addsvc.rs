@@ -4,12 +4,8 @@
 //! ```text
 //! cargo bench -p kitgen-bench --bench http_addsvc
 //! ```
-//!
-//! The servers run on one single-threaded runtime and the load generator on
-//! another, so each gets about one core of a two-core machine. Rounds
-//! alternate between the two targets; the report gives each target's
-//! throughput and latency percentiles, and the ratio generated/hand-written.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use addsvc::{AddError, AddService, BasicAddService, add_service};
@@ -17,8 +13,11 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use kitgen_bench::{LoadConfig, Measurement, Request, round, serve};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use kitgen_bench::{LoadClient, LoadConfig, is_smoke_run, report, runtimes, side_by_side};
 use serde::Deserialize;
+use tokio::net::TcpListener;
 
 #[derive(Deserialize)]
 struct SumRequest {
@@ -58,103 +57,75 @@ fn hand_written() -> axum::Router {
         .route("/concat", axum::routing::post(concat))
 }
 
-fn generated() -> axum::Router {
-    add_service::http_router(add_service::Endpoints::new(Arc::new(BasicAddService)))
+/// Both servers are served the same way, by axum on a tokio listener.
+async fn serve(router: axum::Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    addr
 }
 
-fn report(name: &str, measured: &mut Measurement) {
-    println!(
-        "{name:<14} {:>10.0} req/s   p50 {:>6} µs   p99 {:>6} µs   ({} requests, {} failures)",
-        measured.throughput(),
-        measured.percentile(0.50),
-        measured.percentile(0.99),
-        measured.requests,
-        measured.failures,
-    );
+/// One keep-alive HTTP/1.1 connection posting `{"a": 21, "b": 21}` to `/sum`.
+struct HttpSum {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    uri: http::Uri,
+}
+
+impl LoadClient for HttpSum {
+    async fn call(&mut self) -> bool {
+        let mut request =
+            http::Request::new(Full::new(Bytes::from_static(br#"{"a": 21, "b": 21}"#)));
+        *request.method_mut() = http::Method::POST;
+        *request.uri_mut() = self.uri.clone();
+        let headers = request.headers_mut();
+        headers.insert(
+            http::header::HOST,
+            http::HeaderValue::from_static("127.0.0.1"),
+        );
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        if self.sender.ready().await.is_err() {
+            return false;
+        }
+        match self.sender.send_request(request).await {
+            Ok(response) => {
+                response.status() == http::StatusCode::OK
+                    && response.into_body().collect().await.is_ok()
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+async fn connect(addr: SocketAddr, clients: usize) -> Vec<HttpSum> {
+    let mut connected = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(connection);
+        let uri = format!("http://{addr}/sum").parse().expect("uri");
+        connected.push(HttpSum { sender, uri });
+    }
+    connected
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
-    // then a short smoke run is enough to prove the benchmark works.
-    let smoke = !std::env::args().any(|arg| arg == "--bench");
-    let config = if smoke {
-        LoadConfig {
-            connections: 4,
-            round: std::time::Duration::from_millis(200),
-            rounds: 1,
-        }
-    } else {
-        LoadConfig::from_env()
-    };
-    let servers = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let load = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("load runtime");
-    let generated_addr = servers.block_on(serve(generated()));
-    let hand_written_addr = servers.block_on(serve(hand_written()));
-
-    let request = Request {
-        path: "/sum",
-        body: Bytes::from_static(br#"{"a": 21, "b": 21}"#),
-    };
-    println!(
-        "addsvc POST /sum over HTTP/1.1 on loopback: {} connections, {} rounds of {:?} per target",
-        config.connections, config.rounds, config.round
-    );
-    let (mut generated, mut baseline) = load.block_on(async {
-        // Warm both up: connections, allocator, caches.
-        let warm = LoadConfig {
-            rounds: 1,
-            round: config.round / 4,
-            ..config.clone()
-        };
-        round(generated_addr, &request, &warm).await;
-        round(hand_written_addr, &request, &warm).await;
-        let mut generated = Measurement::default();
-        let mut baseline = Measurement::default();
-        for index in 0..config.rounds {
-            // Alternate which target goes first, so neither always follows
-            // the other.
-            let order = if index % 2 == 0 {
-                [(generated_addr, true), (hand_written_addr, false)]
-            } else {
-                [(hand_written_addr, false), (generated_addr, true)]
-            };
-            for (addr, is_generated) in order {
-                let measured = round(addr, &request, &config).await;
-                let total = if is_generated {
-                    &mut generated
-                } else {
-                    &mut baseline
-                };
-                total.requests += measured.requests;
-                total.failures += measured.failures;
-                total.elapsed += measured.elapsed;
-                total.latencies_us.extend(measured.latencies_us);
-            }
-        }
-        (generated, baseline)
-    });
-    report("generated", &mut generated);
-    report("hand-written", &mut baseline);
-    let ratio = generated.throughput() / baseline.throughput();
-    let p99_ratio =
-        f64::from(generated.percentile(0.99)) / f64::from(baseline.percentile(0.99).max(1));
-    println!("throughput ratio generated/hand-written: {ratio:.3}   (target >= 0.95)");
-    println!("p99 ratio generated/hand-written: {p99_ratio:.3}");
-    assert_eq!(
-        generated.failures + baseline.failures,
-        0,
-        "requests failed during the benchmark"
-    );
-    assert!(
-        generated.requests > 0 && baseline.requests > 0,
-        "no requests completed"
+    let config = LoadConfig::from_env(is_smoke_run());
+    let (servers, load) = runtimes();
+    let generated =
+        add_service::http_router(add_service::Endpoints::new(Arc::new(BasicAddService)));
+    let ours = servers.block_on(serve(generated));
+    let theirs = servers.block_on(serve(hand_written()));
+    let (mut kitgen, mut baseline) = load.block_on(side_by_side(&config, ours, theirs, connect));
+    report(
+        "addsvc POST /sum, HTTP/1.1 on loopback",
+        &config,
+        &mut kitgen,
+        &mut baseline,
     );
 }

@@ -1,23 +1,20 @@
-//! A small closed-loop HTTP load generator for side-by-side benchmarks on
-//! loopback: each target is loaded in alternating rounds in one run, so
-//! that machine noise hits both alike.
+//! A small closed-loop load generator for side-by-side benchmarks on
+//! loopback: two targets are loaded in alternating rounds in one run, so
+//! that machine noise hits both alike, and the report gives the ratio.
 //!
-//! Hand-written rather than wrk or criterion: the benchmark needs both
+//! Hand-written rather than wrk or criterion: the benchmarks need both
 //! servers in one process, alternating rounds, and one report with the
 //! ratio, which neither gives.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 
 /// How hard and how long to load each target.
 #[derive(Clone, Debug)]
 pub struct LoadConfig {
-    /// Concurrent keep-alive connections.
-    pub connections: usize,
+    /// Concurrent closed-loop clients.
+    pub clients: usize,
     /// Length of one round on one target.
     pub round: Duration,
     /// Rounds per target, alternating between targets.
@@ -25,10 +22,18 @@ pub struct LoadConfig {
 }
 
 impl LoadConfig {
-    /// The configuration from `KITGEN_BENCH_CONNECTIONS`,
-    /// `KITGEN_BENCH_ROUND_MS` and `KITGEN_BENCH_ROUNDS`, defaulting to 32
-    /// connections and 5 rounds of 2 s.
-    pub fn from_env() -> LoadConfig {
+    /// The configuration from `KITGEN_BENCH_CLIENTS`, `KITGEN_BENCH_ROUND_MS`
+    /// and `KITGEN_BENCH_ROUNDS`, defaulting to 32 clients and 5 rounds of
+    /// 2 s; or, when `smoke` is set, a short run that only proves the
+    /// benchmark works.
+    pub fn from_env(smoke: bool) -> LoadConfig {
+        if smoke {
+            return LoadConfig {
+                clients: 4,
+                round: Duration::from_millis(200),
+                rounds: 1,
+            };
+        }
         let number = |name: &str, default: u64| {
             std::env::var(name)
                 .ok()
@@ -36,20 +41,17 @@ impl LoadConfig {
                 .unwrap_or(default)
         };
         LoadConfig {
-            connections: number("KITGEN_BENCH_CONNECTIONS", 32) as usize,
+            clients: number("KITGEN_BENCH_CLIENTS", 32) as usize,
             round: Duration::from_millis(number("KITGEN_BENCH_ROUND_MS", 2000)),
             rounds: number("KITGEN_BENCH_ROUNDS", 5) as usize,
         }
     }
 }
 
-/// One request, sent again and again.
-#[derive(Clone, Debug)]
-pub struct Request {
-    /// The path.
-    pub path: &'static str,
-    /// The JSON body.
-    pub body: Bytes,
+/// One client of the load: sends a request and says whether it succeeded.
+pub trait LoadClient: Send + 'static {
+    /// One request and its whole response.
+    fn call(&mut self) -> impl Future<Output = bool> + Send;
 }
 
 /// What loading one target measured, over all its rounds.
@@ -57,7 +59,7 @@ pub struct Request {
 pub struct Measurement {
     /// Successful responses.
     pub requests: u64,
-    /// Responses with a non-200 status, or failed exchanges.
+    /// Failed requests.
     pub failures: u64,
     /// Time spent loading.
     pub elapsed: Duration,
@@ -80,87 +82,137 @@ impl Measurement {
         let index = ((self.latencies_us.len() - 1) as f64 * q).round() as usize;
         self.latencies_us[index]
     }
+
+    fn absorb(&mut self, other: Measurement) {
+        self.requests += other.requests;
+        self.failures += other.failures;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+    }
 }
 
-/// Loads `addr` for one round with `config.connections` closed-loop
-/// clients, each sending `request` as soon as the previous answer is in.
-pub async fn round(addr: SocketAddr, request: &Request, config: &LoadConfig) -> Measurement {
-    let deadline = Instant::now() + config.round;
+/// Loads one target for one round: every client calls in a loop until the
+/// round ends.
+pub async fn round<C: LoadClient>(clients: Vec<C>, length: Duration) -> Measurement {
     let start = Instant::now();
-    let mut clients = Vec::new();
-    for _ in 0..config.connections {
-        let request = request.clone();
-        clients.push(tokio::spawn(async move {
-            client(addr, request, deadline).await
-        }));
-    }
+    let deadline = start + length;
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|mut client| {
+            tokio::spawn(async move {
+                let mut measured = Measurement::default();
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    if client.call().await {
+                        measured.requests += 1;
+                        let micros = sent.elapsed().as_micros();
+                        measured
+                            .latencies_us
+                            .push(u32::try_from(micros).unwrap_or(u32::MAX));
+                    } else {
+                        measured.failures += 1;
+                    }
+                }
+                measured
+            })
+        })
+        .collect();
     let mut total = Measurement::default();
-    for client in clients {
-        let measured = client.await.expect("a load client panicked");
-        total.requests += measured.requests;
-        total.failures += measured.failures;
-        total.latencies_us.extend(measured.latencies_us);
+    for task in tasks {
+        total.absorb(task.await.expect("a load client panicked"));
     }
     total.elapsed = start.elapsed();
     total
 }
 
-async fn client(addr: SocketAddr, request: Request, deadline: Instant) -> Measurement {
-    let mut measured = Measurement::default();
-    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    stream.set_nodelay(true).expect("nodelay");
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .expect("handshake");
-    tokio::spawn(connection);
-    let uri: http::Uri = format!("http://{addr}{}", request.path)
-        .parse()
-        .expect("uri");
-    while Instant::now() < deadline {
-        let mut http_request = http::Request::new(Full::new(request.body.clone()));
-        *http_request.method_mut() = http::Method::POST;
-        *http_request.uri_mut() = uri.clone();
-        let headers = http_request.headers_mut();
-        headers.insert(
-            http::header::HOST,
-            http::HeaderValue::from_static("127.0.0.1"),
-        );
-        headers.insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        let sent = Instant::now();
-        if sender.ready().await.is_err() {
-            measured.failures += 1;
-            break;
-        }
-        let ok = match sender.send_request(http_request).await {
-            Ok(response) => {
-                let ok = response.status() == http::StatusCode::OK;
-                ok && response.into_body().collect().await.is_ok()
-            }
-            Err(_) => false,
-        };
-        if ok {
-            measured.requests += 1;
-            let micros = sent.elapsed().as_micros();
-            measured
-                .latencies_us
-                .push(u32::try_from(micros).unwrap_or(u32::MAX));
+/// Loads `kitgen` and `baseline` in alternating rounds (which goes first
+/// alternates too), after a short warm-up of each, and returns both
+/// measurements. `connect` makes the clients of one round for an address.
+pub async fn side_by_side<C, F, Fut>(
+    config: &LoadConfig,
+    kitgen: SocketAddr,
+    baseline: SocketAddr,
+    connect: F,
+) -> (Measurement, Measurement)
+where
+    C: LoadClient,
+    F: Fn(SocketAddr, usize) -> Fut,
+    Fut: Future<Output = Vec<C>>,
+{
+    for addr in [kitgen, baseline] {
+        round(connect(addr, config.clients).await, config.round / 4).await;
+    }
+    let (mut ours, mut theirs) = (Measurement::default(), Measurement::default());
+    for index in 0..config.rounds {
+        let order = if index % 2 == 0 {
+            [true, false]
         } else {
-            measured.failures += 1;
+            [false, true]
+        };
+        for is_kitgen in order {
+            let addr = if is_kitgen { kitgen } else { baseline };
+            let measured = round(connect(addr, config.clients).await, config.round).await;
+            if is_kitgen {
+                ours.absorb(measured);
+            } else {
+                theirs.absorb(measured);
+            }
         }
     }
-    measured
+    (ours, theirs)
 }
 
-/// Serves `router` on 127.0.0.1 at an ephemeral port on the current
-/// runtime.
-pub async fn serve(router: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
-    addr
+/// Prints both measurements and the ratios, and fails if any request did.
+pub fn report(
+    title: &str,
+    config: &LoadConfig,
+    kitgen: &mut Measurement,
+    baseline: &mut Measurement,
+) {
+    println!(
+        "{title}: {} clients, {} rounds of {:?} per target",
+        config.clients, config.rounds, config.round
+    );
+    for (name, measured) in [("kitgen", &mut *kitgen), ("hand-written", &mut *baseline)] {
+        println!(
+            "  {name:<13} {:>9.0} req/s   p50 {:>6} µs   p99 {:>6} µs   ({} requests, {} failures)",
+            measured.throughput(),
+            measured.percentile(0.50),
+            measured.percentile(0.99),
+            measured.requests,
+            measured.failures,
+        );
+    }
+    let ratio = kitgen.throughput() / baseline.throughput();
+    let p99 = f64::from(kitgen.percentile(0.99)) / f64::from(baseline.percentile(0.99).max(1));
+    println!("  throughput ratio kitgen/hand-written: {ratio:.3} (target >= 0.95)");
+    println!("  p99 latency ratio kitgen/hand-written: {p99:.3}");
+    assert_eq!(
+        kitgen.failures + baseline.failures,
+        0,
+        "requests failed during the benchmark"
+    );
+    assert!(
+        kitgen.requests > 0 && baseline.requests > 0,
+        "no requests completed"
+    );
+}
+
+/// Whether this is a smoke run: `cargo bench` passes `--bench`, and
+/// `cargo test --benches` does not.
+pub fn is_smoke_run() -> bool {
+    !std::env::args().any(|arg| arg == "--bench")
+}
+
+/// Two single-threaded-worker runtimes: one for the servers, one for the
+/// load, so that each gets about one core of a two-core machine.
+pub fn runtimes() -> (tokio::runtime::Runtime, tokio::runtime::Runtime) {
+    let build = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    };
+    (build(), build())
 }

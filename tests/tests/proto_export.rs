@@ -36,3 +36,16 @@ fn the_test_inventory_schema_is_the_same_compiled_and_from_source() {
     let compiled = kitgen_tests::inventory::inventory::proto_schema().unwrap();
     assert_eq!(from_source("tests/src/inventory.rs"), [compiled]);
 }
+
+#[test]
+fn the_benchmarks_proto_is_the_exported_one() {
+    // bench/proto/addsvc.proto feeds the hand-written tonic baseline; it must
+    // stay the .proto kitgen exports, or the benchmark compares different APIs.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/proto/addsvc.proto");
+    let checked_in = std::fs::read_to_string(path).unwrap();
+    let exported = addsvc::add_service::proto_schema().unwrap().to_proto();
+    assert_eq!(
+        checked_in, exported,
+        "regenerate with: cargo run -p kitgen -- proto fixtures/addsvc.rs > bench/proto/addsvc.proto"
+    );
+}

@@ -1,56 +1,63 @@
-//! Serves addsvc over HTTP/JSON.
+//! Serves addsvc over HTTP/JSON and gRPC until Ctrl-C or SIGTERM.
 //!
 //! ```text
-//! cargo run -p addsvc -- 127.0.0.1:8080
+//! cargo run -p addsvc
 //! curl -s localhost:8080/sum -H 'content-type: application/json' -d '{"a": 2, "b": 3}'
 //! ```
 
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use addsvc::{BasicAddService, add_service};
+use clap::Parser;
+use tokio::net::TcpListener;
 
-const USAGE: &str = "usage: addsvc [ADDR]   (default 127.0.0.1:8080, or $ADDSVC_ADDR)";
+/// Go kit's addsvc: sum and concat over HTTP/JSON and gRPC.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = "Example:\n  addsvc --http-addr 127.0.0.1:8080 --grpc-addr 127.0.0.1:9090"
+)]
+struct Args {
+    /// Where to serve HTTP/JSON.
+    #[arg(long, env = "ADDSVC_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    http_addr: SocketAddr,
+    /// Where to serve gRPC.
+    #[arg(long, env = "ADDSVC_GRPC_ADDR", default_value = "127.0.0.1:9090")]
+    grpc_addr: SocketAddr,
+}
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let addr = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("ADDSVC_ADDR").ok())
-        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    if addr == "-h" || addr == "--help" {
-        println!("{USAGE}");
-        return std::process::ExitCode::SUCCESS;
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match serve(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("addsvc: {error}");
+            ExitCode::FAILURE
+        }
     }
-    let addr: SocketAddr = match addr.parse() {
-        Ok(addr) => addr,
-        Err(error) => {
-            eprintln!("addsvc: invalid address {addr:?}: {error}\n{USAGE}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("addsvc: cannot listen on {addr}: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+}
+
+async fn serve(args: &Args) -> Result<(), kit::Error> {
+    let http = TcpListener::bind(args.http_addr).await?;
+    let grpc = TcpListener::bind(args.grpc_addr).await?;
     let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
-    let router = add_service::http_router(endpoints);
-    println!("addsvc listening on http://{addr}");
     println!(
-        "try: curl -s {addr}/sum -H 'content-type: application/json' -d '{{\"a\": 2, \"b\": 3}}'"
+        "addsvc: HTTP on http://{}, gRPC on {}",
+        args.http_addr, args.grpc_addr
     );
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    if let Err(error) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    println!(
+        "try: curl -s {}/sum -H 'content-type: application/json' -d '{{\"a\": 2, \"b\": 3}}'",
+        args.http_addr
+    );
+    kit::Server::new()
+        .http(http, add_service::http_router(endpoints.clone()))
+        .grpc(
+            grpc,
+            kit::grpc::Routes::new().add_service(add_service::GrpcServer::new(endpoints)),
+        )
+        .run()
         .await
-    {
-        eprintln!("addsvc: {error}");
-        return std::process::ExitCode::FAILURE;
-    }
-    std::process::ExitCode::SUCCESS
 }

@@ -1,55 +1,62 @@
-//! Serves the Order service over HTTP/JSON.
+//! Serves the Order service over HTTP/JSON and gRPC until Ctrl-C or
+//! SIGTERM.
 //!
 //! ```text
-//! cargo run -p ordersvc -- 127.0.0.1:8080
+//! cargo run -p ordersvc
 //! curl -s localhost:8080/orders -H 'content-type: application/json' \
 //!   -d '{"id":"","customer_id":"c-1","status":"","created_on":0,"restaurant_id":"r-1","order_items":[]}'
 //! curl -s localhost:8080/orders/ord-1
 //! ```
 
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::Parser;
 use ordersvc::{InMemoryOrderService, order_service};
+use tokio::net::TcpListener;
 
-const USAGE: &str = "usage: ordersvc [ADDR]   (default 127.0.0.1:8080, or $ORDERSVC_ADDR)";
+/// The Order service of the Go kit introduction, over HTTP/JSON and gRPC.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = "Example:\n  ordersvc --http-addr 127.0.0.1:8080 --grpc-addr 127.0.0.1:9090"
+)]
+struct Args {
+    /// Where to serve HTTP/JSON.
+    #[arg(long, env = "ORDERSVC_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    http_addr: SocketAddr,
+    /// Where to serve gRPC.
+    #[arg(long, env = "ORDERSVC_GRPC_ADDR", default_value = "127.0.0.1:9090")]
+    grpc_addr: SocketAddr,
+}
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let addr = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("ORDERSVC_ADDR").ok())
-        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    if addr == "-h" || addr == "--help" {
-        println!("{USAGE}");
-        return std::process::ExitCode::SUCCESS;
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match serve(&args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ordersvc: {error}");
+            ExitCode::FAILURE
+        }
     }
-    let addr: SocketAddr = match addr.parse() {
-        Ok(addr) => addr,
-        Err(error) => {
-            eprintln!("ordersvc: invalid address {addr:?}: {error}\n{USAGE}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("ordersvc: cannot listen on {addr}: {error}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
+}
+
+async fn serve(args: &Args) -> Result<(), kit::Error> {
+    let http = TcpListener::bind(args.http_addr).await?;
+    let grpc = TcpListener::bind(args.grpc_addr).await?;
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
-    let router = order_service::http_router(endpoints);
-    println!("ordersvc listening on http://{addr}");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    if let Err(error) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    println!(
+        "ordersvc: HTTP on http://{}, gRPC on {}",
+        args.http_addr, args.grpc_addr
+    );
+    kit::Server::new()
+        .http(http, order_service::http_router(endpoints.clone()))
+        .grpc(
+            grpc,
+            kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints)),
+        )
+        .run()
         .await
-    {
-        eprintln!("ordersvc: {error}");
-        return std::process::ExitCode::FAILURE;
-    }
-    std::process::ExitCode::SUCCESS
 }
