@@ -1,0 +1,50 @@
+//! `kit::Server::run` stops gracefully on SIGTERM: the request in flight
+//! finishes, and `run` returns. Its own test binary, because the signal
+//! goes to this process.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use kitgen_tests::base_url;
+use kitgen_tests::inventory::{Inventory, Shop, inventory};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_and_stops_the_server() {
+    let shop = Arc::new(Shop::default());
+    let endpoints = inventory::Endpoints::new(shop.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(
+        kit::Server::new()
+            .http(listener, inventory::http_router(endpoints))
+            .run(),
+    );
+
+    let client = inventory::HttpClient::new(&base_url(addr)).unwrap();
+    let slow = tokio::spawn(async move { client.nap(&kit::Context::new(), 300).await });
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while shop.naps_started.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the slow request started");
+    // `run` installs its signal handlers before it serves anything.
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+
+    let finished = tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stopped after SIGTERM")
+        .unwrap();
+    assert!(finished.is_ok(), "{finished:?}");
+    assert!(
+        !slow.await.unwrap().unwrap(),
+        "the request in flight did not finish"
+    );
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
