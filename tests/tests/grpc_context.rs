@@ -55,7 +55,7 @@ async fn an_expired_deadline_is_deadline_exceeded_and_drops_the_handler() {
     // the server is the one that gives up.
     let mut connection = RawGrpcConnection::open(addr).await;
     let nap = inventory::NapRequest { millis: 10_000 }.encode_to_vec();
-    let path = <inventory::NapRequest as kit::grpc::Rpc>::PATH;
+    let path = "/inventory.Inventory/Nap";
     let status = connection
         .call_with(path, &[("grpc-timeout", "50m")], grpc_frame(&nap))
         .await;
@@ -90,7 +90,7 @@ async fn a_panicking_handler_is_internal_and_the_server_carries_on() {
 async fn bad_requests_get_their_codes_and_the_connection_carries_on() {
     let (_, addr) = start().await;
     let mut connection = RawGrpcConnection::open(addr).await;
-    let restock = <inventory::RestockRequest as kit::grpc::Rpc>::PATH;
+    let restock = "/inventory.Inventory/Restock";
 
     // A body that is not protobuf.
     let status = connection

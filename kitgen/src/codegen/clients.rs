@@ -1,6 +1,7 @@
 //! `HttpClient` and `GrpcClient`: the service trait, implemented over each
-//! transport. Both transports' clients have the same `call(ctx, message)`,
-//! so the two impls differ only in the transport type.
+//! transport. Both transports' clients have a `call` that takes the context
+//! and the request message (and, for gRPC, the method's path), so the two
+//! impls differ only in the transport.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -43,7 +44,10 @@ pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
         "A client of the service at `base_url`, such as `{example}`. Connections open on \
          first use."
     ));
-    let methods = service.methods.iter().map(trait_method);
+    let methods = service
+        .methods
+        .iter()
+        .map(|method| trait_method(service, method, transport));
     quote! {
         #doc
         #[derive(::core::clone::Clone, ::core::fmt::Debug)]
@@ -71,7 +75,7 @@ pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
     }
 }
 
-fn trait_method(method: &Method) -> TokenStream {
+fn trait_method(service: &Service, method: &Method, transport: Transport) -> TokenStream {
     let signature = impl_signature(method);
     let request = names::request_struct(method);
     let fields = method.params.iter().map(|param| &param.name);
@@ -84,10 +88,17 @@ fn trait_method(method: &Method) -> TokenStream {
     };
     let unwrap = messages::unwrap_response(method);
     let from_error = service_error_fn(method, "from_error");
+    let path = match transport {
+        Transport::Http => TokenStream::new(),
+        Transport::Grpc => {
+            let path = super::grpc::path(service, method);
+            quote!(#path,)
+        }
+    };
     quote! {
         #signature {
             self.transport
-                .call(#ctx, #request { #(#fields,)* })
+                .call(#path #ctx, #request { #(#fields,)* })
                 .await
                 .map(#unwrap)
                 .map_err(#from_error)

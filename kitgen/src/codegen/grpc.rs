@@ -1,5 +1,4 @@
-//! gRPC: the `Rpc` impl of each request message, `GrpcServer`, and the
-//! service's protobuf schema, `proto_schema()`.
+//! gRPC: `GrpcServer`, and the service's protobuf schema, `proto_schema()`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -18,20 +17,6 @@ fn full_name(service: &Service) -> String {
     format!("{}.{}", service.package, service.name.unraw())
 }
 
-/// `impl kit::grpc::Rpc for {Method}Request`.
-pub(crate) fn rpc_impl(service: &Service, method: &Method) -> TokenStream {
-    let request = names::request_struct(method);
-    let response = names::response_struct(method);
-    let path = path(service, method);
-    quote! {
-        #[automatically_derived]
-        impl ::kit::grpc::Rpc for #request {
-            type Response = #response;
-            const PATH: &'static str = #path;
-        }
-    }
-}
-
 /// `GrpcServer`: the endpoints behind their gRPC paths, as a tower service
 /// that tonic routes by name.
 pub(crate) fn server(service: &Service) -> TokenStream {
@@ -41,7 +26,8 @@ pub(crate) fn server(service: &Service) -> TokenStream {
     let name = full_name(service);
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
-        quote!(.endpoint(endpoints.#field))
+        let path = path(service, method);
+        quote!(.unary(#path, endpoints.#field))
     });
     let mut doc = format!(
         "Serves the endpoints over gRPC as `{name}`, protobuf on the wire:\n\n\

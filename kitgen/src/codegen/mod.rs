@@ -47,10 +47,6 @@ pub fn service_module(service: &Service) -> TokenStream {
         .iter()
         .map(|method| messages::response_struct(service, method));
     let bindings = service.methods.iter().map(http_binding::binding_impl);
-    let rpcs = service
-        .methods
-        .iter()
-        .map(|method| grpc::rpc_impl(service, method));
     let endpoints = endpoints::endpoints(service);
     let router = http_server::router(service);
     let http_client = clients::client(service, clients::Transport::Http);
@@ -67,7 +63,6 @@ pub fn service_module(service: &Service) -> TokenStream {
             #(#requests)*
             #(#responses)*
             #(#bindings)*
-            #(#rpcs)*
             #endpoints
             #router
             #http_client

@@ -1,4 +1,4 @@
-//! The gRPC client side: a tonic channel that sends [`Rpc`]s.
+//! The gRPC client side: a tonic channel that calls unary methods.
 
 use std::time::{Duration, Instant};
 
@@ -6,7 +6,7 @@ use http::uri::PathAndQuery;
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
-use super::{DEFAULT_MAX_MESSAGE_SIZE, Rpc, from_status};
+use super::{DEFAULT_MAX_MESSAGE_SIZE, GrpcMessage, from_status};
 use crate::{Code, Context, Error};
 
 /// A gRPC client over one HTTP/2 channel, which connects on first use and
@@ -58,12 +58,22 @@ impl Client {
         self
     }
 
-    /// Sends one request and returns the response message.
+    /// Calls the unary method at `path` (`/ordersvc.OrderService/GetById`)
+    /// and returns the response message.
     ///
     /// A status from the server becomes an [`Error`] with its code (a
     /// business error keeps its variant); a server that cannot be reached is
     /// `UNAVAILABLE`, and running out of time `DEADLINE_EXCEEDED`.
-    pub async fn call<R: Rpc>(&self, ctx: &Context, message: R) -> Result<R::Response, Error> {
+    pub async fn call<Req, Resp>(
+        &self,
+        path: &'static str,
+        ctx: &Context,
+        message: Req,
+    ) -> Result<Resp, Error>
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
         let own = self
             .timeout
             .and_then(|timeout| Instant::now().checked_add(timeout));
@@ -88,8 +98,8 @@ impl Client {
                 Error::unavailable(format!("cannot reach the gRPC server: {error}"))
                     .with_source(error)
             })?;
-            let codec = tonic_prost::ProstCodec::<R, R::Response>::default();
-            grpc.unary(request, PathAndQuery::from_static(R::PATH), codec)
+            let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+            grpc.unary(request, PathAndQuery::from_static(path), codec)
                 .await
                 .map(tonic::Response::into_inner)
                 .map_err(|status| from_status(&status))

@@ -22,15 +22,11 @@ pub use status::{ERROR_DETAILS, ERROR_VARIANT, from_status, to_status};
 
 use crate::proto::schema;
 
-/// A unary method: its request message, response message and gRPC path.
-/// `#[kit::service]` implements it for every `{Method}Request`.
-pub trait Rpc: prost::Message + Default + Send + Sync + 'static {
-    /// The response message.
-    type Response: prost::Message + Default + Send + Sync + 'static;
+/// A message a gRPC method can take or return: any prost message. Implemented
+/// for every type that qualifies.
+pub trait GrpcMessage: prost::Message + Default + Send + Sync + 'static {}
 
-    /// The gRPC path: `/ordersvc.OrderService/GetById`.
-    const PATH: &'static str;
-}
+impl<M: prost::Message + Default + Send + Sync + 'static> GrpcMessage for M {}
 
 /// A generated gRPC service: a tower service that tonic can route by name,
 /// which also knows its protobuf schema (for reflection and `.proto`

@@ -16,7 +16,7 @@ use tonic::server::UnaryService;
 use tower::Service;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
-use super::{GrpcService, Rpc, to_status};
+use super::{GrpcMessage, GrpcService, to_status};
 use crate::context::timeout;
 use crate::proto::schema;
 use crate::{Context, Endpoint, Error};
@@ -79,9 +79,14 @@ impl ServerBuilder {
         self
     }
 
-    /// Serves `endpoint` at its method's path.
+    /// Serves `endpoint` as the unary method at `path`, such as
+    /// `/ordersvc.OrderService/GetById`.
     #[must_use]
-    pub fn endpoint<R: Rpc>(mut self, endpoint: Endpoint<R, R::Response>) -> Self {
+    pub fn unary<Req, Resp>(mut self, path: &'static str, endpoint: Endpoint<Req, Resp>) -> Self
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
         let make: MakeHandler = Box::new(move |limits: Limits| {
             BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
                 let endpoint = endpoint.clone();
@@ -90,17 +95,15 @@ impl ServerBuilder {
                         Ok(request) => request,
                         Err(status) => return Ok(status.into_http()),
                     };
-                    let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::<
-                        R::Response,
-                        R,
-                    >::default())
-                    .max_decoding_message_size(limits.max_decoding_message_size)
-                    .max_encoding_message_size(limits.max_encoding_message_size);
-                    Ok::<_, Infallible>(grpc.unary(Unary { endpoint }, request).await)
+                    let codec = tonic_prost::ProstCodec::<Resp, Req>::default();
+                    let mut grpc = tonic::server::Grpc::new(codec)
+                        .max_decoding_message_size(limits.max_decoding_message_size)
+                        .max_encoding_message_size(limits.max_encoding_message_size);
+                    Ok::<_, Infallible>(grpc.unary(Unary { path, endpoint }, request).await)
                 }
             }))
         });
-        self.routes.push((R::PATH, make));
+        self.routes.push((path, make));
         self
     }
 
@@ -182,16 +185,17 @@ async fn buffer_request(
 
 /// One call: the context from the metadata, the endpoint under the
 /// deadline, the result as a response or a status, with the request id.
-struct Unary<R: Rpc> {
-    endpoint: Endpoint<R, R::Response>,
+struct Unary<Req, Resp> {
+    path: &'static str,
+    endpoint: Endpoint<Req, Resp>,
 }
 
-impl<R: Rpc> UnaryService<R> for Unary<R> {
-    type Response = R::Response;
-    type Future = BoxFuture<'static, Result<tonic::Response<R::Response>, tonic::Status>>;
+impl<Req: GrpcMessage, Resp: GrpcMessage> UnaryService<Req> for Unary<Req, Resp> {
+    type Response = Resp;
+    type Future = BoxFuture<'static, Result<tonic::Response<Resp>, tonic::Status>>;
 
-    fn call(&mut self, request: tonic::Request<R>) -> Self::Future {
-        let endpoint = self.endpoint.clone();
+    fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
+        let (path, endpoint) = (self.path, self.endpoint.clone());
         Box::pin(async move {
             let (metadata, _, message) = request.into_parts();
             let ctx = Context::from_headers(metadata.into_headers());
@@ -203,7 +207,7 @@ impl<R: Rpc> UnaryService<R> for Unary<R> {
                 Ok(Ok(response)) => Ok(tonic::Response::new(response)),
                 Ok(Err(error)) => Err(to_status(&error)),
                 Err(_panic) => {
-                    tracing::error!(request_id = ?request_id, path = R::PATH, "handler panicked");
+                    tracing::error!(request_id = ?request_id, path, "handler panicked");
                     Err(to_status(&Error::internal("the handler panicked")))
                 }
             };
@@ -212,11 +216,11 @@ impl<R: Rpc> UnaryService<R> for Unary<R> {
     }
 }
 
-async fn call_with_deadline<R: Rpc>(
-    endpoint: Endpoint<R, R::Response>,
+async fn call_with_deadline<Req: GrpcMessage, Resp: GrpcMessage>(
+    endpoint: Endpoint<Req, Resp>,
     ctx: Context,
-    message: R,
-) -> Result<R::Response, Error> {
+    message: Req,
+) -> Result<Resp, Error> {
     let ctx = match ctx.metadata().get("grpc-timeout") {
         None => ctx,
         Some(value) => match value.to_str().ok().and_then(timeout::decode) {
