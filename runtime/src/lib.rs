@@ -149,6 +149,7 @@ pub mod __private {
     pub use bytes;
     pub use http;
     pub use prost;
+    pub use prost_types;
     pub use serde;
     pub use serde_json;
     pub use tonic;

@@ -78,11 +78,11 @@ pub(crate) fn server(service: &Service) -> TokenStream {
 
         #[automatically_derived]
         impl ::kit::grpc::GrpcService for #server {
-            fn schema() -> ::core::result::Result<
-                ::kit::proto::schema::File,
-                ::kit::proto::schema::SchemaError,
+            fn file_descriptor_set() -> ::core::result::Result<
+                ::kit::__private::prost_types::FileDescriptorSet,
+                ::kit::Error,
             > {
-                #schema_fn()
+                ::kit::grpc::schema_descriptors(#schema_fn())
             }
         }
 

@@ -20,6 +20,7 @@ pub use client::Client;
 pub use server::{DEFAULT_MAX_MESSAGE_SIZE, Limits, Routes, Server, ServerBuilder};
 pub use status::{ERROR_DETAILS, ERROR_VARIANT, from_status, to_status};
 
+use crate::Error;
 use crate::proto::schema;
 
 /// A message a gRPC method can take or return: any prost message. Implemented
@@ -43,6 +44,26 @@ pub trait GrpcService:
     + Sync
     + 'static
 {
-    /// The service's protobuf file.
-    fn schema() -> Result<schema::File, schema::SchemaError>;
+    /// The protobuf files that describe the service (with their imports),
+    /// for reflection.
+    fn file_descriptor_set() -> Result<prost_types::FileDescriptorSet, Error>;
+}
+
+/// The descriptor set of a service described by a kitgen schema: what the
+/// `GrpcServer` of a `#[kit::service]` trait reflects.
+pub fn schema_descriptors(
+    schema: Result<schema::File, schema::SchemaError>,
+) -> Result<prost_types::FileDescriptorSet, Error> {
+    let file =
+        schema.map_err(|error| Error::internal(format!("invalid protobuf schema: {error}")))?;
+    Ok(prost_types::FileDescriptorSet {
+        file: vec![file.to_descriptor()],
+    })
+}
+
+/// A descriptor set that generated code carries encoded: what the
+/// `GrpcServer` of a `.proto` service reflects.
+pub fn encoded_descriptors(bytes: &[u8]) -> Result<prost_types::FileDescriptorSet, Error> {
+    prost::Message::decode(bytes)
+        .map_err(|error| Error::internal(format!("invalid embedded descriptor set: {error}")))
 }

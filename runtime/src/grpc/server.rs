@@ -18,7 +18,6 @@ use tower::util::{BoxCloneSyncService, ServiceExt};
 
 use super::{GrpcMessage, GrpcService, to_status};
 use crate::context::timeout;
-use crate::proto::schema;
 use crate::{Context, Endpoint, Error};
 
 /// The largest message a server decodes unless told otherwise: 4 MiB, as in
@@ -268,7 +267,7 @@ fn with_request_id<T>(
 pub struct Routes {
     routes: tonic::service::Routes,
     names: Vec<&'static str>,
-    files: Vec<Result<schema::File, schema::SchemaError>>,
+    descriptors: Vec<Result<prost_types::FileDescriptorSet, Error>>,
 }
 
 impl std::fmt::Debug for Routes {
@@ -290,7 +289,7 @@ impl Routes {
     pub fn add_service<S: GrpcService>(mut self, service: S) -> Self {
         self.routes = self.routes.add_service(service);
         self.names.push(S::NAME);
-        self.files.push(S::schema());
+        self.descriptors.push(S::file_descriptor_set());
         self
     }
 
@@ -315,12 +314,8 @@ impl Routes {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
         let mut v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
-        for file in self.files {
-            let file =
-                file.map_err(|error| Error::internal(format!("invalid protobuf schema: {error}")))?;
-            let set = prost_types::FileDescriptorSet {
-                file: vec![file.to_descriptor()],
-            };
+        for set in self.descriptors {
+            let set = set?;
             v1 = v1.register_file_descriptor_set(set.clone());
             v1alpha = v1alpha.register_file_descriptor_set(set);
         }

@@ -6,13 +6,16 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{HeaderValue, StatusCode, Uri};
+use http::{HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
+use super::message::{MessageRoute, encode_message};
+use super::{Binding, Encoded, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::context::timeout;
 use crate::error::ErrorBody;
 use crate::{Code, Context, Error};
@@ -108,6 +111,43 @@ impl Client {
     /// headers are sent on (see the crate's decision record); the rest, such
     /// as `authorization`, describe the caller's own request and stay behind.
     pub async fn call<B: Binding>(&self, ctx: &Context, message: B) -> Result<B::Response, Error> {
+        let encoded = message.encode();
+        self.exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, encoded)
+            .await
+    }
+
+    /// Sends a protobuf message by one of its method's HTTP rules and
+    /// decodes the response message, both in proto3 JSON; otherwise as
+    /// [`Client::call`].
+    pub async fn call_message<Req, Resp>(
+        &self,
+        ctx: &Context,
+        route: &'static MessageRoute,
+        message: Req,
+    ) -> Result<Resp, Error>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+    {
+        let encoded = encode_message(route, &message);
+        self.exchange(
+            ctx,
+            route.method.clone(),
+            route.path,
+            route.has_body(),
+            encoded,
+        )
+        .await
+    }
+
+    async fn exchange<Resp: DeserializeOwned>(
+        &self,
+        ctx: &Context,
+        method: Method,
+        route: &'static str,
+        has_body: bool,
+        encoded: Result<Encoded, Error>,
+    ) -> Result<Resp, Error> {
         let own = self
             .timeout
             .and_then(|timeout| Instant::now().checked_add(timeout));
@@ -115,16 +155,11 @@ impl Client {
             (Some(theirs), Some(own)) => Some(theirs.min(own)),
             (theirs, own) => theirs.or(own),
         };
-        let request = self.request::<B>(ctx, message, deadline)?;
+        let request = self.request(ctx, method.clone(), has_body, encoded?, deadline)?;
         let exchange = async {
             let response = self.http.request(request).await.map_err(|error| {
-                Error::unavailable(format!(
-                    "{} {}{}: {error}",
-                    B::METHOD,
-                    self.authority,
-                    B::PATH
-                ))
-                .with_source(error)
+                Error::unavailable(format!("{method} {}{route}: {error}", self.authority))
+                    .with_source(error)
             })?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, self.max_response_size)
@@ -143,7 +178,7 @@ impl Client {
                         Error::unavailable(format!("cannot read the response body: {error}"))
                     }
                 })?;
-            decode_response::<B::Response>(parts.status, &body.to_bytes())
+            decode_response::<Resp>(parts.status, &body.to_bytes())
         };
         match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
@@ -153,10 +188,12 @@ impl Client {
         }
     }
 
-    fn request<B: Binding>(
+    fn request(
         &self,
         ctx: &Context,
-        message: B,
+        method: Method,
+        has_body: bool,
+        encoded: Encoded,
         deadline: Option<Instant>,
     ) -> Result<http::Request<Full<Bytes>>, Error> {
         let remaining = match deadline {
@@ -166,7 +203,6 @@ impl Client {
             },
             None => None,
         };
-        let encoded = message.encode()?;
         let mut target = String::with_capacity(self.base_path.len() + encoded.target.len());
         target.push_str(&self.base_path);
         target.push_str(&encoded.target);
@@ -181,7 +217,7 @@ impl Client {
             .map_err(|error| Error::internal(format!("cannot build the request URI: {error}")))?;
 
         let mut request = http::Request::new(Full::new(encoded.body.unwrap_or_default()));
-        *request.method_mut() = B::METHOD;
+        *request.method_mut() = method;
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         for (name, value) in ctx.metadata() {
@@ -191,7 +227,7 @@ impl Client {
         }
         headers.insert(X_REQUEST_ID, ctx.request_id_header().clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if B::HAS_BODY {
+        if has_body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         if let Some(remaining) = remaining {

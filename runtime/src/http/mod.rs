@@ -18,6 +18,7 @@
 mod client;
 pub mod decode;
 pub mod encode;
+pub mod message;
 mod server;
 
 use std::future::Future;

@@ -1,5 +1,6 @@
 //! The HTTP server side: endpoints become axum routes.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use axum::body::Body;
@@ -9,9 +10,13 @@ use axum::{Extension, Router};
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
+use super::message::{self, MessageRoute};
 use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::context::{request_id_from, timeout};
 use crate::{Code, Context, Endpoint, Error};
@@ -55,10 +60,52 @@ impl RouterBuilder {
     #[must_use]
     pub fn endpoint<B: Binding>(self, endpoint: Endpoint<B, B::Response>) -> Self {
         let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
-        let handler = move |request: axum::extract::Request| handle(endpoint.clone(), request);
+        let handler = move |request: axum::extract::Request| {
+            let endpoint = endpoint.clone();
+            handle(
+                endpoint,
+                request,
+                B::PATH,
+                B::HAS_BODY,
+                |mut parts, body| async move { B::decode(&mut parts, body).await },
+            )
+        };
         RouterBuilder {
             router: self.router.route(B::PATH, on(filter, handler)),
         }
+    }
+
+    /// Serves `endpoint`, whose messages are protobuf messages with proto3
+    /// JSON, at every one of `routes` (a method's HTTP rule and its
+    /// additional bindings).
+    #[must_use]
+    pub fn message_endpoint<Req, Resp>(
+        mut self,
+        routes: &'static [MessageRoute],
+        endpoint: Endpoint<Req, Resp>,
+    ) -> Self
+    where
+        Req: DeserializeOwned + Send + 'static,
+        Resp: Serialize + Send + 'static,
+    {
+        for route in routes {
+            let filter = MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::POST);
+            let endpoint = endpoint.clone();
+            let handler = move |request: axum::extract::Request| {
+                let endpoint = endpoint.clone();
+                handle(
+                    endpoint,
+                    request,
+                    route.path,
+                    route.has_body(),
+                    move |mut parts, body| async move {
+                        message::decode_message(route, &mut parts, &body).await
+                    },
+                )
+            };
+            self.router = self.router.route(route.path, on(filter, handler));
+        }
+        self
     }
 
     /// The router, with the JSON fallbacks in place.
@@ -90,10 +137,19 @@ fn with_request_id(mut response: Response, request_id: HeaderValue) -> Response 
 
 /// Serves one request: context, body, decode, call, encode. A panic in the
 /// handler becomes a 500 and the connection carries on.
-async fn handle<B: Binding>(
-    endpoint: Endpoint<B, B::Response>,
+async fn handle<Req, Resp, D, F>(
+    endpoint: Endpoint<Req, Resp>,
     request: axum::extract::Request,
-) -> Response {
+    route: &'static str,
+    has_body: bool,
+    decode: D,
+) -> Response
+where
+    Req: Send + 'static,
+    Resp: Serialize + 'static,
+    D: FnOnce(Parts, Bytes) -> F,
+    F: Future<Output = Result<Req, Error>>,
+{
     let (mut parts, body) = request.into_parts();
     let limit = parts
         .extensions
@@ -104,12 +160,12 @@ async fn handle<B: Binding>(
 
     let served = AssertUnwindSafe(async move {
         let ctx = with_caller_deadline(ctx)?;
-        let bytes = if B::HAS_BODY {
+        let bytes = if has_body {
             read_body(ctx.metadata(), body, limit).await?
         } else {
             Bytes::new()
         };
-        let message = B::decode(&mut parts, bytes).await?;
+        let message = decode(parts, bytes).await?;
         let deadline = ctx.deadline();
         let call = endpoint.send(ctx, message);
         let response = match deadline {
@@ -133,7 +189,7 @@ async fn handle<B: Binding>(
                 .copied()
                 .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
                 .unwrap_or("a non-string payload");
-            tracing::error!(request_id = ?request_id, route = B::PATH, panic = message, "handler panicked");
+            tracing::error!(request_id = ?request_id, route, panic = message, "handler panicked");
             Error::internal("the handler panicked").into_response()
         }
     };
