@@ -99,6 +99,7 @@ pub fn expand_file(file: &syn::File) -> syn::Result<syn::File> {
 }
 
 fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
+    let imported = imported_from_kit(items);
     let mut expanded = Vec::new();
     for item in items {
         match item {
@@ -113,12 +114,12 @@ fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
                 let tokens = expand_service(args, quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
             }
-            Item::Enum(item) if derives(&item.attrs, "Error") => {
+            Item::Enum(item) if derives(&item.attrs, "Error", &imported) => {
                 expanded.push(Item::Enum(item.clone()));
                 let tokens = expand_error(quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
             }
-            Item::Enum(_) | Item::Struct(_) if derives(item_attrs(item), "Message") => {
+            Item::Enum(_) | Item::Struct(_) if derives(item_attrs(item), "Message", &imported) => {
                 expanded.push(item.clone());
                 let tokens = expand_message(quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
@@ -155,8 +156,12 @@ pub(crate) fn item_attrs(item: &Item) -> &[syn::Attribute] {
     }
 }
 
-/// Whether a `#[derive(…)]` lists `kit::{name}`.
-pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+/// Whether a `#[derive(…)]` lists `kit::{name}`, or `{name}` alone when
+/// `imported` (see [`imported_from_kit`]) says that it comes from `kit`.
+pub(crate) fn derives(attrs: &[syn::Attribute], name: &str, imported: &[String]) -> bool {
+    let bare_is_kit = imported
+        .iter()
+        .any(|imported| imported == name || imported == "*");
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("derive"))
@@ -169,11 +174,40 @@ pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
                     .iter()
                     .map(|s| s.ident.to_string())
                     .collect();
-                found |= segments == ["kit", name];
+                found |= segments == ["kit", name] || (bare_is_kit && segments == [name]);
                 Ok(())
             });
             found
         })
+}
+
+/// The names `use kit::…` items bring into scope among `items` (`*` for a
+/// glob), so that `#[derive(Message)]` after `use kit::Message` counts.
+pub(crate) fn imported_from_kit(items: &[Item]) -> Vec<String> {
+    fn walk(tree: &syn::UseTree, under_kit: bool, names: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(path) if !under_kit => walk(&path.tree, path.ident == "kit", names),
+            syn::UseTree::Path(path) => walk(&path.tree, true, names),
+            syn::UseTree::Name(name) if under_kit => names.push(name.ident.to_string()),
+            syn::UseTree::Rename(rename) if under_kit && rename.ident != "kit" => {
+                names.push(rename.rename.to_string());
+            }
+            syn::UseTree::Glob(_) if under_kit => names.push("*".to_owned()),
+            syn::UseTree::Group(group) => {
+                for tree in &group.items {
+                    walk(tree, under_kit, names);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    for item in items {
+        if let Item::Use(item) = item {
+            walk(&item.tree, false, &mut names);
+        }
+    }
+    names
 }
 
 #[cfg(test)]

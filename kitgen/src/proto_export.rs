@@ -42,6 +42,7 @@ fn collect(
     services: &mut Vec<Service>,
     types: &mut HashMap<String, MessageType>,
 ) {
+    let imported = crate::imported_from_kit(items);
     for item in items {
         match item {
             Item::Trait(item) if item.attrs.iter().any(crate::is_service_attr) => {
@@ -59,13 +60,26 @@ fn collect(
                 services.push(service);
             }
             Item::Struct(_) | Item::Enum(_)
-                if crate::derives(crate::item_attrs(item), "Message") =>
+                if crate::derives(crate::item_attrs(item), "Message", &imported) =>
             {
                 let Ok(input) = syn::parse2::<syn::DeriveInput>(item.to_token_stream()) else {
                     continue;
                 };
                 if let Some(message) = parse_message(cx, &input) {
-                    types.insert(message.name.unraw().to_string(), message);
+                    let name = message.name.unraw().to_string();
+                    match types.entry(name) {
+                        std::collections::hash_map::Entry::Occupied(entry) => cx.error_spanned_by(
+                            &message.name,
+                            format!(
+                                "another type in this file is named `{}`: protobuf names \
+                                 types by their name alone, so rename one of them",
+                                entry.key()
+                            ),
+                        ),
+                        std::collections::hash_map::Entry::Vacant(entry) => {
+                            entry.insert(message);
+                        }
+                    }
                 }
             }
             Item::Mod(module) => {
@@ -87,6 +101,7 @@ struct ServiceSchema<'a> {
     types: &'a HashMap<String, MessageType>,
     file: schema::File,
     seen: Vec<String>,
+    generated: Vec<String>,
 }
 
 impl<'a> ServiceSchema<'a> {
@@ -106,10 +121,23 @@ impl<'a> ServiceSchema<'a> {
                 ..schema::File::default()
             },
             seen: Vec::new(),
+            generated: Vec::new(),
         }
     }
 
     fn build(mut self) -> schema::File {
+        self.generated = self
+            .service
+            .methods
+            .iter()
+            .flat_map(|method| {
+                [
+                    names::request_struct(method),
+                    names::response_struct(method),
+                ]
+            })
+            .map(|name| name.to_string())
+            .collect();
         let mut methods = Vec::new();
         for method in &self.service.methods {
             let input = names::request_struct(method).to_string();
@@ -169,6 +197,13 @@ impl<'a> ServiceSchema<'a> {
 
     /// A user type by name, registered on first use.
     fn named(&mut self, ty: &syn::Type, name: &str) -> Option<Type> {
+        if self.generated.iter().any(|generated| generated == name) {
+            self.cx.error_spanned_by(
+                ty,
+                format!("`{name}` is also the name of a message kitgen generates; rename the type"),
+            );
+            return None;
+        }
         let Some(message) = self.types.get(name) else {
             self.cx.error_spanned_by(
                 ty,
@@ -261,7 +296,7 @@ impl<'a> ServiceSchema<'a> {
             && tuple.elems.is_empty()
             && encoding == Encoding::Plain
         {
-            return Some(self.empty());
+            return Some(self.empty(ty));
         }
         if let Some((container, args)) = generic(ty) {
             if container == "Vec" && is_u8(args.first().copied()) && encoding == Encoding::Plain {
@@ -295,8 +330,14 @@ impl<'a> ServiceSchema<'a> {
     }
 
     /// `()`: the `Empty` message, as the runtime names it.
-    fn empty(&mut self) -> Type {
+    fn empty(&mut self, ty: &syn::Type) -> Type {
         const EMPTY: &str = "Empty";
+        if self.types.contains_key(EMPTY) {
+            self.cx.error_spanned_by(
+                ty,
+                "`()` is the message `Empty`, and this file defines its own `Empty`; rename it",
+            );
+        }
         if !self.seen.iter().any(|seen| seen == EMPTY) {
             self.seen.push(EMPTY.to_owned());
             let slot = self.reserve(EMPTY);

@@ -82,6 +82,37 @@ fn writes_one_file_per_service_into_a_directory() {
     let two = std::fs::read_to_string(out.join("acme/two.proto")).unwrap();
     assert!(two.contains("int64 x = 1;"), "{two}");
 
+    // Existing files with other contents are kept unless --force.
+    std::fs::write(out.join("acme/one.proto"), "// mine\n").unwrap();
+    kitgen()
+        .arg("proto")
+        .arg(&source)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "already exists with other contents",
+        ))
+        .stderr(predicate::str::contains("hint: pass --force"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("acme/one.proto")).unwrap(),
+        "// mine\n"
+    );
+    kitgen()
+        .arg("proto")
+        .arg(&source)
+        .arg("-o")
+        .arg(&out)
+        .arg("--force")
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(out.join("acme/one.proto"))
+            .unwrap()
+            .contains("service One")
+    );
+
     // Without -o, two services need a choice.
     kitgen()
         .arg("proto")
@@ -174,4 +205,28 @@ fn help_has_examples() {
             "kitgen proto src/lib.rs -o proto/",
         ));
     kitgen().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn services_of_one_package_share_a_file() {
+    let dir = tempdir::Dir::new("package");
+    let source = write(
+        &dir,
+        "same.rs",
+        "#[kit::service(package = \"acme\")]\ntrait One { async fn a(&self) -> Result<(), kit::Error>; }\n\
+         #[kit::service(package = \"acme\")]\ntrait Two { async fn b(&self) -> Result<(), kit::Error>; }\n",
+    );
+    let out = dir.path().join("proto");
+    kitgen()
+        .arg("proto")
+        .arg(&source)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let both = std::fs::read_to_string(out.join("acme.proto")).unwrap();
+    assert!(
+        both.contains("service One {") && both.contains("service Two {"),
+        "{both}"
+    );
 }

@@ -69,7 +69,7 @@ pub use code::Code;
 pub use context::Context;
 pub use endpoint::{Endpoint, EndpointLayer, Request};
 pub use error::{BoxError, Error, ServiceError};
-pub use serve::{Server, shutdown_signal};
+pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
 
 /// Turns a trait into a service: messages, endpoints, an HTTP router and an
 /// HTTP client. See the [crate docs](crate) and the kitgen book.

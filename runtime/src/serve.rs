@@ -5,8 +5,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use axum::routing::get;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -17,7 +17,7 @@ use crate::{Error, grpc};
 /// Serves an HTTP router and gRPC services on their own listeners:
 ///
 /// * HTTP answers `GET /healthz` with `{"status":"SERVING"}` (503 and
-///   `NOT_SERVING` once shutdown starts);
+///   `NOT_SERVING` once shutdown starts), ahead of the router's own routes;
 /// * gRPC serves `grpc.health.v1.Health` for every service (and `""`), and
 ///   reflection (v1 and v1alpha) from the services' schemas;
 /// * on SIGINT or SIGTERM (or the future given to [`Server::run_until`]) both
@@ -34,16 +34,39 @@ use crate::{Error, grpc};
 ///     .await
 /// # }
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Server {
     http: Option<(TcpListener, axum::Router)>,
     grpc: Option<(TcpListener, grpc::Routes)>,
+    grace_period: Duration,
+}
+
+/// How long a shutdown waits for requests in flight unless told otherwise.
+pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(30);
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            http: None,
+            grpc: None,
+            grace_period: DEFAULT_GRACE_PERIOD,
+        }
+    }
 }
 
 impl Server {
     /// Nothing to serve yet.
     pub fn new() -> Self {
         Server::default()
+    }
+
+    /// How long a shutdown waits for requests in flight (and open streams,
+    /// such as a health `Watch`); 30 s by default. After it, `run` returns
+    /// anyway, and connections still open end with the process.
+    #[must_use]
+    pub fn grace_period(mut self, grace_period: Duration) -> Self {
+        self.grace_period = grace_period;
+        self
     }
 
     /// Serves `router` on `listener`, with `/healthz` added.
@@ -69,19 +92,37 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then shuts down gracefully: no
-    /// new connections, requests in flight finish.
+    /// new connections, and requests in flight get the grace period
+    /// ([`Server::grace_period`]) to finish before this returns.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
+        // Everything that can fail does so before anything is served.
+        let grpc = match self.grpc {
+            Some((listener, routes)) => {
+                let (reporter, health) = tonic_health::server::health_reporter();
+                let names = routes.service_names().to_vec();
+                let router = routes.into_router(health)?;
+                for name in names.iter().chain([&""]) {
+                    reporter
+                        .set_service_status(*name, tonic_health::ServingStatus::Serving)
+                        .await;
+                }
+                Some((listener, router, reporter, names))
+            }
+            None => None,
+        };
         let (stop, stopping) = watch::channel(false);
         let serving = Arc::new(AtomicBool::new(true));
         let mut tasks = JoinSet::new();
-        let mut health_reporter = None;
 
         if let Some((listener, router)) = self.http {
             let addr = local_addr(&listener);
-            let router = router.route("/healthz", get(http_health).with_state(serving.clone()));
+            let health = serving.clone();
+            let router = router.layer(axum::middleware::from_fn(move |request, next| {
+                http_health(health.clone(), request, next)
+            }));
             let signal = stopped(stopping.clone());
             tracing::info!(%addr, "serving HTTP");
             tasks.spawn(async move {
@@ -92,16 +133,9 @@ impl Server {
             });
         }
 
-        if let Some((listener, routes)) = self.grpc {
+        let mut health_reporter = None;
+        if let Some((listener, router, reporter, names)) = grpc {
             let addr = local_addr(&listener);
-            let (reporter, health) = tonic_health::server::health_reporter();
-            for name in routes.service_names().iter().chain([&""]) {
-                reporter
-                    .set_service_status(*name, tonic_health::ServingStatus::Serving)
-                    .await;
-            }
-            let names = routes.service_names().to_vec();
-            let router = routes.into_router(health)?;
             let signal = stopped(stopping.clone());
             tracing::info!(%addr, services = ?names, "serving gRPC");
             tasks.spawn(async move {
@@ -131,14 +165,27 @@ impl Server {
             }
         }
         let _ = stop.send(true);
-        let mut result = Ok(());
-        while let Some(finished) = tasks.join_next().await {
-            if let Err(error) = flatten(finished) {
-                result = Err(error);
+        let drained = tokio::time::timeout(self.grace_period, async {
+            let mut result = Ok(());
+            while let Some(finished) = tasks.join_next().await {
+                if let Err(error) = flatten(finished) {
+                    result = Err(error);
+                }
+            }
+            result
+        })
+        .await;
+        match drained {
+            Ok(result) => {
+                tracing::info!("stopped");
+                result
+            }
+            Err(_) => {
+                tracing::warn!(grace_period = ?self.grace_period, "requests still running after the grace period; stopping anyway");
+                tasks.shutdown().await;
+                Ok(())
             }
         }
-        tracing::info!("stopped");
-        result
     }
 }
 
@@ -162,19 +209,29 @@ async fn stopped(mut stopping: watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stopping| *stopping).await;
 }
 
+/// Answers `GET /healthz` before the router sees it, so that it can never
+/// clash with the user's routes.
 async fn http_health(
-    axum::extract::State(serving): axum::extract::State<Arc<AtomicBool>>,
-) -> (http::StatusCode, axum::Json<serde_json::Value>) {
+    serving: Arc<AtomicBool>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.method() != http::Method::GET || request.uri().path() != "/healthz" {
+        return next.run(request).await;
+    }
     if serving.load(Ordering::SeqCst) {
         (
             http::StatusCode::OK,
             axum::Json(serde_json::json!({"status": "SERVING"})),
         )
+            .into_response()
     } else {
         (
             http::StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(serde_json::json!({"status": "NOT_SERVING"})),
         )
+            .into_response()
     }
 }
 

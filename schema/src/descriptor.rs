@@ -1,6 +1,5 @@
 //! Descriptors, for gRPC reflection.
 
-use heck::{ToLowerCamelCase, ToUpperCamelCase};
 use prost::Message as _;
 use prost_types::field_descriptor_proto::{Label, Type as DescriptorType};
 use prost_types::{
@@ -80,8 +79,8 @@ impl File {
                             name: Some(method.name.clone()),
                             input_type: Some(qualify(&method.input)),
                             output_type: Some(qualify(&method.output)),
-                            client_streaming: Some(false),
-                            server_streaming: Some(false),
+                            client_streaming: None,
+                            server_streaming: None,
                             options: None,
                         })
                         .collect(),
@@ -111,7 +110,7 @@ fn add_field(
     let mut descriptor = FieldDescriptorProto {
         name: Some(field.name.clone()),
         number: Some(field.number as i32),
-        json_name: Some(field.name.to_lower_camel_case()),
+        json_name: Some(json_name(&field.name)),
         label: Some(Label::Optional as i32),
         ..Default::default()
     };
@@ -131,7 +130,7 @@ fn add_field(
             ty
         }
         FieldType::Map(key, value) => {
-            let entry = format!("{}Entry", field.name.to_upper_camel_case());
+            let entry = map_entry_name(&field.name);
             let mut entry_message = DescriptorProto {
                 name: Some(entry.clone()),
                 options: Some(MessageOptions {
@@ -177,6 +176,42 @@ fn add_field(
     message.field.push(descriptor);
 }
 
+/// protoc's `ToJsonName`: drop each `_` and capitalise the letter after it.
+fn json_name(name: &str) -> String {
+    let mut json = String::with_capacity(name.len());
+    let mut capitalize = false;
+    for character in name.chars() {
+        if character == '_' {
+            capitalize = true;
+        } else if capitalize {
+            json.push(character.to_ascii_uppercase());
+            capitalize = false;
+        } else {
+            json.push(character);
+        }
+    }
+    json
+}
+
+/// protoc's `MapEntryName`: the field name in upper camel case, with
+/// `Entry` after it.
+fn map_entry_name(field: &str) -> String {
+    let mut entry = String::with_capacity(field.len() + 5);
+    let mut capitalize = true;
+    for character in field.chars() {
+        if character == '_' {
+            capitalize = true;
+        } else if capitalize {
+            entry.push(character.to_ascii_uppercase());
+            capitalize = false;
+        } else {
+            entry.push(character);
+        }
+    }
+    entry.push_str("Entry");
+    entry
+}
+
 fn scalar_type(scalar: Scalar) -> DescriptorType {
     match scalar {
         Scalar::Double => DescriptorType::Double,
@@ -201,6 +236,15 @@ fn scalar_type(scalar: Scalar) -> DescriptorType {
 mod tests {
     use super::*;
     use crate::text::tests::order_file;
+
+    #[test]
+    fn names_follow_protoc() {
+        assert_eq!(json_name("customer_id"), "customerId");
+        assert_eq!(json_name("HTTPCode"), "HTTPCode");
+        assert_eq!(json_name("_private"), "Private");
+        assert_eq!(map_entry_name("counts"), "CountsEntry");
+        assert_eq!(map_entry_name("by_id"), "ByIdEntry");
+    }
 
     #[test]
     fn descriptors_qualify_names_and_add_map_entries_and_synthetic_oneofs() {

@@ -207,6 +207,42 @@ impl File {
         self.message(name).is_some() || self.enums.iter().any(|e| e.name == name)
     }
 
+    /// Adds `other`, a file of the same package, to this one: its services,
+    /// and the messages and enums this file does not have yet. A type that
+    /// both define differently is an error.
+    pub fn merge(&mut self, other: File) -> Result<(), SchemaError> {
+        for message in other.messages {
+            match self.message(&message.name) {
+                Some(known) if *known != message => {
+                    return Err(SchemaError(format!(
+                        "two services of package `{}` define `{}` differently",
+                        self.package, message.name
+                    )));
+                }
+                Some(_) => {}
+                None => self.messages.push(message),
+            }
+        }
+        for enumeration in other.enums {
+            match self
+                .enums
+                .iter()
+                .find(|known| known.name == enumeration.name)
+            {
+                Some(known) if *known != enumeration => {
+                    return Err(SchemaError(format!(
+                        "two services of package `{}` define `{}` differently",
+                        self.package, enumeration.name
+                    )));
+                }
+                Some(_) => {}
+                None => self.enums.push(enumeration),
+            }
+        }
+        self.services.extend(other.services);
+        Ok(())
+    }
+
     /// Checks what rendering relies on: every name used is defined once,
     /// and field numbers are unique within a message.
     pub fn validate(&self) -> Result<(), SchemaError> {

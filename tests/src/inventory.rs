@@ -78,6 +78,13 @@ pub trait Inventory: Send + Sync + 'static {
     /// Sleeps, and reports whether the caller gave a deadline.
     async fn nap(&self, ctx: &kit::Context, millis: u64) -> Result<bool, InventoryError>;
 
+    /// Waits until the test calls [`Shop::release`]: a request that stays in
+    /// flight for exactly as long as a test needs.
+    async fn hold(&self, ctx: &kit::Context) -> Result<(), InventoryError>;
+
+    /// The milliseconds left until the context's deadline, if it has one.
+    async fn deadline_left(&self, ctx: &kit::Context) -> Result<Option<u64>, InventoryError>;
+
     /// What arrived in the context: request id, then the `x-tenant`,
     /// `traceparent` and `authorization` metadata ("-" when absent).
     async fn context_seen(&self, ctx: &kit::Context) -> Result<Vec<String>, InventoryError>;
@@ -90,6 +97,17 @@ pub struct Shop {
     pub nap_dropped: AtomicBool,
     /// How many naps have started.
     pub naps_started: AtomicUsize,
+    /// How many `hold`s are waiting.
+    pub holding: AtomicUsize,
+    /// Wakes the `hold`s.
+    gate: tokio::sync::Notify,
+}
+
+impl Shop {
+    /// Lets every `hold` return.
+    pub fn release(&self) {
+        self.gate.notify_waiters();
+    }
 }
 
 impl Inventory for Shop {
@@ -175,6 +193,19 @@ impl Inventory for Shop {
         tokio::time::sleep(Duration::from_millis(millis)).await;
         std::mem::forget(guard);
         Ok(ctx.deadline().is_some())
+    }
+
+    async fn hold(&self, _ctx: &kit::Context) -> Result<(), InventoryError> {
+        let released = self.gate.notified();
+        self.holding.fetch_add(1, Ordering::SeqCst);
+        released.await;
+        Ok(())
+    }
+
+    async fn deadline_left(&self, ctx: &kit::Context) -> Result<Option<u64>, InventoryError> {
+        Ok(ctx
+            .remaining()
+            .map(|left| u64::try_from(left.as_millis()).unwrap_or(u64::MAX)))
     }
 
     async fn context_seen(&self, ctx: &kit::Context) -> Result<Vec<String>, InventoryError> {

@@ -2,6 +2,7 @@
 //! loopback port, and speak raw HTTP/1.1 to it over one connection.
 
 pub mod inventory;
+pub mod zoo;
 
 use std::net::SocketAddr;
 

@@ -38,14 +38,60 @@ async fn a_client_deadline_becomes_the_servers_deadline() {
     let (_, addr) = start().await;
     let client = inventory::GrpcClient::new(&base_url(addr)).unwrap();
     let ctx = kit::Context::new().with_timeout(Duration::from_secs(10));
-    assert!(client.nap(&ctx, 1).await.unwrap());
-    assert!(!client.nap(&kit::Context::new(), 1).await.unwrap());
+    let left = client
+        .deadline_left(&ctx)
+        .await
+        .unwrap()
+        .expect("a deadline");
+    assert!((9_000..=10_000).contains(&left), "{left} ms left");
+    assert_eq!(
+        client.deadline_left(&kit::Context::new()).await.unwrap(),
+        None
+    );
 
     let transport = kit::grpc::Client::new(&base_url(addr))
         .unwrap()
-        .with_timeout(Duration::from_secs(10));
+        .with_timeout(Duration::from_secs(3));
     let timed = inventory::GrpcClient::with_transport(transport);
-    assert!(timed.nap(&kit::Context::new(), 1).await.unwrap());
+    let left = timed
+        .deadline_left(&kit::Context::new())
+        .await
+        .unwrap()
+        .expect("a deadline");
+    assert!((2_000..=3_000).contains(&left), "{left} ms left");
+}
+
+#[tokio::test]
+async fn the_request_id_comes_back_and_trace_context_goes_on() {
+    let (_, addr) = start().await;
+    let channel = tonic::transport::Channel::from_shared(base_url(addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let mut request = tonic::Request::new(inventory::ContextSeenRequest {});
+    request
+        .metadata_mut()
+        .insert("x-request-id", "echo-me".parse().unwrap());
+    request
+        .metadata_mut()
+        .insert("traceparent", traceparent.parse().unwrap());
+    let response = grpc
+        .unary::<_, inventory::ContextSeenResponse, _>(
+            request,
+            http::uri::PathAndQuery::from_static("/inventory.Inventory/ContextSeen"),
+            kit::__private::tonic_prost::ProstCodec::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.metadata().get("x-request-id").unwrap(), "echo-me");
+    assert_eq!(
+        response.into_inner().value,
+        ["echo-me", "-", traceparent, "-"]
+    );
 }
 
 #[tokio::test]

@@ -38,6 +38,58 @@ fn the_test_inventory_schema_is_the_same_compiled_and_from_source() {
 }
 
 #[test]
+fn the_zoo_schema_is_the_same_compiled_and_from_source() {
+    // Enums out of order, maps of enums, optional messages, sint and fixed
+    // in containers, raw identifiers, `()` and types in nested modules.
+    let compiled = kitgen_tests::zoo::zoo::proto_schema().unwrap();
+    assert_eq!(
+        from_source("tests/src/zoo.rs"),
+        std::slice::from_ref(&compiled)
+    );
+    insta::assert_snapshot!("zoo.proto", compiled.to_proto());
+}
+
+/// Compiles `.proto` text with protox, as protoc would.
+fn compile(file: &kit::proto::schema::File) -> prost_types::FileDescriptorProto {
+    struct Text(String, String);
+    impl protox::file::FileResolver for Text {
+        fn open_file(&self, name: &str) -> Result<protox::file::File, protox::Error> {
+            if name == self.0 {
+                protox::file::File::from_source(name, &self.1)
+            } else {
+                Err(protox::Error::file_not_found(name))
+            }
+        }
+    }
+    let mut compiler =
+        protox::Compiler::with_file_resolver(Text(file.file_name(), file.to_proto()));
+    compiler
+        .open_file(file.file_name())
+        .unwrap_or_else(|error| panic!("{error:?}\n{}", file.to_proto()));
+    let mut set = compiler.file_descriptor_set();
+    let mut compiled = set.file.remove(0);
+    compiled.source_code_info = None;
+    compiled
+}
+
+#[test]
+fn the_descriptors_are_what_protoc_makes_of_the_text() {
+    for schema in [
+        ordersvc::order_service::proto_schema().unwrap(),
+        addsvc::add_service::proto_schema().unwrap(),
+        kitgen_tests::inventory::inventory::proto_schema().unwrap(),
+        kitgen_tests::zoo::zoo::proto_schema().unwrap(),
+    ] {
+        assert_eq!(
+            schema.to_descriptor(),
+            compile(&schema),
+            "{}",
+            schema.to_proto()
+        );
+    }
+}
+
+#[test]
 fn the_benchmarks_proto_is_the_exported_one() {
     // bench/proto/addsvc.proto feeds the hand-written tonic baseline; it must
     // stay the .proto kitgen exports, or the benchmark compares different APIs.

@@ -220,6 +220,20 @@ fn encoding_matches_prosts_derive_byte_for_byte() {
 }
 
 #[test]
+fn map_entries_leave_default_keys_and_values_off_as_prost_does() {
+    let ours = Everything {
+        counts: HashMap::from([(String::new(), 0)]),
+        ..Everything::default()
+    };
+    let theirs = EverythingProst {
+        counts: HashMap::from([(String::new(), 0)]),
+        child: Some(ChildProst::default()),
+        ..EverythingProst::default()
+    };
+    assert_eq!(ours.encode_to_vec(), theirs.encode_to_vec());
+}
+
+#[test]
 fn each_side_decodes_the_other() {
     let ours = Everything::decode(everything_prost().encode_to_vec().as_slice()).unwrap();
     assert_eq!(ours, everything());

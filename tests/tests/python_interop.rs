@@ -12,8 +12,14 @@ async fn python_grpcio_calls_the_order_service() {
     let python = python();
     let dir = std::env::temp_dir().join(format!("kitgen-python-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // The .proto exactly as `kitgen proto fixtures/order.rs` prints it.
+    let cli =
+        <kitgen::cli::Cli as clap::Parser>::parse_from(["kitgen", "proto", "../fixtures/order.rs"]);
+    let mut exported = Vec::new();
+    kitgen::cli::run(&cli, &mut exported)
+        .unwrap_or_else(|report| panic!("{}", report.render(false)));
     let schema = order_service::proto_schema().unwrap();
-    std::fs::write(dir.join(schema.file_name()), schema.to_proto()).unwrap();
+    std::fs::write(dir.join(schema.file_name()), exported).unwrap();
 
     let protoc = Command::new(&python)
         .args(["-m", "grpc_tools.protoc", "-I"])

@@ -177,16 +177,26 @@ async fn shutdown_finishes_requests_in_flight_and_refuses_new_connections() {
     )
     .await;
     let http_client = inventory::HttpClient::new(&base_url(running.http)).unwrap();
-    let grpc_client = inventory::GrpcClient::new(&base_url(running.grpc)).unwrap();
-    let slow_http = tokio::spawn(async move { http_client.nap(&kit::Context::new(), 400).await });
-    let slow_grpc = tokio::spawn(async move { grpc_client.nap(&kit::Context::new(), 400).await });
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while shop.naps_started.load(Ordering::SeqCst) < 2 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("both slow requests started");
+    let grpc_channel = channel(running.grpc).await;
+    let grpc_client = inventory::GrpcClient::with_transport(kit::grpc::Client::from_channel(
+        grpc_channel.clone(),
+    ));
+    let held_http = tokio::spawn(async move { http_client.hold(&kit::Context::new()).await });
+    let held_grpc = tokio::spawn(async move { grpc_client.hold(&kit::Context::new()).await });
+    wait_until(|| shop.holding.load(Ordering::SeqCst) == 2).await;
+    // A health watch opened before shutdown sees it start.
+    let mut health = HealthClient::new(grpc_channel);
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: "inventory.Inventory".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        watch.message().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
 
     running.stop.send(()).unwrap();
     for addr in [running.http, running.grpc] {
@@ -198,18 +208,84 @@ async fn shutdown_finishes_requests_in_flight_and_refuses_new_connections() {
         .await
         .unwrap_or_else(|_| panic!("{addr} still accepts connections after shutdown started"));
     }
-    assert!(
-        !slow_http.is_finished() || !slow_grpc.is_finished(),
-        "the naps ended before shutdown"
+
+    // While the requests drain, health says so.
+    assert_eq!(
+        watch.message().await.unwrap().unwrap().status(),
+        ServingStatus::NotServing
     );
+    drop(watch);
+    assert!(!held_http.is_finished() && !held_grpc.is_finished());
     assert!(
-        !slow_http.await.unwrap().unwrap(),
-        "the HTTP request in flight failed"
+        !running.done.is_finished(),
+        "the server stopped before its requests finished"
     );
-    assert!(
-        !slow_grpc.await.unwrap().unwrap(),
-        "the gRPC request in flight failed"
-    );
-    assert!(!shop.nap_dropped.load(Ordering::SeqCst));
+
+    shop.release();
+    held_http
+        .await
+        .unwrap()
+        .expect("the HTTP request in flight finished");
+    held_grpc
+        .await
+        .unwrap()
+        .expect("the gRPC request in flight finished");
     running.done.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_gives_up_on_requests_after_the_grace_period() {
+    let shop = Arc::new(Shop::default());
+    let endpoints = inventory::Endpoints::new(shop.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(
+        kit::Server::new()
+            .grpc(
+                listener,
+                kit::grpc::Routes::new().add_service(inventory::GrpcServer::new(endpoints)),
+            )
+            .grace_period(Duration::from_millis(100))
+            .run_until(async move {
+                let _ = stopped.await;
+            }),
+    );
+    // A health Watch stream never ends on its own, and neither does this hold.
+    let mut health = HealthClient::new(channel(addr).await);
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        watch.message().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+    let client = inventory::GrpcClient::new(&base_url(addr)).unwrap();
+    let held = tokio::spawn(async move { client.hold(&kit::Context::new()).await });
+    wait_until(|| shop.holding.load(Ordering::SeqCst) == 1).await;
+
+    stop.send(()).unwrap();
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), done)
+        .await
+        .expect("the server stopped after its grace period")
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    assert!(!held.is_finished(), "the held request was still running");
+    shop.release();
+}
+
+async fn wait_until(condition: impl Fn() -> bool) {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while !condition() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the condition came true");
 }

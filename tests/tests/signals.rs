@@ -1,4 +1,4 @@
-//! `kit::Server::run` stops gracefully on SIGTERM: the request in flight
+//! `kit::Server::run` stops gracefully on SIGTERM and SIGINT: the request in flight
 //! finishes, and `run` returns. Its own test binary, because the signal
 //! goes to this process.
 
@@ -10,7 +10,13 @@ use kitgen_tests::base_url;
 use kitgen_tests::inventory::{Inventory, Shop, inventory};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_drains_and_stops_the_server() {
+async fn sigterm_and_sigint_drain_and_stop_the_server() {
+    // One after the other, in one test: the signal reaches the whole process.
+    stops_on("-TERM").await;
+    stops_on("-INT").await;
+}
+
+async fn stops_on(signal: &str) {
     let shop = Arc::new(Shop::default());
     let endpoints = inventory::Endpoints::new(shop.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -32,14 +38,14 @@ async fn sigterm_drains_and_stops_the_server() {
     .expect("the slow request started");
     // `run` installs its signal handlers before it serves anything.
     let kill = std::process::Command::new("kill")
-        .args(["-TERM", &std::process::id().to_string()])
+        .args([signal, &std::process::id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
 
     let finished = tokio::time::timeout(Duration::from_secs(5), server)
         .await
-        .expect("the server stopped after SIGTERM")
+        .unwrap_or_else(|_| panic!("the server did not stop after {signal}"))
         .unwrap();
     assert!(finished.is_ok(), "{finished:?}");
     assert!(

@@ -51,9 +51,12 @@ Examples:
         #[arg(long)]
         service: Option<String>,
         /// Write `<package>.proto` files into this directory instead of
-        /// printing.
+        /// printing (one file per package).
         #[arg(short, long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+        /// With -o, replace files that already exist.
+        #[arg(long, requires = "out_dir")]
+        force: bool,
     },
 }
 
@@ -89,7 +92,15 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
             file,
             service,
             out_dir,
-        } => proto(cli, file, service.as_deref(), out_dir.as_deref(), out),
+            force,
+        } => proto(
+            cli,
+            file,
+            service.as_deref(),
+            out_dir.as_deref(),
+            *force,
+            out,
+        ),
     }
 }
 
@@ -105,17 +116,15 @@ fn proto(
     path: &Path,
     only: Option<&str>,
     out_dir: Option<&Path>,
+    force: bool,
     out: &mut dyn Write,
 ) -> Result<(), Report> {
     let (source, file) = read_rust_file(path)?;
     let mut files = crate::proto_export::schemas(&file)
         .map_err(|error| Report::from_syn(path, &source, error))?;
     if let Some(only) = only {
-        let names: Vec<String> = files
-            .iter()
-            .flat_map(|file| file.services.iter().map(|service| service.name.clone()))
-            .collect();
-        files.retain(|file| file.services.iter().any(|service| service.name == only));
+        let names: Vec<String> = files.iter().map(service_name).collect();
+        files.retain(|file| service_name(file) == only);
         if files.is_empty() {
             return Err(Report::message(format!(
                 "{} has no service named `{only}`; it has {}",
@@ -134,10 +143,7 @@ fn proto(
         }
         1 => {}
         _ if out_dir.is_none() => {
-            let names: Vec<String> = files
-                .iter()
-                .map(|file| file.services[0].name.clone())
-                .collect();
+            let names: Vec<String> = files.iter().map(service_name).collect();
             return Err(Report::message(format!(
                 "{} declares {} services: {}",
                 path.display(),
@@ -148,26 +154,70 @@ fn proto(
         }
         _ => {}
     }
-    for file in &files {
+    // One file per package, rendered in full before anything is written.
+    let mut packages: Vec<kitgen_schema::File> = Vec::new();
+    for file in files {
+        match packages
+            .iter_mut()
+            .find(|known| known.package == file.package)
+        {
+            Some(known) => known
+                .merge(file)
+                .map_err(|error| Report::message(format!("{}: {error}", path.display())))?,
+            None => packages.push(file),
+        }
+    }
+    for file in &packages {
         file.validate()
             .map_err(|error| Report::message(format!("{}: {error}", path.display())))?;
     }
     let Some(out_dir) = out_dir else {
         return out
-            .write_all(files[0].to_proto().as_bytes())
+            .write_all(packages[0].to_proto().as_bytes())
             .map_err(|error| Report::message(format!("cannot write the output: {error}")));
     };
-    std::fs::create_dir_all(out_dir).map_err(|error| {
-        Report::message(format!("cannot create {}: {error}", out_dir.display()))
-    })?;
-    for file in &files {
-        let target = out_dir.join(file.file_name());
+    let rendered: Vec<(PathBuf, String)> = packages
+        .iter()
+        .map(|file| (out_dir.join(file.file_name()), file.to_proto()))
+        .collect();
+    write_all(cli, &rendered, force, out)
+}
+
+/// Writes rendered files: refuses to replace a file with other contents
+/// unless `force`, and skips files that are already up to date.
+fn write_all(
+    cli: &Cli,
+    rendered: &[(PathBuf, String)],
+    force: bool,
+    out: &mut dyn Write,
+) -> Result<(), Report> {
+    let differs =
+        |target: &Path, text: &str| std::fs::read_to_string(target).ok().as_deref() != Some(text);
+    let existing: Vec<String> = rendered
+        .iter()
+        .filter(|(target, text)| target.exists() && differs(target, text))
+        .map(|(target, _)| target.display().to_string())
+        .collect();
+    if !existing.is_empty() && !force {
+        return Err(Report::message(format!(
+            "{} already exists with other contents",
+            list(&existing)
+        ))
+        .with_hint("pass --force to replace it"));
+    }
+    for (target, text) in rendered {
+        if !differs(target, text) {
+            if cli.verbose {
+                let _ = writeln!(out, "unchanged {}", target.display());
+            }
+            continue;
+        }
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|error| {
                 Report::message(format!("cannot create {}: {error}", parent.display()))
             })?;
         }
-        std::fs::write(&target, file.to_proto()).map_err(|error| {
+        std::fs::write(target, text).map_err(|error| {
             Report::message(format!("cannot write {}: {error}", target.display()))
         })?;
         if !cli.quiet {
@@ -175,6 +225,13 @@ fn proto(
         }
     }
     Ok(())
+}
+
+fn service_name(file: &kitgen_schema::File) -> String {
+    file.services
+        .first()
+        .map(|service| service.name.clone())
+        .unwrap_or_default()
 }
 
 fn list(names: &[String]) -> String {

@@ -205,7 +205,6 @@ pub(crate) fn enum_impls(name: &Ident, docs: &[String], values: &[EnumValue]) ->
 
         #[automatically_derived]
         impl ::kit::proto::Value for #name {
-            const PACKED: bool = true;
 
             fn encode_value(&self, tag: u32, buf: &mut impl #prost::bytes::BufMut) {
                 #prost::encoding::int32::encode(tag, &number(self), buf);

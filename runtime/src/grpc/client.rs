@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use http::uri::PathAndQuery;
-use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use super::{DEFAULT_MAX_MESSAGE_SIZE, GrpcMessage, from_status};
@@ -25,8 +25,16 @@ pub struct Client {
 
 impl Client {
     /// A client of the server at `url`, such as `http://127.0.0.1:9090`.
-    /// Fails with `INVALID_ARGUMENT` when the URL does not parse.
+    /// Fails with `INVALID_ARGUMENT` when the URL does not parse, and with
+    /// `FAILED_PRECONDITION` outside a tokio runtime, which the channel's
+    /// worker needs.
     pub fn new(url: &str) -> Result<Self, Error> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::new(
+                Code::FailedPrecondition,
+                "a gRPC client needs a tokio runtime: create it inside one",
+            ));
+        }
         let endpoint = ChannelEndpoint::from_shared(url.to_owned())
             .map_err(|error| Error::invalid_argument(format!("invalid gRPC URL {url:?}: {error}")))?
             .tcp_nodelay(true);
@@ -121,20 +129,12 @@ impl Client {
 
 /// The metadata a call sends: the request id and what the context forwards.
 fn metadata(ctx: &Context) -> MetadataMap {
-    let mut metadata = MetadataMap::new();
+    let mut headers = http::HeaderMap::new();
     for (name, value) in ctx.metadata() {
-        if !crate::context::forwards(name) {
-            continue;
-        }
-        if let (Ok(key), Ok(value)) = (
-            MetadataKey::from_bytes(name.as_str().as_bytes()),
-            MetadataValue::try_from(value.as_bytes()),
-        ) {
-            metadata.append(key, value);
+        if crate::context::forwards(name) {
+            headers.append(name, value.clone());
         }
     }
-    if let Ok(id) = MetadataValue::try_from(ctx.request_id_header().as_bytes()) {
-        metadata.insert("x-request-id", id);
-    }
-    metadata
+    headers.insert(crate::http::X_REQUEST_ID, ctx.request_id_header().clone());
+    MetadataMap::from_headers(headers)
 }

@@ -17,7 +17,7 @@ use tower::Service;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
 use super::{GrpcMessage, GrpcService, to_status};
-use crate::context::timeout;
+use crate::context::{request_id_from, timeout};
 use crate::{Context, Endpoint, Error};
 
 /// The largest message a server decodes unless told otherwise: 4 MiB, as in
@@ -90,9 +90,10 @@ impl ServerBuilder {
             BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
                 let endpoint = endpoint.clone();
                 async move {
+                    let request_id = request_id_from(request.headers());
                     let request = match buffer_request(request, limits).await {
                         Ok(request) => request,
-                        Err(status) => return Ok(status.into_http()),
+                        Err(status) => return Ok(status_response(status, request_id)),
                     };
                     let codec = tonic_prost::ProstCodec::<Resp, Req>::default();
                     let mut grpc = tonic::server::Grpc::new(codec)
@@ -145,7 +146,8 @@ impl Service<http::Request<Body>> for Server {
                     "no method {} on this server",
                     request.uri().path()
                 ));
-                Box::pin(std::future::ready(Ok(status.into_http())))
+                let response = status_response(status, request_id_from(request.headers()));
+                Box::pin(std::future::ready(Ok(response)))
             }
         }
     }
@@ -180,6 +182,15 @@ async fn buffer_request(
             "cannot read the request: {error}"
         ))),
     }
+}
+
+/// A trailers-only response for `status`, with the request id.
+fn status_response(status: tonic::Status, request_id: HeaderValue) -> http::Response<Body> {
+    let mut response: http::Response<Body> = status.into_http();
+    response
+        .headers_mut()
+        .insert(crate::http::X_REQUEST_ID, request_id);
+    response
 }
 
 /// One call: the context from the metadata, the endpoint under the
@@ -284,9 +295,17 @@ impl Routes {
         Routes::default()
     }
 
-    /// Adds a generated service.
+    /// Adds a generated service. Adding two services of the same name is an
+    /// error that [`crate::Server`] reports when it starts.
     #[must_use]
     pub fn add_service<S: GrpcService>(mut self, service: S) -> Self {
+        if self.names.contains(&S::NAME) || RESERVED_SERVICES.contains(&S::NAME) {
+            self.descriptors.push(Err(Error::invalid_argument(format!(
+                "the gRPC service {} is added twice",
+                S::NAME
+            ))));
+            return self;
+        }
         self.routes = self.routes.add_service(service);
         self.names.push(S::NAME);
         self.descriptors.push(S::file_descriptor_set());
@@ -314,11 +333,15 @@ impl Routes {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
         let mut v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+        let mut files: Vec<prost_types::FileDescriptorProto> = Vec::new();
         for set in self.descriptors {
-            let set = set?;
-            v1 = v1.register_file_descriptor_set(set.clone());
-            v1alpha = v1alpha.register_file_descriptor_set(set);
+            for file in set?.file {
+                merge_file(&mut files, file);
+            }
         }
+        let set = prost_types::FileDescriptorSet { file: files };
+        v1 = v1.register_file_descriptor_set(set.clone());
+        v1alpha = v1alpha.register_file_descriptor_set(set);
         let reflection_error = |error: tonic_reflection::server::Error| {
             Error::internal(format!("gRPC reflection: {error}"))
         };
@@ -328,5 +351,60 @@ impl Routes {
             .add_service(v1.build_v1().map_err(reflection_error)?)
             .add_service(v1alpha.build_v1alpha().map_err(reflection_error)?);
         Ok(routes.prepare().into_axum_router())
+    }
+}
+
+/// Services that every [`crate::Server`] serves itself.
+const RESERVED_SERVICES: [&str; 3] = [
+    "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+];
+
+/// Adds `file` to `files`. Two services in one package describe the same
+/// file name: their messages, enums and services are merged into one file,
+/// as reflection can only serve one file by a name.
+fn merge_file(
+    files: &mut Vec<prost_types::FileDescriptorProto>,
+    file: prost_types::FileDescriptorProto,
+) {
+    let Some(existing) = files.iter_mut().find(|existing| existing.name == file.name) else {
+        files.push(file);
+        return;
+    };
+    if *existing == file {
+        return;
+    }
+    for message in file.message_type {
+        if !existing
+            .message_type
+            .iter()
+            .any(|known| known.name == message.name)
+        {
+            existing.message_type.push(message);
+        }
+    }
+    for enumeration in file.enum_type {
+        if !existing
+            .enum_type
+            .iter()
+            .any(|known| known.name == enumeration.name)
+        {
+            existing.enum_type.push(enumeration);
+        }
+    }
+    for service in file.service {
+        if !existing
+            .service
+            .iter()
+            .any(|known| known.name == service.name)
+        {
+            existing.service.push(service);
+        }
+    }
+    for dependency in file.dependency {
+        if !existing.dependency.contains(&dependency) {
+            existing.dependency.push(dependency);
+        }
     }
 }

@@ -41,9 +41,6 @@ pub use values::MapKey;
             types that derive `kit::Message`, and Vec, Option, HashMap and BTreeMap of those"
 )]
 pub trait Value: Default + Send + Sync {
-    /// Whether repeated values are packed (numbers, bools, enums).
-    const PACKED: bool;
-
     /// Encodes the value with its key, even when it is the default.
     fn encode_value(&self, tag: u32, buf: &mut impl BufMut);
 
@@ -105,7 +102,7 @@ pub trait ProtoMessage: prost::Message + Describe + Default + Send + Sync {}
     label = "not a protobuf field type",
     note = "kit maps bool, i32, i64, u32, u64, f32, f64, String, Vec<u8>, bytes::Bytes, \
             types that derive `kit::Message`, and Vec, Option, HashMap and BTreeMap of those; \
-            `sint` and `fixed` apply to i32, i64, u32 and u64 (and Vec or Option of them)"
+            `sint` applies to i32 and i64, `fixed` to i32, i64, u32 and u64 (and to Vec or Option of them)"
 )]
 pub trait Field<E = Plain> {
     /// Encodes the field; proto3 leaves defaults and empty containers off.

@@ -13,8 +13,6 @@ use super::{Field, Plain, ProtoMessage, Registry, Value, schema};
 macro_rules! packed_scalar {
     ($ty:ty, $module:ident, $scalar:ident) => {
         impl Value for $ty {
-            const PACKED: bool = true;
-
             fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
                 encoding::$module::encode(tag, self, buf);
             }
@@ -72,8 +70,6 @@ packed_scalar!(f64, double, Double);
 macro_rules! length_delimited {
     ($ty:ty, $module:ident, $scalar:ident) => {
         impl Value for $ty {
-            const PACKED: bool = false;
-
             fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
                 encoding::$module::encode(tag, self, buf);
             }
@@ -109,8 +105,6 @@ length_delimited!(Bytes, bytes, Bytes);
 /// A message is one value: length-delimited, and always encoded, as a
 /// `Some` message is in prost.
 impl<M: ProtoMessage> Value for M {
-    const PACKED: bool = false;
-
     fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
         encoding::message::encode(tag, self, buf);
     }
@@ -139,8 +133,6 @@ impl<M: ProtoMessage> Value for M {
 
 /// `()` is the empty message, `Empty`.
 impl Value for () {
-    const PACKED: bool = false;
-
     fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
         encoding::message::encode(tag, self, buf);
     }

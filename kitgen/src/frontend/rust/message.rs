@@ -205,11 +205,19 @@ fn parse_values(
         cx.error_spanned_by(&input.ident, "a protobuf enum needs at least one value");
         return None;
     }
-    if !values.is_empty() && !values.iter().any(|value| value.number == 0) {
-        cx.error_spanned_by(
+    match values.iter().position(|value| value.number == 0) {
+        None if !values.is_empty() => cx.error_spanned_by(
             &input.ident,
             "a proto3 enum needs a value numbered 0, its default",
-        );
+        ),
+        Some(index) if index > 0 => cx.error_spanned_by(
+            &values[index].name,
+            format!(
+                "proto3 lists the value numbered 0 first; move `{}` to the top",
+                values[index].name
+            ),
+        ),
+        _ => {}
     }
     Some(values)
 }

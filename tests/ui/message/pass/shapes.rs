@@ -18,8 +18,8 @@ struct Person {
 
 #[derive(Debug, Clone, Copy, PartialEq, kit::Message)]
 enum Temperature {
-    Cold = -1,
     Zero = 0,
+    Cold = -1,
     Hot = 1,
 }
 

@@ -1,0 +1,7 @@
+#[derive(Debug, kit::Message)]
+enum Level {
+    High = 1,
+    Low = 0,
+}
+
+fn main() {}
