@@ -22,9 +22,14 @@ pub mod cli;
 pub mod codegen;
 pub mod diagnostics;
 pub mod frontend;
+#[cfg(feature = "proto")]
+pub mod generate;
 pub mod model;
-#[cfg(feature = "cli")]
+#[cfg(feature = "proto")]
 pub mod proto_export;
+
+#[cfg(feature = "proto")]
+pub use generate::Builder;
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -148,6 +148,8 @@ pub mod __private {
     pub use axum;
     pub use bytes;
     pub use http;
+    pub use pbjson;
+    pub use pbjson_types;
     pub use prost;
     pub use prost_types;
     pub use serde;

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{impl_signature, messages, names, service_error_fn};
-use crate::model::{Method, Service};
+use crate::model::{Messages, Method, Service};
 
 /// The transports a client can use.
 #[derive(Clone, Copy)]
@@ -77,8 +77,7 @@ pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
 
 fn trait_method(service: &Service, method: &Method, transport: Transport) -> TokenStream {
     let signature = impl_signature(method);
-    let request = names::request_struct(method);
-    let fields = method.params.iter().map(|param| &param.name);
+    let request = messages::build_request(method);
     let ctx = match &method.context {
         Some(ctx) => {
             let name = &ctx.name;
@@ -86,22 +85,30 @@ fn trait_method(service: &Service, method: &Method, transport: Transport) -> Tok
         }
         None => quote!(&::kit::Context::new()),
     };
-    let unwrap = messages::unwrap_response(method);
+    let map = messages::map_response(method);
     let from_error = service_error_fn(method, "from_error");
-    let path = match transport {
-        Transport::Http => TokenStream::new(),
-        Transport::Grpc => {
+    let from_error = match method.messages {
+        Messages::Generated => quote!(.map_err(#from_error)),
+        Messages::Existing => TokenStream::new(),
+    };
+    let call = match (transport, method.messages) {
+        (Transport::Http, Messages::Generated) => quote!(call(#ctx, #request)),
+        (Transport::Http, Messages::Existing) => {
+            let routes = super::http_binding::routes_static(method);
+            quote!(call_message(#ctx, &#routes[0], #request))
+        }
+        (Transport::Grpc, _) => {
             let path = super::grpc::path(service, method);
-            quote!(#path,)
+            quote!(call(#path, #ctx, #request))
         }
     };
     quote! {
         #signature {
             self.transport
-                .call(#path #ctx, #request { #(#fields,)* })
+                .#call
                 .await
-                .map(#unwrap)
-                .map_err(#from_error)
+                #map
+                #from_error
         }
     }
 }

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_link, impl_signature, messages, names, service_error_fn};
-use crate::model::{Method, Service};
+use crate::model::{Messages, Method, Service};
 
 /// The struct, its constructor and layering, and its trait impl.
 pub(crate) fn endpoints(service: &Service) -> TokenStream {
@@ -36,8 +36,8 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
         .iter()
         .map(|method| endpoint_from_service(service, method));
     let layer_bounds = service.methods.iter().map(|method| {
-        let request = names::request_struct(method);
-        let response = names::response_struct(method);
+        let request = messages::request_type(method);
+        let response = messages::response_type(method);
         quote!(::kit::EndpointLayer<#request, #response>)
     });
     let layered = service.methods.iter().map(|method| {
@@ -84,8 +84,8 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
 }
 
 fn endpoint_type(method: &Method) -> TokenStream {
-    let request = names::request_struct(method);
-    let response = names::response_struct(method);
+    let request = messages::request_type(method);
+    let response = messages::response_type(method);
     quote!(::kit::Endpoint<#request, #response>)
 }
 
@@ -94,7 +94,7 @@ fn endpoint_type(method: &Method) -> TokenStream {
 fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let field = &method.name;
     let trait_name = &service.name;
-    let request = names::request_struct(method);
+    let request = messages::request_type(method);
     let (unpack, ctx) = match &method.context {
         Some(_) => (
             quote!(let ::kit::Request { ctx, message } = request;),
@@ -102,12 +102,19 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
         ),
         None => (quote!(let message = request.message;), TokenStream::new()),
     };
-    let args = method.params.iter().map(|param| {
-        let name = &param.name;
-        quote!(message.#name)
-    });
-    let wrap = messages::wrap_response(method, &quote!(value));
+    let args = messages::call_arguments(method, &quote!(message));
+    let wrap = match method.messages {
+        Messages::Existing => TokenStream::new(),
+        Messages::Generated => {
+            let wrap = messages::wrap_response(method, &quote!(value));
+            quote!(.map(|value| #wrap))
+        }
+    };
     let into_error = service_error_fn(method, "into_error");
+    let into_error = match method.messages {
+        Messages::Generated => quote!(.map_err(#into_error)),
+        Messages::Existing => TokenStream::new(),
+    };
     quote! {
         #field: {
             let service = ::std::sync::Arc::clone(&service);
@@ -116,10 +123,10 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
                     let service = ::std::sync::Arc::clone(&service);
                     async move {
                         #unpack
-                        super::#trait_name::#field(&*service, #ctx #(#args,)*)
+                        super::#trait_name::#field(&*service, #ctx #args)
                             .await
-                            .map(|value| #wrap)
-                            .map_err(#into_error)
+                            #wrap
+                            #into_error
                     }
                 },
             ))
@@ -131,8 +138,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
 fn trait_method(method: &Method) -> TokenStream {
     let signature = impl_signature(method);
     let field = &method.name;
-    let request = names::request_struct(method);
-    let fields = method.params.iter().map(|param| &param.name);
+    let request = messages::build_request(method);
     let ctx = match &method.context {
         Some(ctx) => {
             let name = &ctx.name;
@@ -140,14 +146,18 @@ fn trait_method(method: &Method) -> TokenStream {
         }
         None => quote!(::kit::Context::new()),
     };
-    let unwrap = messages::unwrap_response(method);
+    let map = messages::map_response(method);
     let from_error = service_error_fn(method, "from_error");
+    let from_error = match method.messages {
+        Messages::Generated => quote!(.map_err(#from_error)),
+        Messages::Existing => TokenStream::new(),
+    };
     quote! {
         #signature {
-            ::kit::Endpoint::send(&self.#field, #ctx, #request { #(#fields,)* })
+            ::kit::Endpoint::send(&self.#field, #ctx, #request)
                 .await
-                .map(#unwrap)
-                .map_err(#from_error)
+                #map
+                #from_error
         }
     }
 }

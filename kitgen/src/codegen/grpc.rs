@@ -22,7 +22,13 @@ fn full_name(service: &Service) -> String {
 pub(crate) fn server(service: &Service) -> TokenStream {
     let server = format_ident!("{}", names::GRPC_SERVER);
     let endpoints = format_ident!("{}", names::ENDPOINTS);
-    let schema_fn = format_ident!("{}", names::PROTO_SCHEMA);
+    let descriptors = match &service.descriptors {
+        None => {
+            let schema_fn = format_ident!("{}", names::PROTO_SCHEMA);
+            quote!(::kit::grpc::schema_descriptors(#schema_fn()))
+        }
+        Some(_) => quote!(::kit::grpc::encoded_descriptors(FILE_DESCRIPTOR_SET)),
+    };
     let name = full_name(service);
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
@@ -82,7 +88,7 @@ pub(crate) fn server(service: &Service) -> TokenStream {
                 ::kit::__private::prost_types::FileDescriptorSet,
                 ::kit::Error,
             > {
-                ::kit::grpc::schema_descriptors(#schema_fn())
+                #descriptors
             }
         }
 
@@ -108,9 +114,31 @@ pub(crate) fn server(service: &Service) -> TokenStream {
     }
 }
 
+/// How the service describes itself: `proto_schema()` for a trait, built
+/// from the types its methods use; for a `.proto` service, the descriptor
+/// set it was compiled from.
+pub(crate) fn schema(service: &Service) -> TokenStream {
+    let Some(embedded) = &service.descriptors else {
+        return schema_fn(service);
+    };
+    let file = &embedded.file_name;
+    let bytes = if embedded.in_out_dir {
+        quote!(::core::include_bytes!(
+            ::core::concat!(::core::env!("OUT_DIR"), "/", #file)
+        ))
+    } else {
+        quote!(::core::include_bytes!(#file))
+    };
+    quote! {
+        /// The encoded `FileDescriptorSet` the service was compiled from, with
+        /// its imports: what gRPC reflection serves.
+        pub const FILE_DESCRIPTOR_SET: &[u8] = #bytes;
+    }
+}
+
 /// `proto_schema()`: the service's protobuf file, built from the types its
 /// methods use.
-pub(crate) fn schema_fn(service: &Service) -> TokenStream {
+fn schema_fn(service: &Service) -> TokenStream {
     let schema_fn = format_ident!("{}", names::PROTO_SCHEMA);
     let package = &service.package;
     let trait_name = service.name.unraw().to_string();

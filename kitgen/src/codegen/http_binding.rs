@@ -7,8 +7,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use heck::ToShoutySnakeCase;
+use syn::ext::IdentExt;
+
 use super::names;
-use crate::model::{HttpMethod, Location, Method, Param, Segment};
+use crate::model::{HttpMethod, HttpRule, Location, Method, Param, RuleBody, Segment};
 
 /// The `Binding` impl of one method's request struct.
 pub(crate) fn binding_impl(method: &Method) -> TokenStream {
@@ -221,5 +224,56 @@ fn decode_body(method: &Method) -> TokenStream {
         #unused
         #steps
         ::core::result::Result::Ok(Self { #(#fields,)* })
+    }
+}
+
+/// The name of the static that holds a `.proto` method's HTTP rules:
+/// `GET_BY_ID_ROUTES`.
+pub(crate) fn routes_static(method: &Method) -> syn::Ident {
+    quote::format_ident!(
+        "{}_ROUTES",
+        method.name.unraw().to_string().to_shouty_snake_case()
+    )
+}
+
+/// `static GET_BY_ID_ROUTES: [kit::http::message::MessageRoute; N]`: a
+/// `.proto` method's HTTP rules as data, for `kit::http::message`.
+pub(crate) fn message_routes(method: &Method) -> TokenStream {
+    let name = routes_static(method);
+    let count = method.rules.len();
+    let routes = method.rules.iter().map(message_route);
+    let doc = format!("The HTTP rules of `{}`.", method.name.unraw());
+    quote! {
+        #[doc = #doc]
+        static #name: [::kit::http::message::MessageRoute; #count] = [#(#routes),*];
+    }
+}
+
+fn message_route(rule: &HttpRule) -> TokenStream {
+    let method = http_method(rule.method);
+    let path = &rule.path;
+    let params = rule.params.iter().map(|param| {
+        let name = &param.name;
+        let field = &param.field;
+        quote!(::kit::http::message::PathParam { name: #name, field: &[#(#field),*] })
+    });
+    let body = match &rule.body {
+        RuleBody::None => quote!(::kit::http::message::MessageBody::None),
+        RuleBody::All => quote!(::kit::http::message::MessageBody::All),
+        RuleBody::Field(field) => quote!(::kit::http::message::MessageBody::Field(#field)),
+    };
+    let booleans = &rule.booleans;
+    let repeated = &rule.repeated;
+    quote! {
+        ::kit::http::message::MessageRoute {
+            method: #method,
+            path: #path,
+            params: &[#(#params),*],
+            body: #body,
+            fields: &::kit::http::message::FieldKinds {
+                booleans: &[#(#booleans),*],
+                repeated: &[#(#repeated),*],
+            },
+        }
     }
 }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::names;
-use crate::model::Service;
+use crate::model::{Messages, Service};
 
 /// The router function.
 pub(crate) fn router(service: &Service) -> TokenStream {
@@ -12,19 +12,32 @@ pub(crate) fn router(service: &Service) -> TokenStream {
     let endpoints = format_ident!("{}", names::ENDPOINTS);
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
-        quote!(.endpoint(endpoints.#field))
+        match method.messages {
+            Messages::Generated => quote!(.endpoint(endpoints.#field)),
+            Messages::Existing => {
+                let routes = super::http_binding::routes_static(method);
+                quote!(.message_endpoint(&#routes, endpoints.#field))
+            }
+        }
     });
     let mut doc = String::from(
         "Serves the endpoints over HTTP/JSON as an axum router:\n\n\
          | method | route |\n|---|---|\n",
     );
     for method in &service.methods {
-        doc.push_str(&format!(
-            "| `{}` | `{} {}` |\n",
-            method.name,
-            method.http.method.as_str(),
-            method.http.path.text
-        ));
+        let routes: Vec<(&str, &str)> = match method.messages {
+            Messages::Generated => {
+                vec![(method.http.method.as_str(), method.http.path.text.as_str())]
+            }
+            Messages::Existing => method
+                .rules
+                .iter()
+                .map(|rule| (rule.method.as_str(), rule.path.as_str()))
+                .collect(),
+        };
+        for (verb, path) in routes {
+            doc.push_str(&format!("| `{}` | `{verb} {path}` |\n", method.name));
+        }
     }
     doc.push_str(
         "\nUnknown paths answer 404 and wrong methods 405, with JSON error bodies. Request \

@@ -1,14 +1,14 @@
 //! `{Method}Request` and `{Method}Response`: the messages of each method.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Type;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::protobuf::{self, ProtoField};
 use super::{doc_link, names};
-use crate::model::{Encoding, Method, Service};
+use crate::model::{Encoding, Messages, Method, Service};
 
 /// The request struct: one public field per parameter, named after it, so
 /// that its JSON form uses the parameter names.
@@ -120,9 +120,69 @@ fn message_struct(
     }
 }
 
+/// The request message's type: the generated struct, or the existing
+/// message.
+pub(crate) fn request_type(method: &Method) -> TokenStream {
+    match (method.messages, method.params.first()) {
+        (Messages::Existing, Some(request)) => request.ty.to_token_stream(),
+        _ => names::request_struct(method).to_token_stream(),
+    }
+}
+
+/// The response message's type.
+pub(crate) fn response_type(method: &Method) -> TokenStream {
+    match method.messages {
+        Messages::Existing => method.ok.to_token_stream(),
+        Messages::Generated => names::response_struct(method).to_token_stream(),
+    }
+}
+
+/// An expression, in a trait method's body, that builds the request
+/// message from the method's parameters.
+pub(crate) fn build_request(method: &Method) -> TokenStream {
+    match (method.messages, method.params.first()) {
+        (Messages::Existing, Some(request)) => request.name.to_token_stream(),
+        _ => {
+            let name = names::request_struct(method);
+            let fields = method.params.iter().map(|param| &param.name);
+            quote!(#name { #(#fields,)* })
+        }
+    }
+}
+
+/// The arguments, after the context, that call the service method with the
+/// fields of `message` (an identifier in scope holding the request).
+pub(crate) fn call_arguments(method: &Method, message: &TokenStream) -> TokenStream {
+    match method.messages {
+        Messages::Existing => quote!(#message),
+        Messages::Generated => {
+            let args = method.params.iter().map(|param| {
+                let name = &param.name;
+                quote!(#message.#name)
+            });
+            quote!(#(#args),*)
+        }
+    }
+}
+
+/// `.map(…)` that turns the response message into the method's return
+/// value; nothing for an existing message, which is the return value.
+pub(crate) fn map_response(method: &Method) -> TokenStream {
+    match method.messages {
+        Messages::Existing => TokenStream::new(),
+        Messages::Generated => {
+            let unwrap = unwrap_response(method);
+            quote!(.map(#unwrap))
+        }
+    }
+}
+
 /// An expression that wraps the method's return value `value` (an
-/// identifier in scope) in its response struct.
+/// identifier in scope) in its response message.
 pub(crate) fn wrap_response(method: &Method, value: &TokenStream) -> TokenStream {
+    if method.messages == Messages::Existing {
+        return value.clone();
+    }
     let name = names::response_struct(method);
     if is_unit(&method.ok) {
         quote!({ let () = #value; #name {} })
@@ -132,7 +192,7 @@ pub(crate) fn wrap_response(method: &Method, value: &TokenStream) -> TokenStream
 }
 
 /// A closure that takes the response struct apart into the return value.
-pub(crate) fn unwrap_response(method: &Method) -> TokenStream {
+fn unwrap_response(method: &Method) -> TokenStream {
     let name = names::response_struct(method);
     if is_unit(&method.ok) {
         quote!(|#name {}| ())

@@ -28,6 +28,20 @@ pub struct Service {
     pub docs: Vec<String>,
     /// The methods, in declaration order.
     pub methods: Vec<Method>,
+    /// For a service from a `.proto`: where generated code finds the
+    /// encoded descriptor set it was compiled from, for reflection. A trait
+    /// describes itself from its types instead.
+    pub descriptors: Option<EmbeddedDescriptors>,
+}
+
+/// An encoded `FileDescriptorSet` written next to the generated code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmbeddedDescriptors {
+    /// The file's name: `ordersvc.fds.bin`.
+    pub file_name: String,
+    /// Whether it lives in `OUT_DIR` (a build script) rather than beside the
+    /// generated source (`kitgen generate`).
+    pub in_out_dir: bool,
 }
 
 /// One method of a service.
@@ -35,8 +49,13 @@ pub struct Service {
 pub struct Method {
     /// The Rust name: `get_by_id`.
     pub name: Ident,
+    /// The gRPC name: `GetById`.
+    pub rpc_name: String,
     /// Doc comment lines, without the `///`.
     pub docs: Vec<String>,
+    /// Whether the request and response messages are generated from the
+    /// signature or exist already.
+    pub messages: Messages,
     /// The `ctx: &kit::Context` parameter, if the method takes one.
     pub context: Option<ContextParam>,
     /// The parameters after `&self` and the context, in order.
@@ -47,8 +66,62 @@ pub struct Method {
     pub ok: Type,
     /// `E` of `Result<T, E>`.
     pub error: Type,
-    /// How the method is served over HTTP.
+    /// How the method is served over HTTP: its one route. For a `.proto`
+    /// method this is the first of [`Method::rules`], for listings; the
+    /// rules say how messages travel.
     pub http: HttpBinding,
+    /// A `.proto` method's HTTP rules (`google.api.http` and its additional
+    /// bindings); empty for a trait method.
+    pub rules: Vec<HttpRule>,
+}
+
+/// Where a method's request and response messages come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Messages {
+    /// `{Method}Request` and `{Method}Response`, generated from the
+    /// parameters and the return type (a `#[kit::service]` trait).
+    Generated,
+    /// Existing message types: the one parameter is the request message and
+    /// `ok` the response message (a `.proto` service).
+    Existing,
+}
+
+/// One `google.api.http` rule of a `.proto` method.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRule {
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The route in axum's syntax; parameters are named after their field
+    /// paths (`{order_id}` for `{order.id}`).
+    pub path: String,
+    /// The path parameters, in order.
+    pub params: Vec<RuleParam>,
+    /// What the body holds.
+    pub body: RuleBody,
+    /// Field paths (dotted, JSON and proto names both) that are `bool`.
+    pub booleans: Vec<String>,
+    /// Field paths (dotted, JSON and proto names both) that are repeated.
+    pub repeated: Vec<String>,
+}
+
+/// A path parameter of an HTTP rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleParam {
+    /// The axum parameter name.
+    pub name: String,
+    /// The field path, in JSON names.
+    pub field: Vec<String>,
+}
+
+/// What the body of an HTTP rule holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleBody {
+    /// No body.
+    None,
+    /// `*`: every field not in the path.
+    All,
+    /// One field, by JSON name.
+    Field(String),
 }
 
 impl Method {

@@ -7,7 +7,7 @@ mod attr;
 mod message;
 mod rewrite;
 
-use heck::{ToKebabCase, ToSnakeCase};
+use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::visit::Visit;
@@ -18,7 +18,9 @@ pub use message::parse_message;
 pub use rewrite::rewrite_trait;
 
 use crate::diagnostics::Diagnostics;
-use crate::model::{ContextParam, HttpBinding, HttpMethod, Method, Param, PathTemplate, Service};
+use crate::model::{
+    ContextParam, HttpBinding, HttpMethod, Messages, Method, Param, PathTemplate, Service,
+};
 
 /// Builds the model of a `#[kit::service]` trait. `args` are the
 /// attribute's own arguments, of which there are none yet.
@@ -64,6 +66,7 @@ pub fn parse_service(cx: &Diagnostics, args: TokenStream, item: &ItemTrait) -> S
         package,
         docs: attr::docs(&item.attrs),
         methods,
+        descriptors: None,
     }
 }
 
@@ -207,7 +210,10 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     };
     (cx.error_count() == errors_before).then(|| Method {
         name: sig.ident.clone(),
+        rpc_name: sig.ident.unraw().to_string().to_upper_camel_case(),
         docs: attr::docs(&method.attrs),
+        messages: Messages::Generated,
+        rules: Vec::new(),
         context,
         params,
         output,

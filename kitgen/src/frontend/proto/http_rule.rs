@@ -1,0 +1,279 @@
+//! `google.api.http` rules: HTTP methods, path templates with field paths,
+//! bodies and additional bindings, as grpc-gateway reads them.
+//!
+//! Supported: `get`, `post`, `put`, `patch`, `delete`; variables `{field}`,
+//! `{field.path}` and `{field=*}` spanning one segment; `body: "*"`, a
+//! single field, or none. Multi-segment variables (`{name=shelves/*}`,
+//! `**`), custom verbs (`:cancel`), `custom` patterns and `response_body`
+//! are reported as unsupported.
+
+use std::borrow::Cow;
+
+use protox::prost_reflect::{
+    DescriptorPool, DynamicMessage, Kind, MessageDescriptor, MethodDescriptor, Value,
+};
+
+use crate::model::{HttpMethod, HttpRule, Method, PathTemplate, RuleBody, RuleParam};
+
+/// How deep the field kinds of a request are listed for query strings.
+const MAX_DEPTH: usize = 4;
+
+/// The method's rules: its `google.api.http` rule and additional bindings,
+/// or `POST /{package}.{Service}/{Method}` with the whole message as the
+/// body when it has none.
+pub(super) fn rules(
+    pool: &DescriptorPool,
+    method: &MethodDescriptor,
+) -> Result<Vec<HttpRule>, String> {
+    let input = method.input();
+    let annotation = pool
+        .get_extension_by_name("google.api.http")
+        .map(|extension| (method.options(), extension))
+        .filter(|(options, extension)| options.has_extension(extension));
+    let Some((options, extension)) = annotation else {
+        let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
+        return Ok(vec![rule(&input, HttpMethod::Post, &path, "*")?]);
+    };
+    let Value::Message(annotation) = options.get_extension(&extension).into_owned() else {
+        return Err("the google.api.http option is not a message".to_owned());
+    };
+    let mut rules = vec![from_annotation(&input, &annotation)?];
+    if let Some(Value::List(more)) = annotation
+        .get_field_by_name("additional_bindings")
+        .map(Cow::into_owned)
+    {
+        for binding in more {
+            let Value::Message(binding) = binding else {
+                continue;
+            };
+            if matches!(binding.get_field_by_name("additional_bindings").as_deref(), Some(Value::List(inner)) if !inner.is_empty())
+            {
+                return Err(
+                    "additional bindings cannot have additional bindings of their own".to_owned(),
+                );
+            }
+            rules.push(from_annotation(&input, &binding)?);
+        }
+    }
+    Ok(rules)
+}
+
+fn from_annotation(
+    input: &MessageDescriptor,
+    annotation: &DynamicMessage,
+) -> Result<HttpRule, String> {
+    let text = |name: &str| match annotation.get_field_by_name(name).as_deref() {
+        Some(Value::String(text)) => text.clone(),
+        _ => String::new(),
+    };
+    if annotation.has_field_by_name("custom") {
+        return Err(
+            "custom HTTP patterns are not supported; use get, post, put, patch or delete"
+                .to_owned(),
+        );
+    }
+    if !text("response_body").is_empty() {
+        return Err(
+            "`response_body` is not supported: the response is always the whole message".to_owned(),
+        );
+    }
+    let found = HttpMethod::ALL
+        .into_iter()
+        .map(|(method, key)| (method, text(key)))
+        .find(|(_, path)| !path.is_empty());
+    let Some((method, path)) = found else {
+        return Err(
+            "the google.api.http rule names no method and path, such as `get: \"/v1/orders/{id}\"`"
+                .to_owned(),
+        );
+    };
+    rule(input, method, &path, &text("body"))
+}
+
+/// One rule, its template checked against the request message.
+fn rule(
+    input: &MessageDescriptor,
+    method: HttpMethod,
+    template: &str,
+    body: &str,
+) -> Result<HttpRule, String> {
+    let mut path = String::new();
+    let mut params: Vec<RuleParam> = Vec::new();
+    for segment in template.split('/').skip(1) {
+        path.push('/');
+        let Some(variable) = segment
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+        else {
+            if segment.contains(['{', '}']) {
+                return Err(format!(
+                    "the path `{template}` has `{segment}`: kitgen supports variables that are \
+                     whole segments, without custom verbs"
+                ));
+            }
+            path.push_str(segment);
+            continue;
+        };
+        let (field_path, pattern) = variable.split_once('=').unwrap_or((variable, "*"));
+        if pattern != "*" {
+            return Err(format!(
+                "the path variable `{{{variable}}}` spans segments (`{pattern}`); kitgen supports single-segment variables"
+            ));
+        }
+        let field = json_path(input, field_path)?;
+        let mut name = field_path.replace('.', "_");
+        while params.iter().any(|param| param.name == name) {
+            name.push('_');
+        }
+        path.push('{');
+        path.push_str(&name);
+        path.push('}');
+        params.push(RuleParam { name, field });
+    }
+    if !template.starts_with('/') {
+        return Err(format!("the path `{template}` must start with `/`"));
+    }
+    PathTemplate::parse(&path, proc_macro2::Span::call_site())?;
+    let body = match body {
+        "" => RuleBody::None,
+        "*" => RuleBody::All,
+        field => {
+            let descriptor = input.get_field_by_name(field).ok_or_else(|| {
+                format!(
+                    "`body: \"{field}\"` names no field of `{}`",
+                    input.full_name()
+                )
+            })?;
+            RuleBody::Field(descriptor.json_name().to_owned())
+        }
+    };
+    let mut booleans = Vec::new();
+    let mut repeated = Vec::new();
+    kinds(
+        input,
+        &mut Vec::new(),
+        &mut Vec::new(),
+        &mut booleans,
+        &mut repeated,
+        0,
+    );
+    Ok(HttpRule {
+        method,
+        path,
+        params,
+        body,
+        booleans,
+        repeated,
+    })
+}
+
+/// The JSON names of a dotted field path, checked: every step a field, the
+/// last one a singular non-message field.
+fn json_path(input: &MessageDescriptor, field_path: &str) -> Result<Vec<String>, String> {
+    let mut message = input.clone();
+    let mut names = Vec::new();
+    let steps: Vec<&str> = field_path.split('.').collect();
+    for (index, step) in steps.iter().enumerate() {
+        let field = message.get_field_by_name(step).ok_or_else(|| {
+            format!(
+                "the path variable `{{{field_path}}}` names `{step}`, which is not a field of `{}`",
+                message.full_name()
+            )
+        })?;
+        names.push(field.json_name().to_owned());
+        if index + 1 == steps.len() {
+            if field.is_list() || field.is_map() {
+                return Err(format!(
+                    "the path variable `{{{field_path}}}` must be a single value, not a list or map"
+                ));
+            }
+            if matches!(field.kind(), Kind::Message(_)) {
+                return Err(format!(
+                    "the path variable `{{{field_path}}}` must be a scalar, not a message"
+                ));
+            }
+        } else {
+            match field.kind() {
+                Kind::Message(inner) if !field.is_list() && !field.is_map() => message = inner,
+                _ => {
+                    return Err(format!(
+                        "the path variable `{{{field_path}}}` goes through `{step}`, which is not a message"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Lists the field paths that are `bool` or repeated, under both their
+/// JSON and their proto names.
+fn kinds(
+    message: &MessageDescriptor,
+    json: &mut Vec<String>,
+    proto: &mut Vec<String>,
+    booleans: &mut Vec<String>,
+    repeated: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    for field in message.fields() {
+        if field.is_map() {
+            continue;
+        }
+        json.push(field.json_name().to_owned());
+        proto.push(field.name().to_owned());
+        let names = [json.join("."), proto.join(".")];
+        if field.is_list() {
+            for name in &names {
+                if !repeated.contains(name) {
+                    repeated.push(name.clone());
+                }
+            }
+        }
+        match field.kind() {
+            Kind::Bool => {
+                for name in &names {
+                    if !booleans.contains(name) {
+                        booleans.push(name.clone());
+                    }
+                }
+            }
+            Kind::Message(inner)
+                if !field.is_list() && inner.full_name() != message.full_name() =>
+            {
+                kinds(&inner, json, proto, booleans, repeated, depth + 1);
+            }
+            _ => {}
+        }
+        json.pop();
+        proto.pop();
+    }
+}
+
+/// No two rules of a service may match the same requests.
+pub(super) fn check_routes(methods: &[Method]) -> Result<(), String> {
+    let mut seen: Vec<(HttpMethod, String, &str)> = Vec::new();
+    for method in methods {
+        for rule in &method.rules {
+            let shape = PathTemplate::parse(&rule.path, proc_macro2::Span::call_site())
+                .map(|template| template.shape())
+                .unwrap_or_else(|_| rule.path.clone());
+            if let Some((_, _, first)) = seen
+                .iter()
+                .find(|(verb, known, _)| *verb == rule.method && *known == shape)
+            {
+                return Err(format!(
+                    "`{} {}` of `{}` is already bound to `{first}`",
+                    rule.method.as_str(),
+                    rule.path,
+                    method.rpc_name
+                ));
+            }
+            seen.push((rule.method, shape, &method.rpc_name));
+        }
+    }
+    Ok(())
+}

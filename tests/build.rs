@@ -1,0 +1,10 @@
+//! Generates the `.proto` fixtures' code with `kitgen::Builder`, as a user's
+//! build script would.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    kitgen::Builder::new().compile(
+        &["../fixtures/addsvc.proto", "../fixtures/order.proto"],
+        &["../fixtures"],
+    )?;
+    Ok(())
+}

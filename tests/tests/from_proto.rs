@@ -1,0 +1,266 @@
+//! Services generated from `.proto` files (by `kitgen::Builder` in
+//! `tests/build.rs`), served over HTTP and gRPC on 127.0.0.1 and called by
+//! the generated clients, by raw HTTP JSON, and by reflection.
+
+use std::sync::Arc;
+
+use http::Method;
+use kitgen_tests::from_proto::{GoKitAdd, Orders, ordersvc, pb};
+use kitgen_tests::{RawConnection, base_url, serve, serve_grpc};
+use ordersvc::OrderService as _;
+use pb::Add as _;
+
+async fn add_servers() -> (std::net::SocketAddr, std::net::SocketAddr) {
+    let endpoints = pb::add::Endpoints::new(Arc::new(GoKitAdd));
+    let http = serve(pb::add::http_router(endpoints.clone())).await;
+    let grpc =
+        serve_grpc(kit::grpc::Routes::new().add_service(pb::add::GrpcServer::new(endpoints))).await;
+    (http, grpc)
+}
+
+async fn order_servers() -> (std::net::SocketAddr, std::net::SocketAddr) {
+    let endpoints = ordersvc::order_service::Endpoints::new(Arc::new(Orders::default()));
+    let http = serve(ordersvc::order_service::http_router(endpoints.clone())).await;
+    let routes =
+        kit::grpc::Routes::new().add_service(ordersvc::order_service::GrpcServer::new(endpoints));
+    (http, serve_grpc(routes).await)
+}
+
+fn pizza() -> ordersvc::Order {
+    ordersvc::Order {
+        id: String::new(),
+        customer_id: "cust-1".into(),
+        status: String::new(),
+        created_on: 1_700_000_000,
+        restaurant_id: "rest-9".into(),
+        order_items: vec![ordersvc::OrderItem {
+            product_code: "PZ-1".into(),
+            name: "Margherita".into(),
+            unit_price: 9.5,
+            quantity: 2,
+        }],
+    }
+}
+
+#[tokio::test]
+async fn go_kits_addsvc_works_over_both_transports() {
+    let (http, grpc) = add_servers().await;
+    let ctx = kit::Context::new();
+    let http = pb::add::HttpClient::new(&base_url(http)).unwrap();
+    let grpc = pb::add::GrpcClient::new(&base_url(grpc)).unwrap();
+    for reply in [
+        http.sum(&ctx, pb::SumRequest { a: 2, b: 3 }).await.unwrap(),
+        grpc.sum(&ctx, pb::SumRequest { a: 2, b: 3 }).await.unwrap(),
+    ] {
+        assert_eq!(
+            reply,
+            pb::SumReply {
+                v: 5,
+                err: String::new()
+            }
+        );
+    }
+    for reply in [
+        http.sum(&ctx, pb::SumRequest { a: 0, b: 0 }).await.unwrap(),
+        grpc.sum(&ctx, pb::SumRequest { a: 0, b: 0 }).await.unwrap(),
+    ] {
+        assert_eq!(reply.err, "can't sum two zeroes");
+    }
+    let reply = grpc
+        .concat(
+            &ctx,
+            pb::ConcatRequest {
+                a: "0123456789".into(),
+                b: "x".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.err, "result exceeds maximum size");
+    let reply = http
+        .concat(
+            &ctx,
+            pb::ConcatRequest {
+                a: "ab".into(),
+                b: "cd".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.v, "abcd");
+}
+
+#[tokio::test]
+async fn unannotated_methods_are_posts_of_the_whole_message_in_proto3_json() {
+    let (http, _) = add_servers().await;
+    let mut connection = RawConnection::open(http).await;
+    // int64 travels as a string in proto3 JSON, and either form is accepted.
+    let response = connection
+        .send_json(Method::POST, "/pb.Add/Sum", r#"{"a": "40", "b": 2}"#)
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), serde_json::json!({"v": "42", "err": ""}));
+    let response = connection
+        .send_json(Method::POST, "/pb.Add/Sum", r#"{"a": 1, "bogus": 2}"#)
+        .await;
+    assert_eq!(response.status, 400, "{:?}", response.json());
+    assert!(
+        response.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("bogus")
+    );
+}
+
+#[tokio::test]
+async fn the_order_service_works_over_both_transports() {
+    let (http, grpc) = order_servers().await;
+    let ctx = kit::Context::new();
+    let http = ordersvc::order_service::HttpClient::new(&base_url(http)).unwrap();
+    let grpc = ordersvc::order_service::GrpcClient::new(&base_url(grpc)).unwrap();
+
+    let id = http
+        .create(
+            &ctx,
+            ordersvc::CreateRequest {
+                order: Some(pizza()),
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let order = http
+        .get_by_id(&ctx, ordersvc::GetByIdRequest { id: id.clone() })
+        .await
+        .unwrap();
+    assert_eq!(order.value.unwrap().order_items[0].name, "Margherita");
+    http.change_status(
+        &ctx,
+        ordersvc::ChangeStatusRequest {
+            id: id.clone(),
+            status: "Delivered".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let order = http
+        .get_by_id(&ctx, ordersvc::GetByIdRequest { id: id.clone() })
+        .await
+        .unwrap();
+    assert_eq!(order.value.unwrap().status, "Delivered");
+
+    let id = grpc
+        .create(
+            &ctx,
+            ordersvc::CreateRequest {
+                order: Some(pizza()),
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let order = grpc
+        .get_by_id(&ctx, ordersvc::GetByIdRequest { id })
+        .await
+        .unwrap();
+    assert_eq!(order.value.unwrap().status, "Pending");
+
+    for error in [
+        http.get_by_id(&ctx, ordersvc::GetByIdRequest { id: "nope".into() })
+            .await
+            .unwrap_err(),
+        grpc.get_by_id(&ctx, ordersvc::GetByIdRequest { id: "nope".into() })
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(
+            (error.code(), error.message()),
+            (kit::Code::NotFound, "order not found")
+        );
+    }
+}
+
+#[tokio::test]
+async fn http_rules_shape_the_json() {
+    let (http, _) = order_servers().await;
+    let mut connection = RawConnection::open(http).await;
+    // `body: "order"`: the body is the order itself; proto names and JSON
+    // names are both accepted.
+    let response = connection
+        .send_json(
+            Method::POST,
+            "/orders",
+            r#"{"id": "o-1", "customer_id": "c-1", "restaurantId": "r-1", "createdOn": "5",
+                "orderItems": [{"productCode": "P", "name": "Tea", "unitPrice": 1.5, "quantity": 2}]}"#,
+        )
+        .await;
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (200, serde_json::json!({"value": "o-1"}))
+    );
+
+    // `get: "/orders/{id}"`: the response is the whole message, with every
+    // field, in JSON names, int64 as a string.
+    let response = connection.send(Method::GET, "/orders/o-1", &[], "").await;
+    assert_eq!(
+        response.json(),
+        serde_json::json!({"value": {
+            "id": "o-1", "customerId": "c-1", "status": "Pending", "createdOn": "5", "restaurantId": "r-1",
+            "orderItems": [{"productCode": "P", "name": "Tea", "unitPrice": 1.5, "quantity": 2}],
+        }})
+    );
+
+    // `put: "/orders/{id}/status" body: "*"`, and its additional binding.
+    let response = connection
+        .send_json(
+            Method::PUT,
+            "/orders/o-1/status",
+            r#"{"status": "Cooking"}"#,
+        )
+        .await;
+    assert_eq!(
+        (response.status.as_u16(), response.json()),
+        (200, serde_json::json!({}))
+    );
+    let response = connection
+        .send_json(Method::POST, "/orders/o-1/status", r#"{"status": "Done"}"#)
+        .await;
+    assert_eq!(response.status, 200);
+    let response = connection.send(Method::GET, "/orders/o-1", &[], "").await;
+    assert_eq!(response.json()["value"]["status"], "Done");
+
+    // Errors keep kit's JSON form.
+    let response = connection.send(Method::GET, "/orders/nope", &[], "").await;
+    assert_eq!(response.status, 404);
+    assert_eq!(
+        response.json(),
+        serde_json::json!({"code": "NOT_FOUND", "message": "order not found"})
+    );
+    // A query parameter of a GET fills a field; an unknown one is refused.
+    let response = connection
+        .send(Method::GET, "/orders/nope?bogus=1", &[], "")
+        .await;
+    assert_eq!(response.status, 400);
+}
+
+#[tokio::test]
+async fn reflection_serves_the_descriptors_the_service_was_compiled_from() {
+    use prost::Message as _;
+    let set =
+        <ordersvc::order_service::GrpcServer as kit::grpc::GrpcService>::file_descriptor_set()
+            .unwrap();
+    let names: Vec<&str> = set
+        .file
+        .iter()
+        .filter_map(|file| file.name.as_deref())
+        .collect();
+    assert!(names.contains(&"order.proto"), "{names:?}");
+    assert!(names.contains(&"google/api/annotations.proto"), "{names:?}");
+    let order = set
+        .file
+        .iter()
+        .find(|file| file.name.as_deref() == Some("order.proto"))
+        .unwrap();
+    assert_eq!(order.service[0].name.as_deref(), Some("OrderService"));
+    assert!(!set.encode_to_vec().is_empty());
+}
