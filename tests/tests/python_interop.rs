@@ -63,3 +63,76 @@ async fn python_grpcio_calls_the_order_service() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_grpcio_calls_the_service_generated_from_the_proto() {
+    use kitgen_tests::from_proto::{Orders, ordersvc};
+
+    let python = python();
+    let dir = std::env::temp_dir().join(format!("kitgen-python-proto-{}", std::process::id()));
+    // The fixture, and the google/api files it imports, which kitgen bundles
+    // and grpcio-tools does not.
+    std::fs::create_dir_all(dir.join("google/api")).unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/order.proto"),
+        dir.join("order.proto"),
+    )
+    .unwrap();
+    for (name, source) in kitgen::frontend::proto::BUNDLED_FILES {
+        std::fs::write(dir.join(name), source).unwrap();
+    }
+    let protoc = Command::new(&python)
+        .args(["-m", "grpc_tools.protoc", "-I"])
+        .arg(&dir)
+        .arg(format!("--python_out={}", dir.display()))
+        .arg(format!("--grpc_python_out={}", dir.display()))
+        .args([
+            "order.proto",
+            "google/api/annotations.proto",
+            "google/api/http.proto",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        protoc.status.success(),
+        "protoc: {}",
+        String::from_utf8_lossy(&protoc.stderr)
+    );
+    // The script imports `ordersvc_pb2`; protoc names modules after files.
+    std::fs::copy(dir.join("order_pb2.py"), dir.join("ordersvc_pb2.py")).unwrap();
+    let grpc_stubs = std::fs::read_to_string(dir.join("order_pb2_grpc.py")).unwrap();
+    std::fs::write(
+        dir.join("ordersvc_pb2_grpc.py"),
+        grpc_stubs.replace("import order_pb2", "import ordersvc_pb2"),
+    )
+    .unwrap();
+
+    let endpoints = ordersvc::order_service::Endpoints::new(Arc::new(Orders::default()));
+    let routes =
+        kit::grpc::Routes::new().add_service(ordersvc::order_service::GrpcServer::new(endpoints));
+    let addr = serve_grpc(routes).await;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/order_client.py");
+    let client = tokio::process::Command::new(&python)
+        .arg(script)
+        .arg(addr.to_string())
+        .arg("--plain-errors")
+        .env("PYTHONPATH", &dir)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&client.stdout);
+    let stderr = String::from_utf8_lossy(&client.stderr);
+    assert!(
+        client.status.success(),
+        "the Python client failed:\n{stdout}\n{stderr}"
+    );
+    for check in [
+        "ok get_by_id finds the order",
+        "ok a missing order is NOT_FOUND",
+        "ok the request id comes back",
+    ] {
+        assert!(stdout.contains(check), "missing {check:?} in:\n{stdout}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -99,7 +99,7 @@ fn rule(
 ) -> Result<HttpRule, String> {
     let mut path = String::new();
     let mut params: Vec<RuleParam> = Vec::new();
-    for segment in template.split('/').skip(1) {
+    for segment in segments(template).into_iter().skip(1) {
         path.push('/');
         let Some(variable) = segment
             .strip_prefix('{')
@@ -165,6 +165,26 @@ fn rule(
         booleans,
         repeated,
     })
+}
+
+/// The template split at the `/`s outside variables, so that
+/// `{name=shelves/*}` stays one piece.
+fn segments(template: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut depth, mut start) = (0_usize, 0);
+    for (index, character) in template.char_indices() {
+        match character {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => {
+                pieces.push(&template[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&template[start..]);
+    pieces
 }
 
 /// The JSON names of a dotted field path, checked: every step a field, the
@@ -253,8 +273,9 @@ fn kinds(
     }
 }
 
-/// No two rules of a service may match the same requests.
-pub(super) fn check_routes(methods: &[Method]) -> Result<(), String> {
+/// No two rules of a service may match the same requests. The error names
+/// the later method (by gRPC name) and says why.
+pub(super) fn check_routes(methods: &[Method]) -> Result<(), (String, String)> {
     let mut seen: Vec<(HttpMethod, String, &str)> = Vec::new();
     for method in methods {
         for rule in &method.rules {
@@ -265,11 +286,14 @@ pub(super) fn check_routes(methods: &[Method]) -> Result<(), String> {
                 .iter()
                 .find(|(verb, known, _)| *verb == rule.method && *known == shape)
             {
-                return Err(format!(
-                    "`{} {}` of `{}` is already bound to `{first}`",
-                    rule.method.as_str(),
-                    rule.path,
-                    method.rpc_name
+                return Err((
+                    method.rpc_name.clone(),
+                    format!(
+                        "`{} {}` of `{}` is already bound to `{first}`",
+                        rule.method.as_str(),
+                        rule.path,
+                        method.rpc_name
+                    ),
                 ));
             }
             seen.push((rule.method, shape, &method.rpc_name));

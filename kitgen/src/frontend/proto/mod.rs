@@ -191,8 +191,13 @@ pub fn services(
                 )));
                 continue;
             };
-            if let Err(clash) = http_rule::check_routes(&methods) {
-                errors.push(located(clash));
+            if let Err((rpc, clash)) = http_rule::check_routes(&methods) {
+                let path = service
+                    .methods()
+                    .find(|method| method.name() == rpc)
+                    .map(|method| method.path().to_vec())
+                    .unwrap_or_else(|| service.path().to_vec());
+                errors.push(at(&file, &path, clash));
             }
             services.push(Service {
                 name,
