@@ -1,5 +1,7 @@
 //! The `kitgen` command line.
 
+mod check;
+mod generate;
 mod report;
 
 use std::ffi::OsString;
@@ -28,12 +30,46 @@ pub struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
-  kitgen proto src/lib.rs                 print the .proto of the service in src/lib.rs
-  kitgen proto src/lib.rs -o proto/       write one .proto file per service into proto/";
+  kitgen generate proto/orders.proto       write src/generated/ from a .proto
+  kitgen generate src/api.rs -o src/gen    write the expansion of a #[kit::service] file
+  kitgen check                             fail, with a diff, if generated files are stale
+  kitgen proto src/lib.rs                  print the .proto of the service in src/lib.rs";
 
 /// What `kitgen` can do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write generated code for a .proto or a Rust file into a directory.
+    ///
+    /// From a .proto: one file per protobuf package (messages, proto3 JSON,
+    /// the service trait, endpoints, HTTP and gRPC servers and clients),
+    /// mod.rs to include them, and the descriptor set for reflection. From a
+    /// Rust file: the expansion of its #[kit::service] traits and kit
+    /// derives, to check in instead of expanding at compile time.
+    ///
+    /// Every file starts with an @generated line naming the command, which
+    /// `kitgen check` runs again. Only files that change are rewritten, and
+    /// a file in the way that kitgen did not write is kept unless --force.
+    #[command(after_help = "\
+Examples:
+  kitgen generate proto/orders.proto                 into src/generated/
+  kitgen generate proto/orders.proto -I proto/vendor -o src/pb
+  kitgen generate src/api.rs -o src/generated")]
+    Generate(GenerateArgs),
+    /// Exit non-zero, with a diff, when generated files are stale.
+    ///
+    /// Finds every file under the given directories (the current one by
+    /// default) whose first line records a `kitgen generate` command, runs
+    /// those commands in memory, and compares. Run it from the directory
+    /// where `kitgen generate` ran, as CI does.
+    #[command(after_help = "\
+Examples:
+  kitgen check
+  kitgen check src/generated")]
+    Check {
+        /// Directories to search for generated files.
+        #[arg(default_value = ".")]
+        dirs: Vec<PathBuf>,
+    },
     /// Print the .proto of the #[kit::service] traits in a Rust file.
     ///
     /// The .proto is what other languages compile to call the service over
@@ -85,9 +121,28 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
+/// The arguments of `kitgen generate`.
+#[derive(Debug, Clone, clap::Args, PartialEq, Eq)]
+pub struct GenerateArgs {
+    /// The .proto or .rs file to generate from.
+    pub file: PathBuf,
+    /// Where to write.
+    #[arg(short, long, value_name = "DIR", default_value = "src/generated")]
+    pub out_dir: PathBuf,
+    /// Where .proto imports are found (repeatable); the file's own
+    /// directory is always searched.
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub includes: Vec<PathBuf>,
+    /// Replace files in the way that kitgen did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// Runs a parsed command, writing its output to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
     match &cli.command {
+        Command::Generate(args) => generate::run(cli, args, out),
+        Command::Check { dirs } => check::run(cli, dirs, out),
         Command::Proto {
             file,
             service,

@@ -71,6 +71,20 @@ impl Report {
         Report { errors, hint: None }
     }
 
+    /// Errors from the `.proto` frontend, each at its `file:line:col`.
+    pub fn proto(errors: &[crate::frontend::proto::ProtoError]) -> Self {
+        Report {
+            errors: errors
+                .iter()
+                .map(|error| Located {
+                    message: error.to_string(),
+                    place: None,
+                })
+                .collect(),
+            hint: None,
+        }
+    }
+
     /// Adds what to do next.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

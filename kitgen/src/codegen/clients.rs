@@ -35,10 +35,15 @@ pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
             "http://127.0.0.1:9090",
         ),
     };
+    let errors = match service.descriptors {
+        None => {
+            "A business error comes back as the variant the server returned; a failure of the \
+             call arrives in the error type's transport variant."
+        }
+        Some(_) => "Failures come back as [`kit::Error`]s with the server's code and message.",
+    };
     let doc = super::doc(&format!(
-        "Calls the service over {over}: implements [`{trait_name}`](super::{trait_name}).\n\n\
-         A business error comes back as the variant the server returned; a failure of the \
-         call arrives in the error type's transport variant.",
+        "Calls the service over {over}: implements [`{trait_name}`](super::{trait_name}).\n\n{errors}",
     ));
     let new_doc = super::doc(&format!(
         "A client of the service at `base_url`, such as `{example}`. Connections open on \

@@ -30,10 +30,13 @@ pub enum OutputMode {
 /// Generates the Rust for `files` (imports found in `includes`): one
 /// `<package>.rs` per package, `mod.rs` that nests them in modules, and the
 /// encoded descriptor set that reflection serves.
+///
+/// `header` is the generated files' first line (see [`super::header`]).
 pub fn from_proto(
     files: &[PathBuf],
     includes: &[PathBuf],
     mode: OutputMode,
+    header: &str,
 ) -> Result<Vec<GeneratedFile>, Vec<ProtoError>> {
     let compiled = proto::compile(files, includes)?;
     let embedded = EmbeddedDescriptors {
@@ -133,7 +136,7 @@ pub fn from_proto(
         }
         generated.push(GeneratedFile {
             path: PathBuf::from(format!("{package}.rs")),
-            contents: format(&file).into_bytes(),
+            contents: format(header, &file).into_bytes(),
         });
     }
     generated.push(GeneratedFile {
@@ -142,14 +145,14 @@ pub fn from_proto(
     });
     generated.push(GeneratedFile {
         path: PathBuf::from("mod.rs"),
-        contents: modules(&packages, mode).into_bytes(),
+        contents: modules(&packages, mode, header).into_bytes(),
     });
     Ok(generated)
 }
 
 /// `mod.rs`: one module per package, nested by its dots, each including
 /// its file.
-fn modules(packages: &[String], mode: OutputMode) -> String {
+fn modules(packages: &[String], mode: OutputMode, header: &str) -> String {
     #[derive(Default)]
     struct Tree {
         file: Option<String>,
@@ -191,7 +194,7 @@ fn modules(packages: &[String], mode: OutputMode) -> String {
             out.push_str(&format!("{pad}}}\n"));
         }
     }
-    let mut out = format!("{}\n\n", super::HEADER);
+    let mut out = format!("{header}\n\n");
     render(&root, mode, 0, &mut out);
     out
 }

@@ -115,7 +115,8 @@ impl FileResolver for Bundled {
 fn locate(error: &protox::Error, opened: &Path) -> Vec<ProtoError> {
     let mut located = Vec::new();
     let mut push = |diagnostic: &dyn Diagnostic, message: String| {
-        let place = diagnostic.source_code().and_then(|source| {
+        let source = diagnostic.source_code().or_else(|| error.source_code());
+        let place = source.and_then(|source| {
             let label = diagnostic.labels()?.next()?;
             let contents = source.read_span(label.inner(), 0, 0).ok()?;
             Some((
