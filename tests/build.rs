@@ -3,8 +3,12 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     kitgen::Builder::new().compile(
-        &["../fixtures/addsvc.proto", "../fixtures/order.proto"],
-        &["../fixtures"],
+        &[
+            "../fixtures/addsvc.proto",
+            "../fixtures/order.proto",
+            "proto/acme/catalog/v1/catalog.proto",
+        ],
+        &["../fixtures", "proto"],
     )?;
     Ok(())
 }

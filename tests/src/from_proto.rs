@@ -114,3 +114,93 @@ impl ordersvc::OrderService for Orders {
         Ok(ordersvc::ChangeStatusResponse {})
     }
 }
+
+/// The catalog of `tests/proto/acme/catalog/v1/catalog.proto`, which uses
+/// oneof, maps, well-known types, nested messages, enums and a message
+/// from another package.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// The requests seen, for tests to inspect.
+    pub seen: Mutex<Vec<String>>,
+}
+
+impl Catalog {
+    fn record(&self, what: String) {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(what);
+    }
+
+    /// The one product of the catalog.
+    pub fn product() -> acme::catalog::v1::Product {
+        use acme::catalog::v1::{Product, ProductKey, product};
+        Product {
+            key: Some(ProductKey {
+                shop: "s1".into(),
+                sku: "sku/1".into(),
+            }),
+            title: "Teapot".into(),
+            price: Some(acme::common::v1::Money {
+                currency: "EUR".into(),
+                units: 12,
+            }),
+            attributes: HashMap::from([("color".to_owned(), "blue".to_owned())]),
+            tags: vec!["kitchen".into(), "tea".into()],
+            availability: product::Availability::InStock as i32,
+            updated_at: Some(kit::proto::wkt::Timestamp {
+                seconds: 1_700_000_000,
+                nanos: 0,
+            }),
+            notes: vec![product::Note {
+                text: "fragile".into(),
+            }],
+            discount: Some(product::Discount::PercentOff(10)),
+            stock: Some(3),
+            featured: true,
+        }
+    }
+}
+
+impl acme::catalog::v1::Catalog for Catalog {
+    async fn get_product(
+        &self,
+        _ctx: &kit::Context,
+        request: acme::catalog::v1::GetProductRequest,
+    ) -> Result<acme::catalog::v1::Product, kit::Error> {
+        let key = request.key.unwrap_or_default();
+        self.record(format!("get {}/{}", key.shop, key.sku));
+        if (key.shop.as_str(), key.sku.as_str()) == ("s1", "sku/1") {
+            Ok(Self::product())
+        } else {
+            Err(kit::Error::not_found("no such product"))
+        }
+    }
+
+    async fn list_products(
+        &self,
+        _ctx: &kit::Context,
+        request: acme::catalog::v1::ListProductsRequest,
+    ) -> Result<acme::catalog::v1::ListProductsResponse, kit::Error> {
+        self.record(format!(
+            "list shop={} tags={:?} featured_only={} page_size={}",
+            request.shop, request.tags, request.featured_only, request.page_size
+        ));
+        Ok(acme::catalog::v1::ListProductsResponse {
+            products: vec![Self::product()],
+        })
+    }
+
+    async fn set_price(
+        &self,
+        _ctx: &kit::Context,
+        request: acme::catalog::v1::SetPriceRequest,
+    ) -> Result<kit::proto::wkt::Empty, kit::Error> {
+        let price = request.price.unwrap_or_default();
+        self.record(format!(
+            "price {} {} {}",
+            request.sku, price.currency, price.units
+        ));
+        Ok(kit::proto::wkt::Empty {})
+    }
+}

@@ -264,3 +264,161 @@ async fn reflection_serves_the_descriptors_the_service_was_compiled_from() {
     assert_eq!(order.service[0].name.as_deref(), Some("OrderService"));
     assert!(!set.encode_to_vec().is_empty());
 }
+
+mod catalog {
+    use std::sync::Arc;
+
+    use http::Method;
+    use kitgen_tests::from_proto::{Catalog, acme};
+    use kitgen_tests::{RawConnection, base_url, serve, serve_grpc};
+
+    use acme::catalog::v1::Catalog as _;
+    use acme::catalog::v1::catalog;
+
+    async fn servers(catalog: Arc<Catalog>) -> (std::net::SocketAddr, std::net::SocketAddr) {
+        let endpoints = catalog::Endpoints::new(catalog);
+        let http = serve(catalog::http_router(endpoints.clone())).await;
+        let grpc =
+            serve_grpc(kit::grpc::Routes::new().add_service(catalog::GrpcServer::new(endpoints)))
+                .await;
+        (http, grpc)
+    }
+
+    #[tokio::test]
+    async fn oneof_maps_well_known_types_enums_and_imports_round_trip() {
+        let (http, grpc) = servers(Arc::new(Catalog::default())).await;
+        let ctx = kit::Context::new();
+        let request = || acme::catalog::v1::GetProductRequest {
+            key: Some(acme::catalog::v1::ProductKey {
+                shop: "s1".into(),
+                sku: "sku/1".into(),
+            }),
+        };
+        let over_http = catalog::HttpClient::new(&base_url(http))
+            .unwrap()
+            .get_product(&ctx, request())
+            .await
+            .unwrap();
+        let over_grpc = catalog::GrpcClient::new(&base_url(grpc))
+            .unwrap()
+            .get_product(&ctx, request())
+            .await
+            .unwrap();
+        assert_eq!(over_http, Catalog::product());
+        assert_eq!(over_grpc, Catalog::product());
+    }
+
+    #[tokio::test]
+    async fn path_variables_with_field_paths_queries_and_single_field_bodies() {
+        let shop = Arc::new(Catalog::default());
+        let (http, _) = servers(shop.clone()).await;
+        let mut connection = RawConnection::open(http).await;
+
+        // `{key.shop}` and `{key.sku}`: nested fields, escaped in the path.
+        let response = connection
+            .send(Method::GET, "/v1/shops/s1/products/sku%2F1", &[], "")
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.json());
+        let json = response.json();
+        assert_eq!(
+            json["key"],
+            serde_json::json!({"shop": "s1", "sku": "sku/1"})
+        );
+        assert_eq!(
+            json["price"],
+            serde_json::json!({"currency": "EUR", "units": "12"})
+        );
+        assert_eq!(json["availability"], "AVAILABILITY_IN_STOCK");
+        assert_eq!(json["updatedAt"], "2023-11-14T22:13:20+00:00");
+        assert_eq!(json["percentOff"], 10);
+        assert_eq!(json["attributes"], serde_json::json!({"color": "blue"}));
+        assert_eq!(json["stock"], "3");
+
+        // The query fills other fields: repeated ones from repeated keys,
+        // bools from `true`, proto and JSON names both.
+        let response = connection
+            .send(
+                Method::GET,
+                "/v1/products?shop=s1&tags=a&tags=b&featuredOnly=true&page_size=2",
+                &[],
+                "",
+            )
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.json());
+        // `body: "price"`: the body is the price alone.
+        let response = connection
+            .send_json(
+                Method::PATCH,
+                "/v1/products/sku-9/price",
+                r#"{"currency": "USD", "units": "7"}"#,
+            )
+            .await;
+        assert_eq!(
+            (response.status.as_u16(), response.json()),
+            (200, serde_json::json!({}))
+        );
+        let seen = shop.seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                "get s1/sku/1",
+                r#"list shop=s1 tags=["a", "b"] featured_only=true page_size=2"#,
+                "price sku-9 USD 7",
+            ]
+        );
+
+        // Text that does not fit the field is a 400 that says so.
+        let response = connection
+            .send(Method::GET, "/v1/products?featuredOnly=maybe", &[], "")
+            .await;
+        assert_eq!(response.status, 400);
+        assert!(
+            response.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("is a bool")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_http_client_sends_queries_and_single_field_bodies() {
+        let shop = Arc::new(Catalog::default());
+        let (http, _) = servers(shop.clone()).await;
+        let client = catalog::HttpClient::new(&base_url(http)).unwrap();
+        let ctx = kit::Context::new();
+        let listed = client
+            .list_products(
+                &ctx,
+                acme::catalog::v1::ListProductsRequest {
+                    shop: "s 1".into(),
+                    tags: vec!["x&y".into(), "z".into()],
+                    featured_only: true,
+                    page_size: 5,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(listed.products.len(), 1);
+        client
+            .set_price(
+                &ctx,
+                acme::catalog::v1::SetPriceRequest {
+                    sku: "a/b".into(),
+                    price: Some(acme::common::v1::Money {
+                        currency: "GBP".into(),
+                        units: -3,
+                    }),
+                },
+            )
+            .await
+            .unwrap();
+        let seen = shop.seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                r#"list shop=s 1 tags=["x&y", "z"] featured_only=true page_size=5"#,
+                "price a/b GBP -3"
+            ]
+        );
+    }
+}

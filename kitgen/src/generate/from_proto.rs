@@ -65,7 +65,7 @@ pub fn from_proto(
     prost
         .prost_path("::kit::__private::prost")
         .compile_well_known_types()
-        .extern_path(".google.protobuf", "::kit::__private::pbjson_types");
+        .extern_path(".google.protobuf", "::kit::proto::wkt");
     let requests = own_files
         .iter()
         .map(|file| {
@@ -97,7 +97,7 @@ pub fn from_proto(
     let json = pbjson_build::Builder::new()
         .register_descriptors(&encoded)
         .map_err(|error| general(format!("pbjson-build: {error}")))?
-        .extern_path(".google.protobuf", "::kit::__private::pbjson_types")
+        .extern_path(".google.protobuf", "::kit::proto::wkt")
         .emit_fields()
         .generate(&prefixes, |_| Ok(Vec::<u8>::new()))
         .map_err(|error| general(format!("pbjson-build: {error}")))?;

@@ -28,6 +28,9 @@ use prost::encoding::{DecodeContext, WireType};
 
 pub use encodings::{Fixed, Plain, Sint};
 pub use kitgen_schema as schema;
+/// Protobuf's well-known types (`google.protobuf.Timestamp`, `Empty`, …)
+/// with their proto3 JSON forms, as code generated from a `.proto` uses them.
+pub use pbjson_types as wkt;
 pub use registry::{Definition, Describe, Registry};
 pub use values::MapKey;
 

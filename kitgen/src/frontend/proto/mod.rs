@@ -271,7 +271,7 @@ fn message_type(package: &str, message: &MessageDescriptor) -> Result<syn::Type,
     let full_name = message.full_name();
     if let Some(name) = full_name.strip_prefix("google.protobuf.") {
         let ident = rust_ident(&name.to_upper_camel_case());
-        return Ok(syn::parse_quote!(::kit::__private::pbjson_types::#ident));
+        return Ok(syn::parse_quote!(::kit::proto::wkt::#ident));
     }
     if message.package_name() != package {
         return Err(format!(
