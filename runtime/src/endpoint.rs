@@ -31,9 +31,41 @@ impl<T> Request<T> {
 /// failing with [`Error`]: Go kit's `endpoint.Endpoint`.
 ///
 /// The service inside is boxed, so every endpoint of a method has the same
-/// type however many layers wrap it.
+/// type however many layers wrap it. It knows which method it serves
+/// ([`Endpoint::name`]), so that layers such as metrics and logging can
+/// label what they record.
 pub struct Endpoint<Req, Resp> {
     inner: BoxCloneSyncService<Request<Req>, Resp, Error>,
+    name: EndpointName,
+}
+
+/// Which method an endpoint serves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EndpointName {
+    /// The service, with its package: `ordersvc.OrderService`.
+    pub service: &'static str,
+    /// The method: `GetById`.
+    pub method: &'static str,
+}
+
+impl std::fmt::Display for EndpointName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.service, self.method)
+    }
+}
+
+impl<Req, Resp> Endpoint<Req, Resp> {
+    /// Names the method this endpoint serves.
+    #[must_use]
+    pub fn named(mut self, name: EndpointName) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// The method this endpoint serves.
+    pub fn name(&self) -> EndpointName {
+        self.name
+    }
 }
 
 impl<Req, Resp> Endpoint<Req, Resp>
@@ -42,7 +74,7 @@ where
     Resp: 'static,
 {
     /// Wraps any cloneable service with the endpoint's request, response and
-    /// error types.
+    /// error types. Its name is empty; see [`Endpoint::named`].
     pub fn new<S>(service: S) -> Self
     where
         S: Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
@@ -50,6 +82,7 @@ where
     {
         Endpoint {
             inner: BoxCloneSyncService::new(service),
+            name: EndpointName::default(),
         }
     }
 
@@ -60,7 +93,8 @@ where
     where
         L: EndpointLayer<Req, Resp>,
     {
-        layer.layer_endpoint(self)
+        let name = self.name;
+        layer.layer_endpoint(self).named(name)
     }
 
     /// Calls the endpoint once: waits until it is ready, then sends one
@@ -77,6 +111,7 @@ impl<Req, Resp> Clone for Endpoint<Req, Resp> {
     fn clone(&self) -> Self {
         Endpoint {
             inner: self.inner.clone(),
+            name: self.name,
         }
     }
 }
@@ -84,6 +119,7 @@ impl<Req, Resp> Clone for Endpoint<Req, Resp> {
 impl<Req, Resp> fmt::Debug for Endpoint<Req, Resp> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
+            .field("name", &self.name)
             .field("request", &std::any::type_name::<Req>())
             .field("response", &std::any::type_name::<Resp>())
             .finish()

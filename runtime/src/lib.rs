@@ -62,12 +62,13 @@ pub mod endpoint;
 pub mod error;
 pub mod grpc;
 pub mod http;
+pub mod middleware;
 pub mod proto;
 mod serve;
 
 pub use code::Code;
 pub use context::Context;
-pub use endpoint::{Endpoint, EndpointLayer, Request};
+pub use endpoint::{Endpoint, EndpointLayer, EndpointName, Request};
 pub use error::{BoxError, Error, ServiceError};
 pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
 

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::middleware::Metrics;
 use crate::{Error, grpc};
 
 /// Serves an HTTP router and gRPC services on their own listeners:
@@ -38,6 +39,7 @@ use crate::{Error, grpc};
 pub struct Server {
     http: Option<(TcpListener, axum::Router)>,
     grpc: Option<(TcpListener, grpc::Routes)>,
+    debug: Option<(TcpListener, Metrics)>,
     grace_period: Duration,
 }
 
@@ -49,6 +51,7 @@ impl Default for Server {
         Server {
             http: None,
             grpc: None,
+            debug: None,
             grace_period: DEFAULT_GRACE_PERIOD,
         }
     }
@@ -81,6 +84,16 @@ impl Server {
     #[must_use]
     pub fn grpc(mut self, listener: TcpListener, routes: grpc::Routes) -> Self {
         self.grpc = Some((listener, routes));
+        self
+    }
+
+    /// Serves operational endpoints on `listener`, away from the API:
+    /// `GET /metrics` (`metrics` in the Prometheus text format),
+    /// `GET /healthz` (readiness, as on the HTTP listener) and `GET /livez`
+    /// (liveness: 200 for as long as the process serves).
+    #[must_use]
+    pub fn debug(mut self, listener: TcpListener, metrics: Metrics) -> Self {
+        self.debug = Some((listener, metrics));
         self
     }
 
@@ -118,33 +131,29 @@ impl Server {
         let mut tasks = JoinSet::new();
 
         if let Some((listener, router)) = self.http {
-            let addr = local_addr(&listener);
             let health = serving.clone();
             let router = router.layer(axum::middleware::from_fn(move |request, next| {
                 http_health(health.clone(), request, next)
             }));
-            let signal = stopped(stopping.clone());
-            tracing::info!(%addr, "serving HTTP");
-            tasks.spawn(async move {
-                axum::serve(listener.tap_io(set_nodelay), router)
-                    .with_graceful_shutdown(signal)
-                    .await
-                    .map_err(|error| Error::unavailable(format!("HTTP server on {addr}: {error}")))
-            });
+            tracing::info!(addr = %local_addr(&listener), "serving HTTP");
+            tasks.spawn(serve("HTTP", listener, router, stopping.clone()));
         }
 
         let mut health_reporter = None;
         if let Some((listener, router, reporter, names)) = grpc {
-            let addr = local_addr(&listener);
-            let signal = stopped(stopping.clone());
-            tracing::info!(%addr, services = ?names, "serving gRPC");
-            tasks.spawn(async move {
-                axum::serve(listener.tap_io(set_nodelay), router)
-                    .with_graceful_shutdown(signal)
-                    .await
-                    .map_err(|error| Error::unavailable(format!("gRPC server on {addr}: {error}")))
-            });
+            tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
+            tasks.spawn(serve("gRPC", listener, router, stopping.clone()));
             health_reporter = Some((reporter, names));
+        }
+
+        if let Some((listener, metrics)) = self.debug {
+            let health = serving.clone();
+            let router =
+                debug_router(metrics).layer(axum::middleware::from_fn(move |request, next| {
+                    http_health(health.clone(), request, next)
+                }));
+            tracing::info!(addr = %local_addr(&listener), "serving metrics and probes");
+            tasks.spawn(serve("debug", listener, router, stopping.clone()));
         }
 
         tokio::select! {
@@ -188,6 +197,41 @@ impl Server {
         }
     }
 }
+
+/// Serves `router` on `listener` until `stopping` turns true.
+async fn serve(
+    what: &'static str,
+    listener: TcpListener,
+    router: axum::Router,
+    stopping: watch::Receiver<bool>,
+) -> Result<(), Error> {
+    let addr = local_addr(&listener);
+    axum::serve(listener.tap_io(set_nodelay), router)
+        .with_graceful_shutdown(stopped(stopping))
+        .await
+        .map_err(|error| Error::unavailable(format!("{what} server on {addr}: {error}")))
+}
+
+/// `/metrics` and `/livez`; `/healthz` is added by [`http_health`].
+fn debug_router(metrics: Metrics) -> axum::Router {
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let text = metrics.encode();
+                async move { ([(http::header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], text) }
+            }),
+        )
+        .route(
+            "/livez",
+            get(|| async { axum::Json(serde_json::json!({"status": "ALIVE"})) }),
+        )
+}
+
+/// What `prometheus-client` writes: OpenMetrics text, which Prometheus
+/// scrapes natively.
+const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 fn flatten(finished: Result<Result<(), Error>, tokio::task::JoinError>) -> Result<(), Error> {
     finished.map_err(|error| Error::internal(format!("a server task failed: {error}")))?

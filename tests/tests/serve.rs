@@ -10,7 +10,7 @@ use std::time::Duration;
 use http::Method;
 use kitgen_tests::inventory::{Inventory, Shop, inventory};
 use kitgen_tests::{RawConnection, base_url};
-use ordersvc::{InMemoryOrderService, order_service};
+use ordersvc::{InMemoryOrderService, OrderService as _, order_service};
 use prost::Message as _;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -288,4 +288,57 @@ async fn wait_until(condition: impl Fn() -> bool) {
     })
     .await
     .expect("the condition came true");
+}
+
+#[tokio::test]
+async fn the_debug_listener_serves_metrics_and_probes() {
+    let metrics = kit::middleware::Metrics::new();
+    let endpoints =
+        order_service::Endpoints::new(Arc::new(InMemoryOrderService::new())).layer(metrics.layer());
+    let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let debug = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (http_addr, debug_addr) = (http.local_addr().unwrap(), debug.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(
+        kit::Server::new()
+            .http(http, order_service::http_router(endpoints))
+            .debug(debug, metrics)
+            .run_until(async move {
+                let _ = stopped.await;
+            }),
+    );
+    let client = order_service::HttpClient::new(&base_url(http_addr)).unwrap();
+    let error = client
+        .get_by_id(&kit::Context::new(), "missing".to_owned())
+        .await;
+    assert!(error.is_err());
+
+    let mut connection = RawConnection::open(debug_addr).await;
+    let response = connection.send(Method::GET, "/metrics", &[], "").await;
+    assert_eq!(response.status, 200);
+    assert!(
+        response
+            .headers
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/openmetrics-text")),
+        "{response:?}"
+    );
+    let text = String::from_utf8_lossy(&response.body);
+    assert!(
+        text.contains(
+            r#"requests_total{service="ordersvc.OrderService",method="GetById",code="NOT_FOUND"} 1"#
+        ),
+        "{text}"
+    );
+    for path in ["/healthz", "/livez"] {
+        let response = connection.send(Method::GET, path, &[], "").await;
+        assert_eq!(response.status, 200, "{path}");
+    }
+    // The API's own listener does not serve metrics.
+    let mut api = RawConnection::open(http_addr).await;
+    assert_eq!(api.send(Method::GET, "/metrics", &[], "").await.status, 404);
+
+    stop.send(()).unwrap();
+    done.await.unwrap().unwrap();
 }

@@ -115,6 +115,8 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
         Messages::Generated => quote!(.map_err(#into_error)),
         Messages::Existing => TokenStream::new(),
     };
+    let service_name = super::grpc::full_name(service);
+    let method_name = &method.rpc_name;
     quote! {
         #field: {
             let service = ::std::sync::Arc::clone(&service);
@@ -130,6 +132,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
                     }
                 },
             ))
+            .named(::kit::EndpointName { service: #service_name, method: #method_name })
         }
     }
 }

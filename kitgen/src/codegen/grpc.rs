@@ -13,7 +13,7 @@ pub(crate) fn path(service: &Service, method: &Method) -> String {
 }
 
 /// `package.Service`.
-fn full_name(service: &Service) -> String {
+pub(crate) fn full_name(service: &Service) -> String {
     format!("{}.{}", service.package, service.name.unraw())
 }
 

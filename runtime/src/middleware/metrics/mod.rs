@@ -1,0 +1,267 @@
+//! RED metrics per endpoint: `requests_total{service,method,code}`,
+//! `request_duration_seconds{service,method}` and `in_flight{service,method}`,
+//! kept in a Prometheus registry and exposed as text on `/metrics`.
+
+mod future;
+mod layer;
+
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll};
+use std::time::Instant;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use tower::Service;
+
+pub use future::ResponseFuture;
+pub use layer::MetricsLayer;
+
+use crate::{EndpointName, Request};
+
+/// The labels of a method.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MethodLabels {
+    /// The service: `ordersvc.OrderService`.
+    pub service: String,
+    /// The method: `GetById`.
+    pub method: String,
+}
+
+/// The labels of a finished request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabels {
+    /// The service.
+    pub service: String,
+    /// The method.
+    pub method: String,
+    /// The outcome: `OK`, or the error's code, such as `NOT_FOUND`.
+    pub code: String,
+}
+
+/// A Prometheus registry with the RED metrics of endpoints. Cloning shares
+/// it; register your own metrics with [`Metrics::register`].
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    registry: Arc<Mutex<Registry>>,
+    requests: Family<CodeLabels, Counter>,
+    duration: Family<MethodLabels, Histogram>,
+    in_flight: Family<MethodLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A registry holding the three families.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<CodeLabels, Counter>::default();
+        let duration = Family::<MethodLabels, Histogram>::new_with_constructor(
+            (|| Histogram::new(exponential_buckets(0.0005, 2.0, 16))) as fn() -> Histogram,
+        );
+        let in_flight = Family::<MethodLabels, Gauge>::default();
+        registry.register("requests", "Requests handled, by outcome", requests.clone());
+        registry.register(
+            "request_duration_seconds",
+            "How long requests took, in seconds",
+            duration.clone(),
+        );
+        registry.register("in_flight", "Requests being handled now", in_flight.clone());
+        Metrics {
+            registry: Arc::new(Mutex::new(registry)),
+            requests,
+            duration,
+            in_flight,
+        }
+    }
+
+    /// A layer that records every call of the endpoints it wraps.
+    pub fn layer(&self) -> MetricsLayer {
+        MetricsLayer::new(self.clone())
+    }
+
+    /// Adds a metric of your own to the registry.
+    pub fn register(
+        &self,
+        name: &str,
+        help: &str,
+        metric: impl prometheus_client::registry::Metric,
+    ) {
+        self.lock().register(name, help, metric);
+    }
+
+    /// The metrics in the Prometheus text format, for `/metrics`.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        if prometheus_client::encoding::text::encode(&mut text, &self.lock()).is_err() {
+            text.clear();
+        }
+        text
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
+        // A panic while encoding leaves the registry intact.
+        self.registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// An endpoint whose calls are counted and timed.
+#[derive(Clone, Debug)]
+pub struct Metered<S> {
+    inner: S,
+    metrics: Metrics,
+    labels: MethodLabels,
+}
+
+impl<S> Metered<S> {
+    /// Records the calls of `inner`, labelled with `name`.
+    pub fn new(inner: S, metrics: Metrics, name: EndpointName) -> Self {
+        Metered {
+            inner,
+            metrics,
+            labels: MethodLabels {
+                service: name.service.to_owned(),
+                method: name.method.to_owned(),
+            },
+        }
+    }
+
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// Unwraps the service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, Req> Service<Request<Req>> for Metered<S>
+where
+    S: Service<Request<Req>, Error = crate::Error>,
+{
+    type Response = S::Response;
+    type Error = crate::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Req>) -> Self::Future {
+        let gauge = self.metrics.in_flight.get_or_create(&self.labels).clone();
+        gauge.inc();
+        ResponseFuture::new(
+            self.inner.call(request),
+            future::Recorder {
+                metrics: self.metrics.clone(),
+                labels: self.labels.clone(),
+                started: Instant::now(),
+                in_flight: gauge,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{Code, Context, Endpoint, Error};
+
+    fn endpoint() -> Endpoint<i64, i64> {
+        Endpoint::new(tower::service_fn(|request: Request<i64>| async move {
+            if request.message < 0 {
+                Err(Error::invalid_argument("negative"))
+            } else {
+                Ok(request.message)
+            }
+        }))
+        .named(EndpointName {
+            service: "demo.Math",
+            method: "Echo",
+        })
+    }
+
+    #[tokio::test]
+    async fn calls_are_counted_by_outcome_and_timed() {
+        let metrics = Metrics::new();
+        let metered = endpoint().layer(&metrics.layer());
+        assert_eq!(metered.name().method, "Echo");
+        metered
+            .clone()
+            .oneshot(Request::new(Context::new(), 1))
+            .await
+            .unwrap();
+        metered
+            .clone()
+            .oneshot(Request::new(Context::new(), 2))
+            .await
+            .unwrap();
+        let error = metered
+            .oneshot(Request::new(Context::new(), -1))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), Code::InvalidArgument);
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"requests_total{service="demo.Math",method="Echo",code="OK"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"requests_total{service="demo.Math",method="Echo",code="INVALID_ARGUMENT"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"request_duration_seconds_count{service="demo.Math",method="Echo"} 3"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"in_flight{service="demo.Math",method="Echo"} 0"#),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_call_leaves_the_in_flight_gauge() {
+        let metrics = Metrics::new();
+        let slow = Endpoint::new(tower::service_fn(|_: Request<()>| async {
+            std::future::pending::<Result<(), Error>>().await
+        }))
+        .named(EndpointName {
+            service: "demo.Slow",
+            method: "Wait",
+        })
+        .layer(&metrics.layer());
+        let mut slow = slow;
+        let call = slow
+            .ready()
+            .await
+            .unwrap()
+            .call(Request::new(Context::new(), ()));
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"in_flight{service="demo.Slow",method="Wait"} 1"#),
+            "{text}"
+        );
+        drop(call);
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"in_flight{service="demo.Slow",method="Wait"} 0"#),
+            "{text}"
+        );
+    }
+}
