@@ -61,6 +61,12 @@ impl Error {
         Error::new(Code::Unavailable, message)
     }
 
+    /// `UNIMPLEMENTED`: the service does not do this (yet). The stubs that
+    /// `kitgen sync` adds return it.
+    pub fn unimplemented(message: impl Into<String>) -> Self {
+        Error::new(Code::Unimplemented, message)
+    }
+
     /// `DEADLINE_EXCEEDED`: the request's deadline passed.
     pub fn deadline_exceeded() -> Self {
         Error::new(Code::DeadlineExceeded, "the request's deadline passed")

@@ -12,7 +12,11 @@ use crate::generate;
 pub(super) fn run(cli: &Cli, dirs: &[PathBuf], out: &mut dyn Write) -> Result<(), Report> {
     let mut commands: Vec<String> = Vec::new();
     for dir in dirs {
-        find(dir, &mut commands);
+        for command in recorded_commands(dir) {
+            if !commands.contains(&command) {
+                commands.push(command);
+            }
+        }
     }
     if commands.is_empty() {
         return Err(Report::message(format!(
@@ -34,7 +38,7 @@ pub(super) fn run(cli: &Cli, dirs: &[PathBuf], out: &mut dyn Write) -> Result<()
                 continue;
             }
         };
-        let files = super::generate::render(&args)?;
+        let files = super::generate::render(&args, command)?;
         for file in files {
             let target = args.out_dir.join(&file.path);
             match std::fs::read(&target) {
@@ -69,7 +73,14 @@ pub(super) fn run(cli: &Cli, dirs: &[PathBuf], out: &mut dyn Write) -> Result<()
     )
 }
 
-/// Collects the commands recorded in the `.rs` files under `dir`.
+/// The `kitgen generate` commands recorded in the `.rs` files under `dir`,
+/// each once, in the order of the files' paths.
+pub(super) fn recorded_commands(dir: &Path) -> Vec<String> {
+    let mut commands = Vec::new();
+    find(dir, &mut commands);
+    commands
+}
+
 fn find(dir: &Path, commands: &mut Vec<String>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

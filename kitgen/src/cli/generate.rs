@@ -8,7 +8,18 @@ use crate::generate::{self, GeneratedFile, OutputMode, Written};
 
 /// Generates, then writes what changed.
 pub(super) fn run(cli: &Cli, args: &GenerateArgs, out: &mut dyn Write) -> Result<(), Report> {
-    let files = render(args)?;
+    write(cli, args, &command(args), out)
+}
+
+/// Generates with `command` in the files' headers, then writes what
+/// changed.
+pub(super) fn write(
+    cli: &Cli,
+    args: &GenerateArgs,
+    command: &str,
+    out: &mut dyn Write,
+) -> Result<(), Report> {
+    let files = render(args, command)?;
     let in_the_way: Vec<String> = files
         .iter()
         .map(|file| args.out_dir.join(&file.path))
@@ -49,9 +60,10 @@ pub(super) fn run(cli: &Cli, args: &GenerateArgs, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-/// Every file the command would write, in memory.
-pub(super) fn render(args: &GenerateArgs) -> Result<Vec<GeneratedFile>, Report> {
-    let header = generate::header(&command(args));
+/// Every file the command would write, in memory, with `command` in their
+/// headers.
+pub(super) fn render(args: &GenerateArgs, command: &str) -> Result<Vec<GeneratedFile>, Report> {
+    let header = generate::header(command);
     let is_proto = args
         .file
         .extension()

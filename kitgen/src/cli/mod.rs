@@ -2,7 +2,9 @@
 
 mod check;
 mod generate;
+mod new;
 mod report;
+mod sync;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -11,6 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use new::NewArgs;
 pub use report::{Report, render_errors};
 
 /// Go kit for Rust: endpoints, transports and clients from a service trait.
@@ -30,6 +33,9 @@ pub struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
+  kitgen new ordersvc                      scaffold the Order service, ready to run
+  kitgen new billing --proto billing.proto scaffold the services of a .proto
+  kitgen sync                              after changing the interface: regenerate, add stubs
   kitgen generate proto/orders.proto       write src/generated/ from a .proto
   kitgen generate src/api.rs -o src/gen    write the expansion of a #[kit::service] file
   kitgen check                             fail, with a diff, if generated files are stale
@@ -38,6 +44,51 @@ Examples:
 /// What `kitgen` can do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a service crate that builds, runs and passes its tests as it
+    /// is.
+    ///
+    /// The crate serves its service over HTTP/JSON and gRPC, with
+    /// structured logs, Prometheus metrics and health probes on a debug
+    /// address, and a graceful shutdown. It has unit tests, an end-to-end
+    /// test through both generated clients, a README, a Dockerfile and a
+    /// Kubernetes Deployment and Service. By default the service is the
+    /// Order service of the Go kit introduction, with a working in-memory
+    /// implementation.
+    #[command(after_help = "\
+Examples:
+  kitgen new ordersvc                          the Order service, in ./ordersvc
+  kitgen new services/greeter --blank          one method to grow from
+  kitgen new catalog --proto api/catalog.proto -I api/vendor
+  kitgen new ordersvc --kit-version 0.1        kit from the registry, not this checkout")]
+    New(NewArgs),
+    /// After the interface changed: regenerate, and add a stub for each new
+    /// method to your impls.
+    ///
+    /// Runs again every `kitgen generate` recorded under the crate, then
+    /// finds the service traits under src/ (#[kit::service] traits, and
+    /// those generated from a .proto) and every impl of them. An impl that
+    /// lacks a method gets a stub that fails with Unimplemented, added at
+    /// its end; nothing else in the file changes. Methods an impl has and
+    /// its trait no longer does are reported, not removed.
+    #[command(after_help = "\
+Examples:
+  kitgen sync
+  kitgen sync services/ordersvc")]
+    Sync {
+        /// The crate's directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  kitgen completions bash > ~/.local/share/bash-completion/completions/kitgen
+  kitgen completions zsh > ~/.zfunc/_kitgen
+  kitgen completions fish > ~/.config/fish/completions/kitgen.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Write generated code for a .proto or a Rust file into a directory.
     ///
     /// From a .proto: one file per protobuf package (messages, proto3 JSON,
@@ -141,6 +192,13 @@ pub struct GenerateArgs {
 /// Runs a parsed command, writing its output to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
     match &cli.command {
+        Command::New(args) => new::run(cli, args, out),
+        Command::Sync { dir } => sync::run(cli, dir, out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "kitgen", out);
+            Ok(())
+        }
         Command::Generate(args) => generate::run(cli, args, out),
         Command::Check { dirs } => check::run(cli, dirs, out),
         Command::Proto {
@@ -296,4 +354,21 @@ fn list(names: &[String]) -> String {
     } else {
         quoted.join(", ")
     }
+}
+
+/// `text` formatted by rustfmt, if it is installed and the text parses.
+pub(crate) fn rustfmt(text: &str) -> Option<String> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
+        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
+    let output = child.wait_with_output().ok()?;
+    (output.status.success() && !output.stdout.is_empty())
+        .then(|| String::from_utf8(output.stdout).ok())
+        .flatten()
 }

@@ -154,6 +154,11 @@ pub fn render_errors(path: &Path, source: &str, error: syn::Error) -> String {
     Report::from_syn(path, source, error).render(false)
 }
 
+/// Colour on stdout when it is a terminal and `NO_COLOR` is not set.
+pub(crate) fn use_color_on_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
 /// Colour when stderr is a terminal and `NO_COLOR` is not set.
 pub(crate) fn use_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()

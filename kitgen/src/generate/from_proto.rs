@@ -150,6 +150,16 @@ pub fn from_proto(
     Ok(generated)
 }
 
+/// The Rust path, under the generated `mod.rs`, of a package's module:
+/// `acme::catalog::v1` for `acme.catalog.v1`.
+pub fn package_module(package: &str) -> String {
+    package
+        .split('.')
+        .map(|part| part.to_snake_case())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
 /// `mod.rs`: one module per package, nested by its dots, each including
 /// its file.
 fn modules(packages: &[String], mode: OutputMode, header: &str) -> String {

@@ -9,7 +9,7 @@ mod from_rust;
 use std::path::{Path, PathBuf};
 
 pub use builder::Builder;
-pub use from_proto::{OutputMode, from_proto};
+pub use from_proto::{OutputMode, from_proto, package_module};
 pub use from_rust::from_rust;
 
 /// How every generated file's first line starts.

@@ -1,0 +1,416 @@
+//! `kitgen new`: a service crate that builds, runs and passes its tests as
+//! it is.
+//!
+//! Every file is rendered in memory first (askama templates from
+//! `templates/new/`, the generated code of a `--proto` scaffold, the
+//! copied .proto files), then formatted with rustfmt when it is installed,
+//! and only then written.
+
+mod name;
+mod templates;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+use self::templates::{Kind, Scaffold, ScaffoldMethod, ScaffoldService};
+use super::{Cli, Report};
+use crate::frontend::proto as proto_frontend;
+use crate::generate::{self, OutputMode};
+use crate::model::{EmbeddedDescriptors, Service};
+
+/// The arguments of `kitgen new`.
+#[derive(Debug, Clone, clap::Args, PartialEq, Eq)]
+pub struct NewArgs {
+    /// Where to create the crate; its last component names the crate
+    /// unless --name says otherwise.
+    pub path: PathBuf,
+    /// The crate's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Start from a one-method service instead of the Order service.
+    #[arg(long, conflicts_with = "proto")]
+    pub blank: bool,
+    /// Start from the services of a .proto instead of a Rust trait. The
+    /// .proto (and what it imports) is copied into proto/.
+    #[arg(long, value_name = "FILE")]
+    pub proto: Option<PathBuf>,
+    /// Where the .proto's imports are found (repeatable); its own directory
+    /// is always searched.
+    #[arg(short = 'I', long = "include", value_name = "DIR", requires = "proto")]
+    pub includes: Vec<PathBuf>,
+    /// Depend on the kit runtime at this path [default: the runtime of the
+    /// kitgen checkout this binary was built from].
+    #[arg(long, value_name = "DIR", conflicts_with = "kit_version")]
+    pub kit_path: Option<PathBuf>,
+    /// Depend on this version of the kit runtime (`kitgen-runtime`) from
+    /// the registry.
+    #[arg(long, value_name = "VERSION")]
+    pub kit_version: Option<String>,
+    /// Write into a directory that is not empty, replacing the files the
+    /// scaffold has and keeping the others.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Renders the crate, then writes it.
+pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), Report> {
+    let name = crate_name(args)?;
+    if !args.force && is_non_empty_dir(&args.path) {
+        return Err(Report::message(format!(
+            "{} exists and is not empty",
+            args.path.display()
+        ))
+        .with_hint("pick a new directory, or pass --force to write into it (files kitgen makes are replaced, others kept)"));
+    }
+    if args.path.is_file() {
+        return Err(Report::message(format!(
+            "{} is a file, not a directory",
+            args.path.display()
+        )));
+    }
+    let kit_dependency = kit_dependency(args)?;
+    let files = render(&name, kit_dependency, args)?;
+    for (path, contents) in &files {
+        let target = args.path.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                Report::message(format!("cannot create {}: {error}", parent.display()))
+            })?;
+        }
+        std::fs::write(&target, contents).map_err(|error| {
+            Report::message(format!("cannot write {}: {error}", target.display()))
+        })?;
+    }
+    if !cli.quiet {
+        let color = super::report::use_color_on_stdout();
+        let (bold, reset) = if color {
+            ("\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(
+            out,
+            "{bold}created{reset} `{name}` in {}",
+            args.path.display()
+        );
+        for (path, _) in &files {
+            let _ = writeln!(out, "  {}", path.display());
+        }
+        let _ = writeln!(
+            out,
+            "\nNext:\n  cd {}\n  cargo run     # HTTP on 127.0.0.1:8080, gRPC on 127.0.0.1:9090, metrics on 127.0.0.1:9100\n  cargo test",
+            shell_word(&args.path.display().to_string()),
+        );
+    }
+    Ok(())
+}
+
+/// The crate's name, checked.
+fn crate_name(args: &NewArgs) -> Result<String, Report> {
+    let name = match &args.name {
+        Some(name) => name.clone(),
+        None => args
+            .path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .ok_or_else(|| {
+                Report::message(format!("{} does not end in a name", args.path.display()))
+                    .with_hint("name the crate with --name")
+            })?,
+    };
+    name::check(&name).map_err(|(problem, suggestion)| {
+        let report = Report::message(problem);
+        match suggestion {
+            Some(fixed) if args.name.is_some() => report.with_hint(format!("try --name {fixed}")),
+            Some(fixed) => report.with_hint(format!(
+                "try `kitgen new {}`, or keep the directory and pass --name {fixed}",
+                args.path.with_file_name(&fixed).display()
+            )),
+            None => report
+                .with_hint("a crate name is letters, digits, `-` and `_`, starting with a letter"),
+        }
+    })?;
+    Ok(name)
+}
+
+fn is_non_empty_dir(path: &Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_some())
+}
+
+/// The `kit = ...` value of the new Cargo.toml.
+fn kit_dependency(args: &NewArgs) -> Result<String, Report> {
+    if let Some(version) = &args.kit_version {
+        return Ok(format!(
+            "{{ package = \"kitgen-runtime\", version = {} }}",
+            toml_string(version)
+        ));
+    }
+    let (path, hint) = match &args.kit_path {
+        Some(path) => (path.clone(), "check the path given to --kit-path"),
+        None => (
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime"),
+            "this kitgen was built from a checkout that has moved; pass --kit-path DIR or --kit-version VERSION",
+        ),
+    };
+    let manifest = std::fs::read_to_string(path.join("Cargo.toml")).unwrap_or_default();
+    if !manifest.contains("name = \"kitgen-runtime\"") {
+        return Err(Report::message(format!(
+            "{} is not the kit runtime (no Cargo.toml of kitgen-runtime there)",
+            path.display()
+        ))
+        .with_hint(hint));
+    }
+    let path = std::fs::canonicalize(&path)
+        .map_err(|error| Report::message(format!("cannot resolve {}: {error}", path.display())))?;
+    Ok(format!(
+        "{{ package = \"kitgen-runtime\", path = {} }}",
+        toml_string(&path.display().to_string())
+    ))
+}
+
+/// A TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04x}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+fn shell_word(text: &str) -> String {
+    shlex::try_quote(text).map_or_else(|_| text.to_owned(), |quoted| quoted.into_owned())
+}
+
+/// Every file of the crate, in memory, relative to its directory.
+fn render(
+    name: &str,
+    kit_dependency: String,
+    args: &NewArgs,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, Report> {
+    let lib = name.replace('-', "_");
+    let mut scaffold = Scaffold {
+        name: name.to_owned(),
+        env: lib.to_uppercase(),
+        package: lib.clone(),
+        lib_path: lib.clone(),
+        lib,
+        description: String::new(),
+        kit_dependency,
+        stem: String::new(),
+        services: Vec::new(),
+        proto_file: String::new(),
+        packages: Vec::new(),
+        curl_example: String::new(),
+    };
+    let mut extra: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let kind = if let Some(proto) = &args.proto {
+        extra = from_proto(&mut scaffold, proto, &args.includes)?;
+        Kind::Proto
+    } else if args.blank {
+        blank(&mut scaffold);
+        Kind::Blank
+    } else {
+        order(&mut scaffold);
+        Kind::Order
+    };
+    if scaffold
+        .services
+        .iter()
+        .any(|service| service.module == scaffold.lib)
+    {
+        scaffold.lib_path = format!("::{}", scaffold.lib);
+    }
+    let rendered = templates::render(&scaffold, kind)
+        .map_err(|error| Report::message(format!("cannot render the templates: {error}")))?;
+    let mut files: Vec<(PathBuf, Vec<u8>)> = rendered
+        .into_iter()
+        .map(|(path, text)| {
+            let text = if path.ends_with(".rs") {
+                super::rustfmt(&text).unwrap_or(text)
+            } else {
+                text
+            };
+            (PathBuf::from(path), text.into_bytes())
+        })
+        .collect();
+    files.extend(extra);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+fn order(s: &mut Scaffold) {
+    s.description =
+        "The Order service of the Go kit introduction: place, fetch and update orders.".to_owned();
+    s.services.push(ScaffoldService {
+        trait_name: "OrderService".to_owned(),
+        module: "order_service".to_owned(),
+        impl_name: "InMemoryOrderService".to_owned(),
+        var: "endpoints".to_owned(),
+        methods: Vec::new(),
+    });
+    s.curl_example = "curl -s localhost:8080/orders -H 'content-type: application/json' \\\n  -d '{\"id\":\"\",\"customer_id\":\"c-1\",\"status\":\"\",\"created_on\":0,\"restaurant_id\":\"r-1\",\"order_items\":[]}'\ncurl -s localhost:8080/orders/ord-1".to_owned();
+}
+
+fn blank(s: &mut Scaffold) {
+    let lib = s.lib.as_str();
+    let stem = ["_service", "service", "_svc", "svc"]
+        .iter()
+        .find_map(|suffix| lib.strip_suffix(suffix).filter(|stem| !stem.is_empty()))
+        .unwrap_or(lib)
+        .to_upper_camel_case();
+    let trait_name = format!("{stem}Service");
+    s.description = format!("The {stem} service.");
+    s.services.push(ScaffoldService {
+        module: trait_name.to_snake_case(),
+        impl_name: format!("Basic{trait_name}"),
+        trait_name,
+        var: "endpoints".to_owned(),
+        methods: Vec::new(),
+    });
+    s.stem = stem;
+    s.curl_example =
+        "curl -s localhost:8080/hello -H 'content-type: application/json' -d '{\"name\":\"Ada\"}'"
+            .to_owned();
+}
+
+/// Reads the services of `proto`, and renders what `kitgen generate` would
+/// write for it and the copies of the .proto files.
+fn from_proto(
+    s: &mut Scaffold,
+    proto: &Path,
+    includes: &[PathBuf],
+) -> Result<Vec<(PathBuf, Vec<u8>)>, Report> {
+    let mut search = vec![
+        proto
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    ];
+    search.extend(includes.iter().cloned());
+    let compiled = proto_frontend::compile(&[proto.to_path_buf()], &search)
+        .map_err(|errors| Report::proto(&errors))?;
+    let embedded = EmbeddedDescriptors {
+        file_name: String::new(),
+        in_out_dir: false,
+    };
+    let services =
+        proto_frontend::services(&compiled, &embedded).map_err(|errors| Report::proto(&errors))?;
+    let main_name = compiled.files.first().cloned().unwrap_or_default();
+    s.proto_file = format!("proto/{main_name}");
+
+    // The .proto and what it imports, at the same names under proto/.
+    let mut files = Vec::new();
+    for file in &compiled.descriptors.file {
+        let name = file.name();
+        if name.starts_with("google/") {
+            continue;
+        }
+        let Some(source) = search
+            .iter()
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+        else {
+            continue;
+        };
+        let text = std::fs::read(&source).map_err(|error| {
+            Report::message(format!("cannot read {}: {error}", source.display()))
+        })?;
+        files.push((Path::new("proto").join(name), text));
+    }
+
+    // What `kitgen generate` makes, recorded with the command that remakes
+    // it from the copies.
+    let command = format!("kitgen generate {} -I proto -o src/generated", s.proto_file);
+    let generated = generate::from_proto(
+        &[proto.to_path_buf()],
+        &search,
+        OutputMode::Source,
+        &generate::header(&command),
+    )
+    .map_err(|errors| Report::proto(&errors))?;
+    for file in generated {
+        files.push((Path::new("src/generated").join(file.path), file.contents));
+    }
+
+    let many = services.len() > 1;
+    for service in &services {
+        let package = generate::package_module(&service.package);
+        if !s.packages.contains(&package) {
+            s.packages.push(package);
+        }
+        s.services.push(scaffold_service(service, many));
+    }
+    let names: Vec<String> = services
+        .iter()
+        .map(|service| service.name.to_string())
+        .collect();
+    s.description = format!("{} from {}.", names.join(", "), s.proto_file);
+    s.curl_example = curl_example(&services);
+    Ok(files)
+}
+
+fn scaffold_service(service: &Service, many: bool) -> ScaffoldService {
+    let trait_name = service.name.to_string();
+    let module = trait_name.to_snake_case();
+    let methods = service
+        .methods
+        .iter()
+        .map(|method| ScaffoldMethod {
+            name: method.name.to_string(),
+            request: method
+                .params
+                .first()
+                .map(|param| type_text(&param.ty))
+                .unwrap_or_default(),
+            response: type_text(&method.ok),
+            path_params: method
+                .rules
+                .first()
+                .is_some_and(|rule| !rule.params.is_empty()),
+        })
+        .collect();
+    ScaffoldService {
+        var: if many {
+            format!("{module}_endpoints")
+        } else {
+            "endpoints".to_owned()
+        },
+        impl_name: format!("Basic{trait_name}"),
+        trait_name,
+        module,
+        methods,
+    }
+}
+
+/// A type as the user would write it: `kit::proto::wkt::Empty`, `Order`.
+fn type_text(ty: &syn::Type) -> String {
+    let text = quote::quote!(#ty).to_string().replace(' ', "");
+    text.strip_prefix("::").map(str::to_owned).unwrap_or(text)
+}
+
+/// A `curl` call of the first method whose route needs no path parameter.
+fn curl_example(services: &[Service]) -> String {
+    services
+        .iter()
+        .flat_map(|service| &service.methods)
+        .filter_map(|method| method.rules.first())
+        .find(|rule| rule.params.is_empty())
+        .map_or_else(
+            || "curl -s localhost:8080/healthz".to_owned(),
+            |rule| {
+                format!(
+                    "curl -s -X {} localhost:8080{} -H 'content-type: application/json' -d '{{}}'",
+                    rule.method.as_str(),
+                    rule.path
+                )
+            },
+        )
+}

@@ -1,0 +1,165 @@
+//! The files of a new service, as askama templates in `templates/new/`
+//! (compiled into kitgen), and the data they read.
+
+use askama::Template;
+
+/// What every template reads.
+#[derive(Debug)]
+pub(super) struct Scaffold {
+    /// The crate's name: `ordersvc`.
+    pub name: String,
+    /// The crate's name as a Rust path: `order_svc` for `order-svc`.
+    pub lib: String,
+    /// How `main.rs` and tests name the library: `lib`, or `::lib` when a
+    /// module of the same name would shadow it.
+    pub lib_path: String,
+    /// The prefix of its environment variables: `ORDERSVC`.
+    pub env: String,
+    /// The protobuf package of a service from a trait.
+    pub package: String,
+    /// What the service is, in one sentence.
+    pub description: String,
+    /// The value of the `kit` dependency in Cargo.toml.
+    pub kit_dependency: String,
+    /// The stem of the blank service's names: `Greeter`.
+    pub stem: String,
+    /// The services, in the order the interface declares them.
+    pub services: Vec<ScaffoldService>,
+    /// For a .proto scaffold: the .proto, relative to the crate
+    /// (`proto/order.proto`); empty otherwise.
+    pub proto_file: String,
+    /// For a .proto scaffold: the Rust paths of the services' packages
+    /// under `generated`.
+    pub packages: Vec<String>,
+    /// A `curl` command that calls the service.
+    pub curl_example: String,
+}
+
+/// One service of the new crate.
+#[derive(Debug)]
+pub(super) struct ScaffoldService {
+    /// The trait: `OrderService`.
+    pub trait_name: String,
+    /// The generated module: `order_service`.
+    pub module: String,
+    /// The struct that implements the trait: `InMemoryOrderService`.
+    pub impl_name: String,
+    /// The variable its endpoints live in: `order_endpoints`.
+    pub var: String,
+    /// For a .proto service: its methods.
+    pub methods: Vec<ScaffoldMethod>,
+}
+
+impl ScaffoldService {
+    /// The methods whose HTTP route has no path parameter, which an empty
+    /// request can call.
+    pub(super) fn plain_methods(&self) -> Vec<&ScaffoldMethod> {
+        self.methods
+            .iter()
+            .filter(|method| !method.path_params)
+            .collect()
+    }
+
+    /// The methods whose HTTP route has path parameters.
+    pub(super) fn path_methods(&self) -> Vec<&ScaffoldMethod> {
+        self.methods
+            .iter()
+            .filter(|method| method.path_params)
+            .collect()
+    }
+}
+
+/// One method of a .proto service.
+#[derive(Debug)]
+pub(super) struct ScaffoldMethod {
+    /// The Rust name: `get_by_id`.
+    pub name: String,
+    /// The request message's Rust type.
+    pub request: String,
+    /// The response message's Rust type.
+    pub response: String,
+    /// Whether its HTTP route has path parameters.
+    pub path_params: bool,
+}
+
+/// Declares a template struct per file, each reading a [`Scaffold`].
+macro_rules! templates {
+    ($($name:ident: $source:literal,)*) => {
+        $(
+            #[derive(Template)]
+            #[template(path = $source, escape = "none")]
+            struct $name<'a> {
+                s: &'a Scaffold,
+            }
+        )*
+    };
+}
+
+templates! {
+    CargoToml: "new/Cargo.toml",
+    Readme: "new/README.md",
+    Gitignore: "new/gitignore",
+    Dockerignore: "new/dockerignore",
+    Dockerfile: "new/Dockerfile",
+    Kubernetes: "new/deploy/kubernetes.yaml",
+    Main: "new/main.rs",
+    OrderLib: "new/order/lib.rs",
+    OrderService: "new/order/service.rs",
+    OrderTest: "new/order/e2e.rs",
+    BlankLib: "new/blank/lib.rs",
+    BlankService: "new/blank/service.rs",
+    BlankTest: "new/blank/e2e.rs",
+    ProtoLib: "new/proto/lib.rs",
+    ProtoService: "new/proto/service.rs",
+    ProtoTest: "new/proto/e2e.rs",
+}
+
+/// Which interface the new service starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// The Order service of the Go kit introduction.
+    Order,
+    /// One method to grow from.
+    Blank,
+    /// The services of a .proto.
+    Proto,
+}
+
+/// Every file of the new crate that a template makes, as (path, text).
+pub(super) fn render(
+    s: &Scaffold,
+    kind: Kind,
+) -> Result<Vec<(&'static str, String)>, askama::Error> {
+    let mut files = vec![
+        ("Cargo.toml", CargoToml { s }.render()?),
+        ("README.md", Readme { s }.render()?),
+        (".gitignore", Gitignore { s }.render()?),
+        (".dockerignore", Dockerignore { s }.render()?),
+        ("Dockerfile", Dockerfile { s }.render()?),
+        ("deploy/kubernetes.yaml", Kubernetes { s }.render()?),
+        ("src/main.rs", Main { s }.render()?),
+    ];
+    let (lib, service, test) = match kind {
+        Kind::Order => (
+            OrderLib { s }.render()?,
+            OrderService { s }.render()?,
+            OrderTest { s }.render()?,
+        ),
+        Kind::Blank => (
+            BlankLib { s }.render()?,
+            BlankService { s }.render()?,
+            BlankTest { s }.render()?,
+        ),
+        Kind::Proto => (
+            ProtoLib { s }.render()?,
+            ProtoService { s }.render()?,
+            ProtoTest { s }.render()?,
+        ),
+    };
+    files.extend([
+        ("src/lib.rs", lib),
+        ("src/service.rs", service),
+        ("tests/e2e.rs", test),
+    ]);
+    Ok(files)
+}

@@ -1,0 +1,47 @@
+/// The service on ephemeral ports of 127.0.0.1, as `main.rs` serves it.
+struct Running {
+    http: String,
+    grpc: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<Result<(), kit::Error>>,
+}
+
+impl Running {
+    async fn start() -> Running {
+        let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http_url = format!("http://{}", http.local_addr().unwrap());
+        let grpc_url = format!("http://{}", grpc.local_addr().unwrap());
+{%- for svc in s.services %}
+        let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.impl_name }}::new()));
+{%- endfor %}
+        let router = {{ s.services[0].module }}::http_router({{ s.services[0].var }}.clone())
+{%- for svc in s.services[1..] %}
+            .merge({{ svc.module }}::http_router({{ svc.var }}.clone()))
+{%- endfor %};
+        let routes = kit::grpc::Routes::new()
+{%- for svc in s.services %}
+            .add_service({{ svc.module }}::GrpcServer::new({{ svc.var }}))
+{%- endfor %};
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(
+            kit::Server::new()
+                .http(http, router)
+                .grpc(grpc, routes)
+                .run_until(async move {
+                    let _ = stopped.await;
+                }),
+        );
+        Running {
+            http: http_url,
+            grpc: grpc_url,
+            stop,
+            done,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.done.await.unwrap().unwrap();
+    }
+}
