@@ -85,6 +85,14 @@ pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), 
     }
     if !cli.quiet {
         let color = super::report::use_color_on_stdout();
+        if let Some(workspace) = enclosing_workspace(&args.path) {
+            let _ = writeln!(
+                out,
+                "note: {} is inside the cargo workspace at {}; the new crate is a workspace of its own (see its Cargo.toml)",
+                args.path.display(),
+                workspace.display()
+            );
+        }
         let (bold, reset) = if color {
             ("\x1b[1m", "\x1b[0m")
         } else {
@@ -137,6 +145,31 @@ fn crate_name(args: &NewArgs) -> Result<String, Report> {
 
 fn is_non_empty_dir(path: &Path) -> bool {
     std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_some())
+}
+
+/// The directory of the cargo workspace `path` would be inside without
+/// being one of its members, if any: such a crate fails to build, so the
+/// new crate becomes a workspace of its own. A member is listed by its path
+/// or by a `dir/*` glob.
+fn enclosing_workspace(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let dir = absolute.ancestors().skip(1).find(|dir| {
+        std::fs::read_to_string(dir.join("Cargo.toml"))
+            .is_ok_and(|manifest| manifest.lines().any(|line| line.trim() == "[workspace]"))
+    })?;
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let relative = absolute
+        .strip_prefix(dir)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let glob = relative
+        .rsplit_once('/')
+        .map_or_else(|| "*".to_owned(), |(parent, _)| format!("{parent}/*"));
+    let listed = [relative, glob]
+        .iter()
+        .any(|member| manifest.contains(&format!("\"{member}\"")));
+    (!listed).then(|| dir.to_path_buf())
 }
 
 /// The `kit = ...` value of the new Cargo.toml.
@@ -209,6 +242,9 @@ fn render(
         proto_file: String::new(),
         packages: Vec::new(),
         curl_example: String::new(),
+        enclosing_workspace: enclosing_workspace(&args.path)
+            .map(|dir| dir.display().to_string())
+            .unwrap_or_default(),
     };
     let mut extra: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let kind = if let Some(proto) = &args.proto {

@@ -33,6 +33,9 @@ pub(super) struct Scaffold {
     pub packages: Vec<String>,
     /// A `curl` command that calls the service.
     pub curl_example: String,
+    /// The directory of a cargo workspace the crate is created in, which
+    /// makes the crate a workspace of its own; empty when there is none.
+    pub enclosing_workspace: String,
 }
 
 /// One service of the new crate.
