@@ -8,24 +8,20 @@ use std::time::Instant;
 use tracing::Span;
 use tracing::instrument::Instrumented;
 
-use crate::EndpointName;
-
 /// Logs the outcome, inside the request's span, when the handler completes.
 #[derive(Debug)]
 pub struct ResponseFuture<F> {
     inner: Pin<Box<Instrumented<F>>>,
     span: Span,
-    name: EndpointName,
     started: Instant,
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn new(inner: Instrumented<F>, name: EndpointName, started: Instant) -> Self {
+    pub(super) fn new(inner: Instrumented<F>, started: Instant) -> Self {
         let span = inner.span().clone();
         ResponseFuture {
             inner: Box::pin(inner),
             span,
-            name,
             started,
         }
     }
@@ -40,15 +36,16 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let result = ready!(self.inner.as_mut().poll(cx));
         let _entered = self.span.enter();
-        let took_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        let (service, method) = (self.name.service, self.name.method);
+        // Microseconds, as milliseconds with three decimals. The span
+        // already names the service and method.
+        let took_ms = (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         match &result {
-            Ok(_) => tracing::info!(service, method, code = "OK", took_ms, "handled"),
+            Ok(_) => tracing::info!(code = "OK", took_ms, "handled"),
             Err(error) if error.http_status().is_client_error() => {
-                tracing::warn!(service, method, code = %error.code(), took_ms, error = %error, "failed");
+                tracing::warn!(code = %error.code(), took_ms, error = %error.message(), "failed");
             }
             Err(error) => {
-                tracing::error!(service, method, code = %error.code(), took_ms, error = %error, "failed");
+                tracing::error!(code = %error.code(), took_ms, error = %error.message(), "failed");
             }
         }
         Poll::Ready(result)

@@ -62,7 +62,7 @@ where
             let _entered = span.enter();
             self.inner.call(request)
         };
-        ResponseFuture::new(call.instrument(span), self.name, Instant::now())
+        ResponseFuture::new(call.instrument(span), Instant::now())
     }
 }
 
