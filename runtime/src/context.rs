@@ -161,9 +161,22 @@ fn valid_request_id(id: &[u8]) -> Option<HeaderValue> {
 /// Hand-written instead of a UUID v4: drawing from the OS for every request
 /// costs a system call, and ids only need to be unique, not secret.
 fn generate_request_id() -> HeaderValue {
-    static KEY: OnceLock<u64> = OnceLock::new();
+    let id = format!("{:016x}{:016x}", process_key(), random_u64());
+    HeaderValue::try_from(id).unwrap_or_else(|_| HeaderValue::from_static("0"))
+}
+
+/// A number unique within the process and unpredictable-looking across
+/// processes: request ids, trace and span ids. Not for secrets.
+pub(crate) fn random_u64() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let key = *KEY.get_or_init(|| {
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    splitmix64(process_key() ^ count)
+}
+
+/// A random key per process.
+fn process_key() -> u64 {
+    static KEY: OnceLock<u64> = OnceLock::new();
+    *KEY.get_or_init(|| {
         use std::hash::{BuildHasher, Hasher};
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
         hasher.write_u128(
@@ -174,10 +187,7 @@ fn generate_request_id() -> HeaderValue {
         );
         hasher.write_u32(std::process::id());
         hasher.finish()
-    });
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let id = format!("{key:016x}{:016x}", splitmix64(key ^ count));
-    HeaderValue::try_from(id).unwrap_or_else(|_| HeaderValue::from_static("0"))
+    })
 }
 
 /// A bijective mixer, so consecutive counters give unrelated-looking ids.

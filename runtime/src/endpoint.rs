@@ -37,6 +37,7 @@ impl<T> Request<T> {
 pub struct Endpoint<Req, Resp> {
     inner: BoxCloneSyncService<Request<Req>, Resp, Error>,
     name: EndpointName,
+    idempotent: bool,
 }
 
 /// Which method an endpoint serves.
@@ -66,6 +67,20 @@ impl<Req, Resp> Endpoint<Req, Resp> {
     pub fn name(&self) -> EndpointName {
         self.name
     }
+
+    /// Marks the method safe to call more than once for one request
+    /// (`#[kit(idempotent)]`), which lets
+    /// [`RetryLayer`](crate::middleware::RetryLayer) retry it.
+    #[must_use]
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Whether the method is safe to call more than once for one request.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
 }
 
 impl<Req, Resp> Endpoint<Req, Resp>
@@ -83,6 +98,7 @@ where
         Endpoint {
             inner: BoxCloneSyncService::new(service),
             name: EndpointName::default(),
+            idempotent: false,
         }
     }
 
@@ -93,8 +109,11 @@ where
     where
         L: EndpointLayer<Req, Resp>,
     {
-        let name = self.name;
-        layer.layer_endpoint(self).named(name)
+        let (name, idempotent) = (self.name, self.idempotent);
+        layer
+            .layer_endpoint(self)
+            .named(name)
+            .idempotent(idempotent)
     }
 
     /// Calls the endpoint once: waits until it is ready, then sends one
@@ -112,6 +131,7 @@ impl<Req, Resp> Clone for Endpoint<Req, Resp> {
         Endpoint {
             inner: self.inner.clone(),
             name: self.name,
+            idempotent: self.idempotent,
         }
     }
 }
@@ -120,6 +140,7 @@ impl<Req, Resp> fmt::Debug for Endpoint<Req, Resp> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Endpoint")
             .field("name", &self.name)
+            .field("idempotent", &self.idempotent)
             .field("request", &std::any::type_name::<Req>())
             .field("response", &std::any::type_name::<Resp>())
             .finish()

@@ -25,6 +25,7 @@ struct Inner {
     http_status: Option<StatusCode>,
     variant: Option<Cow<'static, str>>,
     details: Option<serde_json::Value>,
+    retry_after: Option<std::time::Duration>,
     source: Option<BoxError>,
 }
 
@@ -37,6 +38,7 @@ impl Error {
             http_status: None,
             variant: None,
             details: None,
+            retry_after: None,
             source: None,
         }))
     }
@@ -120,6 +122,30 @@ impl Error {
             return Error::unavailable("the endpoint is overloaded").with_source(error);
         }
         Error::internal(error.to_string()).with_source(error)
+    }
+
+    /// Tells the caller when trying again may succeed: HTTP sends it as
+    /// `Retry-After` (whole seconds, rounded up), gRPC as `retry-after`
+    /// metadata in milliseconds.
+    #[must_use]
+    pub fn with_retry_after(mut self, after: std::time::Duration) -> Self {
+        self.0.retry_after = Some(after);
+        self
+    }
+
+    /// When trying again may succeed, if the error says.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.0.retry_after
+    }
+
+    /// `RESOURCE_EXHAUSTED`: a limit or quota was hit.
+    pub fn resource_exhausted(message: impl Into<String>) -> Self {
+        Error::new(Code::ResourceExhausted, message)
+    }
+
+    /// `UNAUTHENTICATED`: the caller's credentials are missing or invalid.
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Error::new(Code::Unauthenticated, message)
     }
 
     /// Attaches the lower-level error that caused this one.

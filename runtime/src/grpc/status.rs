@@ -14,6 +14,9 @@ pub const ERROR_VARIANT: &str = "kit-error-variant";
 /// The trailer that carries a business error's details as JSON.
 pub const ERROR_DETAILS: &str = "kit-error-details-bin";
 
+/// The metadata that says, in milliseconds, when trying again may succeed.
+pub const RETRY_AFTER: &str = "retry-after";
+
 /// The status a server sends for `error`.
 pub fn to_status(error: &Error) -> tonic::Status {
     let code = tonic::Code::from_i32(error.code().as_i32());
@@ -28,12 +31,26 @@ pub fn to_status(error: &Error) -> tonic::Status {
             metadata.insert_bin(ERROR_DETAILS, BinaryMetadataValue::from_bytes(&json));
         }
     }
+    if let Some(after) = error.retry_after() {
+        metadata.insert(
+            RETRY_AFTER,
+            AsciiMetadataValue::from(after.as_millis() as u64),
+        );
+    }
     tonic::Status::with_metadata(code, error.message(), metadata)
 }
 
 /// The error a client returns for `status`.
 pub fn from_status(status: &tonic::Status) -> Error {
-    let error = Error::new(Code::from_i32(status.code() as i32), status.message());
+    let mut error = Error::new(Code::from_i32(status.code() as i32), status.message());
+    if let Some(millis) = status
+        .metadata()
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok())
+    {
+        error = error.with_retry_after(std::time::Duration::from_millis(millis));
+    }
     let Some(variant) = status
         .metadata()
         .get(ERROR_VARIANT)
@@ -52,6 +69,19 @@ pub fn from_status(status: &tonic::Status) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_round_trips_through_a_status() {
+        let error = Error::resource_exhausted("slow down")
+            .with_retry_after(std::time::Duration::from_millis(1500));
+        let status = to_status(&error);
+        assert_eq!(status.metadata().get(RETRY_AFTER).unwrap(), "1500");
+        let back = from_status(&status);
+        assert_eq!(
+            back.retry_after(),
+            Some(std::time::Duration::from_millis(1500))
+        );
+    }
 
     #[test]
     fn business_errors_round_trip_through_a_status() {

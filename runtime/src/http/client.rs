@@ -178,7 +178,12 @@ impl Client {
                         Error::unavailable(format!("cannot read the response body: {error}"))
                     }
                 })?;
-            decode_response::<Resp>(parts.status, &body.to_bytes())
+            decode_response::<Resp>(parts.status, &body.to_bytes()).map_err(|error| {
+                match retry_after(&parts.headers) {
+                    Some(after) => error.with_retry_after(after),
+                    None => error,
+                }
+            })
         };
         match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
@@ -249,6 +254,18 @@ impl fmt::Debug for Client {
             .field("timeout", &self.timeout)
             .finish()
     }
+}
+
+/// `Retry-After` in seconds; the HTTP-date form is not read.
+fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 fn decode_response<T: serde::de::DeserializeOwned>(

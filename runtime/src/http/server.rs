@@ -275,7 +275,14 @@ impl IntoResponse for Error {
         let json = serde_json::to_vec(&self.to_body()).unwrap_or_else(|_| {
             br#"{"code":"INTERNAL","message":"cannot encode the error"}"#.to_vec()
         });
-        json_response(self.http_status(), json)
+        let mut response = json_response(self.http_status(), json);
+        if let Some(after) = self.retry_after() {
+            let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

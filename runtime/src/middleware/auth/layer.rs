@@ -1,0 +1,65 @@
+//! [`AuthLayer`].
+
+use std::sync::Arc;
+
+use tower::Layer;
+
+use super::credentials::{BasicCredentials, BearerTokens};
+use super::{Auth, Verify};
+
+/// Lets only authenticated calls through to the endpoints it wraps.
+#[derive(Clone)]
+pub struct AuthLayer {
+    verify: Arc<dyn Verify>,
+}
+
+impl std::fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLayer").finish_non_exhaustive()
+    }
+}
+
+impl AuthLayer {
+    /// `authorization: Bearer <token>`, for any of `tokens`.
+    pub fn bearer(tokens: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self::custom(BearerTokens(tokens.into_iter().map(Into::into).collect()))
+    }
+
+    /// `authorization: Basic <base64 of user:password>`, for any of the
+    /// `(user, password)` pairs.
+    pub fn basic(
+        credentials: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        Self::custom(BasicCredentials(
+            credentials
+                .into_iter()
+                .map(|(user, password)| (user.into(), password.into()))
+                .collect(),
+        ))
+    }
+
+    /// `authorization: Bearer <JWT>`, signed with `key` and passing
+    /// `validation` (algorithm, expiry, audience, issuer).
+    #[cfg(feature = "jwt")]
+    pub fn jwt(key: jsonwebtoken::DecodingKey, validation: jsonwebtoken::Validation) -> Self {
+        Self::custom(super::credentials::Jwt { key, validation })
+    }
+
+    /// Whatever `verify` accepts: a function of the `authorization` header.
+    pub fn custom(verify: impl Verify) -> Self {
+        AuthLayer {
+            verify: Arc::new(verify),
+        }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = Auth<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Auth {
+            inner,
+            verify: Arc::clone(&self.verify),
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Authentication: every call must carry credentials in its context's
+//! `authorization` metadata (the HTTP header, or gRPC metadata), or it
+//! fails with `UNAUTHENTICATED` (HTTP 401) before it reaches the handler.
+//!
+//! [`AuthLayer::bearer`] accepts a fixed set of tokens, [`AuthLayer::basic`]
+//! user and password pairs, [`AuthLayer::jwt`] (feature `jwt`) signed JSON
+//! Web Tokens, and [`AuthLayer::custom`] anything a function decides.
+
+mod credentials;
+mod layer;
+
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures_util::future::Either;
+use tower::Service;
+
+pub use self::credentials::Verify;
+pub use self::layer::AuthLayer;
+use crate::{Error, Request};
+
+/// An endpoint that only authenticated calls reach.
+#[derive(Clone)]
+pub struct Auth<S> {
+    inner: S,
+    verify: Arc<dyn Verify>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for Auth<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, Req> Service<Request<Req>> for Auth<S>
+where
+    S: Service<Request<Req>, Error = Error>,
+{
+    type Response = S::Response;
+    type Error = Error;
+    type Future = Either<S::Future, std::future::Ready<Result<S::Response, Error>>>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Req>) -> Self::Future {
+        let header = request
+            .ctx
+            .metadata()
+            .get(http::header::AUTHORIZATION)
+            .map(|value| value.to_str().unwrap_or("\u{fffd}"));
+        match header {
+            None => Either::Right(std::future::ready(Err(Error::unauthenticated(
+                "missing credentials: send an `authorization` header",
+            )))),
+            Some(header) => match self.verify.verify(header) {
+                Ok(()) => Either::Left(self.inner.call(request)),
+                Err(error) => Either::Right(std::future::ready(Err(error))),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

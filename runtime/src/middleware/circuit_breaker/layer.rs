@@ -1,0 +1,80 @@
+//! [`CircuitBreakerLayer`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tower::Layer;
+
+use super::state::Breaker;
+use super::{CircuitBreaker, Policy};
+
+/// Puts the endpoints it wraps behind one circuit breaker. By default it
+/// stays open 5 s and sends one probe.
+#[derive(Clone, Debug)]
+pub struct CircuitBreakerLayer {
+    policy: Policy,
+    open_for: Duration,
+    probes: u32,
+    breaker: Arc<Mutex<Breaker>>,
+}
+
+impl CircuitBreakerLayer {
+    /// Opens after `failures` failures in a row.
+    pub fn consecutive_failures(failures: u32) -> Self {
+        Self::new(Policy::ConsecutiveFailures(failures))
+    }
+
+    /// Opens when at least `ratio` of the calls in a `window` (and at least
+    /// `min_calls` of them) failed.
+    pub fn failure_ratio(ratio: f64, min_calls: u32, window: Duration) -> Self {
+        Self::new(Policy::FailureRatio {
+            ratio,
+            min_calls,
+            window,
+        })
+    }
+
+    /// A breaker with `policy`.
+    pub fn new(policy: Policy) -> Self {
+        CircuitBreakerLayer {
+            policy,
+            open_for: Duration::from_secs(5),
+            probes: 1,
+            breaker: Arc::new(Mutex::new(Breaker::new(policy, Duration::from_secs(5), 1))),
+        }
+    }
+
+    /// How long the breaker stays open before it probes.
+    #[must_use]
+    pub fn open_for(self, open_for: Duration) -> Self {
+        let probes = self.probes;
+        self.rebuild(open_for, probes)
+    }
+
+    /// How many probes must succeed, half-open, to close it again.
+    #[must_use]
+    pub fn probes(self, probes: u32) -> Self {
+        let open_for = self.open_for;
+        self.rebuild(open_for, probes)
+    }
+
+    fn rebuild(self, open_for: Duration, probes: u32) -> Self {
+        CircuitBreakerLayer {
+            breaker: Arc::new(Mutex::new(Breaker::new(self.policy, open_for, probes))),
+            policy: self.policy,
+            open_for,
+            probes,
+        }
+    }
+}
+
+impl<S> Layer<S> for CircuitBreakerLayer {
+    type Service = CircuitBreaker<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CircuitBreaker {
+            inner,
+            breaker: Arc::clone(&self.breaker),
+        }
+    }
+}

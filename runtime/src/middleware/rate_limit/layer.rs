@@ -1,0 +1,87 @@
+//! [`RateLimitLayer`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tower::Layer;
+
+use super::bucket::Bucket;
+use super::{Mode, RateLimit};
+
+/// How many calls a bucket lets through: `per_second` on average, and up
+/// to `burst` at once after a quiet spell.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rate {
+    per_second: f64,
+    burst: u32,
+}
+
+impl Rate {
+    /// `calls` per `period`, with a burst of `calls`.
+    ///
+    /// # Panics
+    ///
+    /// If `calls` or `period` is zero.
+    pub fn new(calls: u32, period: Duration) -> Self {
+        assert!(
+            calls > 0 && !period.is_zero(),
+            "a rate needs calls and a period"
+        );
+        Rate {
+            per_second: f64::from(calls) / period.as_secs_f64(),
+            burst: calls,
+        }
+    }
+
+    /// `calls` per second, with a burst of `calls`.
+    pub fn per_second(calls: u32) -> Self {
+        Rate::new(calls, Duration::from_secs(1))
+    }
+
+    /// Lets up to `burst` calls through at once.
+    #[must_use]
+    pub fn burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+}
+
+/// Limits the calls of the endpoints it wraps, together, to a [`Rate`].
+#[derive(Clone, Debug)]
+pub struct RateLimitLayer {
+    bucket: Arc<Mutex<Bucket>>,
+    mode: Mode,
+}
+
+impl RateLimitLayer {
+    /// Calls over the rate fail at once with `RESOURCE_EXHAUSTED` (HTTP 429)
+    /// and a `Retry-After` of when a token will be free.
+    pub fn reject(rate: Rate) -> Self {
+        Self::with_mode(rate, Mode::Reject)
+    }
+
+    /// Calls over the rate wait for their token, in order. Bound the wait
+    /// with a deadline or [`TimeoutLayer`](crate::middleware::TimeoutLayer).
+    pub fn delay(rate: Rate) -> Self {
+        Self::with_mode(rate, Mode::Delay)
+    }
+
+    fn with_mode(rate: Rate, mode: Mode) -> Self {
+        RateLimitLayer {
+            bucket: Arc::new(Mutex::new(Bucket::new(rate.per_second, rate.burst))),
+            mode,
+        }
+    }
+}
+
+impl<S> Layer<S> for RateLimitLayer {
+    type Service = RateLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RateLimit {
+            inner,
+            bucket: Arc::clone(&self.bucket),
+            mode: self.mode,
+        }
+    }
+}

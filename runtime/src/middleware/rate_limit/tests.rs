@@ -1,0 +1,91 @@
+use std::time::Duration;
+
+use tower::{Layer, Service, ServiceExt};
+use tower_test::mock;
+
+use super::*;
+use crate::{Code, Context};
+
+fn request() -> Request<u32> {
+    Request::new(Context::new(), 7)
+}
+
+/// A mock endpoint behind `layer`, answering every call with its message.
+fn limited(
+    layer: RateLimitLayer,
+) -> RateLimit<tower::util::BoxCloneSyncService<Request<u32>, u32, Error>> {
+    let (service, mut handle) = mock::pair::<Request<u32>, u32>();
+    tokio::spawn(async move {
+        while let Some((request, respond)) = handle.next_request().await {
+            respond.send_response(request.message);
+        }
+    });
+    let service = tower::util::BoxCloneSyncService::new(
+        tower::util::MapErrLayer::new(Error::from_box_error).layer(service),
+    );
+    layer.layer(service)
+}
+
+#[tokio::test(start_paused = true)]
+async fn over_the_rate_is_resource_exhausted_with_retry_after() {
+    let mut service = limited(RateLimitLayer::reject(Rate::per_second(2)));
+    for _ in 0..2 {
+        assert_eq!(
+            service
+                .ready()
+                .await
+                .unwrap()
+                .call(request())
+                .await
+                .unwrap(),
+            7
+        );
+    }
+    let error = service
+        .ready()
+        .await
+        .unwrap()
+        .call(request())
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::ResourceExhausted);
+    assert_eq!(error.http_status(), http::StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(500)));
+
+    // Half a second later one token is back.
+    tokio::time::advance(Duration::from_millis(500)).await;
+    assert!(service.ready().await.unwrap().call(request()).await.is_ok());
+    assert!(
+        service
+            .ready()
+            .await
+            .unwrap()
+            .call(request())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_delaying_variant_waits_its_turn() {
+    let mut service = limited(RateLimitLayer::delay(Rate::per_second(10).burst(1)));
+    let started = tokio::time::Instant::now();
+    let mut calls = Vec::new();
+    for _ in 0..3 {
+        calls.push(service.ready().await.unwrap().call(request()));
+    }
+    for call in calls {
+        assert_eq!(call.await.unwrap(), 7);
+    }
+    // The first goes at once, the next two 100 ms apart.
+    assert_eq!(started.elapsed(), Duration::from_millis(200));
+}
+
+#[tokio::test(start_paused = true)]
+async fn clones_of_a_layer_share_one_bucket() {
+    let layer = RateLimitLayer::reject(Rate::per_second(1));
+    let mut first = limited(layer.clone());
+    let mut second = limited(layer);
+    assert!(first.ready().await.unwrap().call(request()).await.is_ok());
+    assert!(second.ready().await.unwrap().call(request()).await.is_err());
+}
