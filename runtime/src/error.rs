@@ -274,6 +274,9 @@ impl std::error::Error for Error {
 /// in the enum's `#[kit(transport)]` variant. [`Error`] implements it as the
 /// identity, for services that need no error type of their own.
 pub trait ServiceError: Sized + Send + 'static {
+    /// The code the error goes on the wire with, without converting it.
+    fn code(&self) -> Code;
+
     /// Server side: the error as it goes on the wire.
     fn into_error(self) -> Error;
 
@@ -283,6 +286,10 @@ pub trait ServiceError: Sized + Send + 'static {
 }
 
 impl ServiceError for Error {
+    fn code(&self) -> Code {
+        Error::code(self)
+    }
+
     fn into_error(self) -> Error {
         self
     }

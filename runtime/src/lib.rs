@@ -158,4 +158,5 @@ pub mod __private {
     pub use tonic;
     pub use tonic_prost;
     pub use tower;
+    pub use tracing;
 }

@@ -15,9 +15,20 @@ pub fn generate(error: &ErrorEnum) -> TokenStream {
     let message = quote_spanned! {name.span()=> ::std::string::ToString::to_string(&self) };
     let into_arms = error.variants.iter().map(into_error_arm);
     let from_arms = error.variants.iter().map(from_error_arm);
+    let code_arms = error.variants.iter().map(|variant| {
+        let (ident, code) = (&variant.name, &variant.code);
+        quote!(Self::#ident { .. } => ::kit::Code::#code,)
+    });
     quote! {
         #[automatically_derived]
         impl ::kit::ServiceError for #name {
+            fn code(&self) -> ::kit::Code {
+                match self {
+                    #(#code_arms)*
+                    Self::#transport(error) => error.code(),
+                }
+            }
+
             fn into_error(self) -> ::kit::Error {
                 let message = #message;
                 match self {

@@ -117,6 +117,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     };
     let service_name = super::grpc::full_name(service);
     let method_name = &method.rpc_name;
+    let idempotent = method.idempotent.then(|| quote!(.idempotent(true)));
     quote! {
         #field: {
             let service = ::std::sync::Arc::clone(&service);
@@ -133,6 +134,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
                 },
             ))
             .named(::kit::EndpointName { service: #service_name, method: #method_name })
+            #idempotent
         }
     }
 }

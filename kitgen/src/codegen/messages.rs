@@ -21,7 +21,15 @@ pub(crate) fn request_struct(service: &Service, method: &Method) -> TokenStream 
         .map(|param| Field {
             name: param.name.clone(),
             ty: &param.ty,
-            doc: format!("The `{}` parameter.", param.name.unraw()),
+            doc: if param.redact {
+                format!(
+                    "The `{}` parameter; `Debug` shows it as `<redacted>`.",
+                    param.name.unraw()
+                )
+            } else {
+                format!("The `{}` parameter.", param.name.unraw())
+            },
+            redact: param.redact,
         })
         .collect();
     message_struct(&name, &doc, &fields, quote!())
@@ -39,6 +47,7 @@ pub(crate) fn response_struct(service: &Service, method: &Method) -> TokenStream
         name: format_ident!("value"),
         ty: &method.ok,
         doc: "What the method returned.".to_owned(),
+        redact: false,
     };
     message_struct(&name, &doc, &[value], quote!(, transparent))
 }
@@ -47,6 +56,8 @@ struct Field<'a> {
     name: syn::Ident,
     ty: &'a Type,
     doc: String,
+    /// Shown as `<redacted>` by `Debug`.
+    redact: bool,
 }
 
 impl Field<'_> {
@@ -85,7 +96,11 @@ fn message_struct(
     let debugs = fields.iter().map(|field| {
         let member = &field.name;
         let label = member.unraw().to_string();
-        quote_spanned!(field.ty.span()=> .field(#label, &self.#member))
+        if field.redact {
+            quote!(.field(#label, &::core::format_args!("<redacted>")))
+        } else {
+            quote_spanned!(field.ty.span()=> .field(#label, &self.#member))
+        }
     });
     let label = name.to_string();
     let proto_fields: Vec<ProtoField<'_>> = fields

@@ -11,6 +11,7 @@ mod http_binding;
 mod http_server;
 mod message;
 mod messages;
+mod middleware;
 pub(crate) mod names;
 mod protobuf;
 mod service_trait;
@@ -47,6 +48,11 @@ pub fn service_module(service: &Service) -> TokenStream {
         grpc_server = names::GRPC_SERVER,
         grpc_client = names::GRPC_CLIENT,
     );
+    let doc = format!(
+        "{doc} Service middleware: [`{logging}`], [`{instrumenting}`].",
+        logging = names::LOGGING_MIDDLEWARE,
+        instrumenting = names::INSTRUMENTING_MIDDLEWARE,
+    );
     let generated = || {
         service
             .methods
@@ -67,6 +73,7 @@ pub fn service_module(service: &Service) -> TokenStream {
     let grpc_server = grpc::server(service);
     let grpc_client = clients::client(service, clients::Transport::Grpc);
     let schema = grpc::schema(service);
+    let middleware = middleware::middleware(service);
     let doc = self::doc(&doc);
     quote! {
         #doc
@@ -84,6 +91,7 @@ pub fn service_module(service: &Service) -> TokenStream {
             #grpc_server
             #grpc_client
             #schema
+            #middleware
         }
     }
 }

@@ -24,6 +24,10 @@ pub(crate) const GRPC_CLIENT: &str = "GrpcClient";
 pub(crate) const PROTO_SCHEMA: &str = "proto_schema";
 /// The function that builds the axum router.
 pub(crate) const HTTP_ROUTER: &str = "http_router";
+/// The service middleware that logs calls; implements the trait.
+pub(crate) const LOGGING_MIDDLEWARE: &str = "LoggingMiddleware";
+/// The service middleware that records metrics; implements the trait.
+pub(crate) const INSTRUMENTING_MIDDLEWARE: &str = "InstrumentingMiddleware";
 
 /// Structs local to `Binding` impls, holding the parameters that travel in
 /// the path, the query and the body.
@@ -84,6 +88,8 @@ pub(crate) fn module_types(service: &Service) -> Vec<String> {
         HTTP_CLIENT,
         GRPC_SERVER,
         GRPC_CLIENT,
+        LOGGING_MIDDLEWARE,
+        INSTRUMENTING_MIDDLEWARE,
         PATH_PARAMS,
         QUERY_PARAMS,
         BODY_FIELDS,

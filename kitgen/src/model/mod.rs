@@ -73,6 +73,9 @@ pub struct Method {
     /// A `.proto` method's HTTP rules (`google.api.http` and its additional
     /// bindings); empty for a trait method.
     pub rules: Vec<HttpRule>,
+    /// Safe to call more than once for one request (`#[kit(idempotent)]`,
+    /// or a `.proto` method's `idempotency_level`), so clients may retry it.
+    pub idempotent: bool,
 }
 
 /// Where a method's request and response messages come from.
@@ -154,6 +157,9 @@ pub struct Param {
     pub name: Ident,
     /// The type as written.
     pub ty: Type,
+    /// `#[kit(redact)]`: a secret, which `Debug` output and logs show as
+    /// `<redacted>`.
+    pub redact: bool,
 }
 
 /// Where a parameter travels in an HTTP request.

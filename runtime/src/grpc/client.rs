@@ -21,6 +21,7 @@ pub struct Client {
     grpc: tonic::client::Grpc<Channel>,
     timeout: Option<Duration>,
     max_message_size: usize,
+    headers: http::HeaderMap,
 }
 
 impl Client {
@@ -47,7 +48,16 @@ impl Client {
             grpc: tonic::client::Grpc::new(channel),
             timeout: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            headers: http::HeaderMap::new(),
         }
+    }
+
+    /// Sends `value` as the metadata `name` with every call, such as
+    /// credentials (`authorization`), which contexts never pass on.
+    #[must_use]
+    pub fn with_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
     }
 
     /// Gives every call at most `timeout`; a context deadline that comes
@@ -90,7 +100,7 @@ impl Client {
             (theirs, own) => theirs.or(own),
         };
         let mut request = tonic::Request::new(message);
-        *request.metadata_mut() = metadata(ctx);
+        *request.metadata_mut() = metadata(ctx, &self.headers);
         if let Some(deadline) = deadline {
             match deadline.checked_duration_since(Instant::now()) {
                 Some(remaining) if !remaining.is_zero() => request.set_timeout(remaining),
@@ -127,13 +137,17 @@ impl Client {
     }
 }
 
-/// The metadata a call sends: the request id and what the context forwards.
-fn metadata(ctx: &Context) -> MetadataMap {
+/// The metadata a call sends: the request id, what the context forwards,
+/// and the client's own headers.
+fn metadata(ctx: &Context, own: &http::HeaderMap) -> MetadataMap {
     let mut headers = http::HeaderMap::new();
     for (name, value) in ctx.metadata() {
         if crate::context::forwards(name) {
             headers.append(name, value.clone());
         }
+    }
+    for (name, value) in own {
+        headers.insert(name, value.clone());
     }
     headers.insert(crate::http::X_REQUEST_ID, ctx.request_id_header().clone());
     MetadataMap::from_headers(headers)

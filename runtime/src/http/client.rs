@@ -35,6 +35,7 @@ pub struct Client {
     base_path: String,
     timeout: Option<Duration>,
     max_response_size: usize,
+    headers: http::HeaderMap,
 }
 
 /// The largest response body a client reads unless told otherwise: 4 MiB,
@@ -76,7 +77,16 @@ impl Client {
             base_path,
             timeout: None,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            headers: http::HeaderMap::new(),
         })
+    }
+
+    /// Sends `value` as the header `name` with every call, such as
+    /// credentials (`authorization`), which contexts never pass on.
+    #[must_use]
+    pub fn with_header(mut self, name: http::HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
     }
 
     /// Gives every call at most `timeout`; a context deadline that comes
@@ -229,6 +239,9 @@ impl Client {
             if crate::context::forwards(name) {
                 headers.append(name, value.clone());
             }
+        }
+        for (name, value) in &self.headers {
+            headers.insert(name, value.clone());
         }
         headers.insert(X_REQUEST_ID, ctx.request_id_header().clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

@@ -257,12 +257,29 @@ fn build_method(pool: &DescriptorPool, method: &MethodDescriptor) -> Result<Meth
         params: vec![Param {
             name: syn::parse_quote!(request),
             ty: request,
+            redact: false,
         }],
         output,
         ok: response,
         error: syn::parse_quote!(::kit::Error),
         rules,
+        idempotent: is_idempotent(method),
     })
+}
+
+/// Whether a method's `idempotency_level` is `NO_SIDE_EFFECTS` or
+/// `IDEMPOTENT`.
+fn is_idempotent(method: &MethodDescriptor) -> bool {
+    use prost_types::method_options::IdempotencyLevel;
+    method
+        .method_descriptor_proto()
+        .options
+        .as_ref()
+        .and_then(|options| options.idempotency_level)
+        .is_some_and(|level| {
+            level == IdempotencyLevel::NoSideEffects as i32
+                || level == IdempotencyLevel::Idempotent as i32
+        })
 }
 
 /// The Rust type prost generates for a message, seen from the package's

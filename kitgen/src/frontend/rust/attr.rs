@@ -68,10 +68,16 @@ fn is_package_name(package: &str) -> bool {
     })
 }
 
+/// `#[kit(idempotent)]`: the method may be retried.
+const IDEMPOTENT: &str = "idempotent";
+/// `#[kit(redact)]` on a parameter: a secret, kept out of logs.
+const REDACT: &str = "redact";
+
 /// What a method's `#[kit(…)]` attributes say.
 #[derive(Default)]
 pub(crate) struct MethodAttrs {
     pub(crate) http: Option<HttpAttr>,
+    pub(crate) idempotent: bool,
 }
 
 /// `#[kit(http(…))]`.
@@ -100,9 +106,15 @@ pub(crate) fn method_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> MethodAttrs
                     parsed.http = http;
                 }
                 Ok(())
+            } else if meta.path.is_ident(IDEMPOTENT) {
+                if parsed.idempotent {
+                    cx.error_spanned_by(&meta.path, "duplicate kit attribute `idempotent`");
+                }
+                parsed.idempotent = true;
+                Ok(())
             } else {
                 Err(meta.error(format!(
-                    "unknown kit attribute `{}`; expected `{HTTP}`",
+                    "unknown kit attribute `{}`; expected `{HTTP}` or `{IDEMPOTENT}`",
                     path_text(&meta.path)
                 )))
             }
@@ -112,6 +124,29 @@ pub(crate) fn method_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> MethodAttrs
         }
     }
     parsed
+}
+
+/// Reads the `#[kit(…)]` attributes of one parameter: whether it is
+/// `redact`ed.
+pub(crate) fn param_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> bool {
+    let mut redact = false;
+    for attr in attrs.iter().filter(|attr| is_kit(attr)) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(REDACT) {
+                redact = true;
+                Ok(())
+            } else {
+                Err(meta.error(format!(
+                    "unknown kit attribute `{}` on a parameter; expected `{REDACT}`",
+                    path_text(&meta.path)
+                )))
+            }
+        });
+        if let Err(error) = result {
+            cx.push(error);
+        }
+    }
+    redact
 }
 
 fn http_attr(

@@ -125,9 +125,7 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     let mut params = Vec::new();
     for (index, input) in inputs.enumerate() {
         let FnArg::Typed(typed) = input else { continue };
-        for attr in typed.attrs.iter().filter(|attr| is_kit(attr)) {
-            cx.error_spanned_by(attr, "kit attributes go on methods, not on parameters");
-        }
+        let redact = attr::param_attrs(cx, &typed.attrs);
         let Pat::Ident(pat) = &*typed.pat else {
             fail(
                 &typed.pat,
@@ -167,6 +165,7 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         params.push(Param {
             name: pat.ident.clone(),
             ty: (*typed.ty).clone(),
+            redact,
         });
     }
 
@@ -214,6 +213,7 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         docs: attr::docs(&method.attrs),
         messages: Messages::Generated,
         rules: Vec::new(),
+        idempotent: attrs.idempotent,
         context,
         params,
         output,

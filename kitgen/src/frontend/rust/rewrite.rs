@@ -18,6 +18,11 @@ pub fn rewrite_trait(mut item: ItemTrait) -> ItemTrait {
             continue;
         };
         method.attrs.retain(|attr| !is_kit(attr));
+        for input in &mut method.sig.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                typed.attrs.retain(|attr| !is_kit(attr));
+            }
+        }
         if method.sig.asyncness.take().is_none() {
             continue;
         }

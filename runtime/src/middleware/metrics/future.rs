@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use prometheus_client::metrics::gauge::Gauge;
 
-use super::{CodeLabels, MethodLabels, Metrics};
+use super::{MethodLabels, Metrics};
 use crate::Code;
 
 /// What a call records when it ends.
@@ -55,17 +55,9 @@ where
                 Ok(_) => Code::Ok,
                 Err(error) => error.code(),
             };
-            let labels = CodeLabels {
-                service: recorder.labels.service.clone(),
-                method: recorder.labels.method.clone(),
-                code: code.as_str().to_owned(),
-            };
-            recorder.metrics.requests.get_or_create(&labels).inc();
             recorder
                 .metrics
-                .duration
-                .get_or_create(&recorder.labels)
-                .observe(recorder.started.elapsed().as_secs_f64());
+                .record(&recorder.labels, code, recorder.started.elapsed());
         }
         Poll::Ready(result)
     }

@@ -87,6 +87,29 @@ impl Metrics {
         MetricsLayer::new(self.clone())
     }
 
+    /// Records one finished call of `name` that ended with `code` after
+    /// `elapsed`, as the layer does: for code that measures calls itself,
+    /// such as a generated `InstrumentingMiddleware`.
+    pub fn observe(&self, name: EndpointName, code: crate::Code, elapsed: std::time::Duration) {
+        let labels = MethodLabels {
+            service: name.service.to_owned(),
+            method: name.method.to_owned(),
+        };
+        self.record(&labels, code, elapsed);
+    }
+
+    fn record(&self, labels: &MethodLabels, code: crate::Code, elapsed: std::time::Duration) {
+        let outcome = CodeLabels {
+            service: labels.service.clone(),
+            method: labels.method.clone(),
+            code: code.as_str().to_owned(),
+        };
+        self.requests.get_or_create(&outcome).inc();
+        self.duration
+            .get_or_create(labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
     /// Adds a metric of your own to the registry.
     pub fn register(
         &self,

@@ -1,6 +1,6 @@
 #[kit::service]
 trait Login {
-    async fn login(&self, #[kit(redact)] password: String) -> Result<(), kit::Error>;
+    async fn login(&self, #[kit(secret)] password: String) -> Result<(), kit::Error>;
 }
 
 fn main() {}

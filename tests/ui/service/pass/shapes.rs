@@ -1,7 +1,8 @@
 //! Shapes a service trait may take: no context, short `Context` path,
 //! default bodies, raw identifiers, unit returns, optional parameters,
-//! private traits in nested modules, and the user's own types named by
-//! path where a generated name would shadow them.
+//! private traits in nested modules, the user's own types named by path
+//! where a generated name would shadow them, idempotent methods and
+//! redacted parameters, and the service middleware around all of them.
 
 mod inner {
     use kit::Context;
@@ -23,6 +24,9 @@ mod inner {
 
         #[kit(http(get = "/"))]
         async fn root(&self) -> Result<crate::inner::Endpoints, kit::Error>;
+
+        #[kit(idempotent)]
+        async fn login(&self, user: String, #[kit(redact)] password: String) -> Result<bool, kit::Error>;
     }
 
     struct Impl;
@@ -34,6 +38,10 @@ mod inner {
 
         async fn root(&self) -> Result<crate::inner::Endpoints, kit::Error> {
             Ok(Endpoints { count: 1 })
+        }
+
+        async fn login(&self, user: String, password: String) -> Result<bool, kit::Error> {
+            Ok(user == "ada" && password == "lovelace")
         }
     }
 
@@ -55,6 +63,16 @@ mod inner {
             assert_eq!(serde_json::to_string(&request).unwrap(), r#"{"match":null}"#);
             let _router: axum::Router = shapes::http_router(endpoints);
             let _client = r#type::HttpClient::new("http://127.0.0.1:1").unwrap();
+
+            let request = shapes::LoginRequest { user: "ada".into(), password: "lovelace".into() };
+            assert_eq!(format!("{request:?}"), r#"LoginRequest { user: "ada", password: <redacted> }"#);
+            let metrics = kit::middleware::Metrics::new();
+            let layered = shapes::LoggingMiddleware::new(shapes::InstrumentingMiddleware::new(Impl, metrics.clone()));
+            let endpoints = shapes::Endpoints::new(std::sync::Arc::new(layered));
+            assert!(endpoints.login.is_idempotent() && !endpoints.root.is_idempotent());
+            assert!(endpoints.login("ada".into(), "lovelace".into()).await.unwrap());
+            endpoints.ping().await.unwrap();
+            assert!(metrics.encode().contains(r#"method="Login",code="OK"} 1"#));
         });
     }
 }

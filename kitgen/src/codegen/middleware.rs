@@ -1,0 +1,186 @@
+//! Service middleware, Go kit's `Middleware func(Service) Service`: structs
+//! that wrap any implementation of the trait and implement it too, so that
+//! they stack.
+//!
+//! * `LoggingMiddleware`: one event per call with the method, the
+//!   arguments (`Debug`; `#[kit(redact)]` ones as `<redacted>`), the
+//!   duration and the error;
+//! * `InstrumentingMiddleware`: counts and times calls by method and code
+//!   in a `kit::middleware::Metrics`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+
+use super::{impl_signature, names};
+use crate::model::{Method, Service};
+
+/// Both middleware structs of `service`.
+pub(crate) fn middleware(service: &Service) -> TokenStream {
+    let trait_name = &service.name;
+    let logging = format_ident!("{}", names::LOGGING_MIDDLEWARE);
+    let instrumenting = format_ident!("{}", names::INSTRUMENTING_MIDDLEWARE);
+    let logged = service
+        .methods
+        .iter()
+        .map(|method| logged_method(service, method));
+    let instrumented = service
+        .methods
+        .iter()
+        .map(|method| instrumented_method(service, method));
+    let logging_doc = super::doc(&format!(
+        "Logs every call of the wrapped [`{trait_name}`](super::{trait_name}): the method, its \
+         arguments (`Debug`; `#[kit(redact)]` ones as `<redacted>`), how long it took and how it \
+         ended, at `info` on success and `warn` on an error. It implements the trait too, so \
+         middleware stacks: `{logging}::new({instrumenting}::new(service, metrics))`."
+    ));
+    let instrumenting_doc = super::doc(&format!(
+        "Counts and times every call of the wrapped [`{trait_name}`](super::{trait_name}) in a \
+         [`kit::middleware::Metrics`], by method and code, as `MetricsLayer` does for endpoints \
+         (use one or the other). It implements the trait too."
+    ));
+    quote! {
+        #logging_doc
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        pub struct #logging<S> {
+            inner: S,
+        }
+
+        impl<S> #logging<S> {
+            /// Logs the calls of `inner`.
+            pub fn new(inner: S) -> Self {
+                Self { inner }
+            }
+        }
+
+        #[automatically_derived]
+        impl<S: super::#trait_name + ::core::marker::Sync> super::#trait_name for #logging<S> {
+            #(#logged)*
+        }
+
+        #instrumenting_doc
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        pub struct #instrumenting<S> {
+            inner: S,
+            metrics: ::kit::middleware::Metrics,
+        }
+
+        impl<S> #instrumenting<S> {
+            /// Records the calls of `inner` in `metrics`.
+            pub fn new(inner: S, metrics: ::kit::middleware::Metrics) -> Self {
+                Self { inner, metrics }
+            }
+        }
+
+        #[automatically_derived]
+        impl<S: super::#trait_name + ::core::marker::Sync> super::#trait_name for #instrumenting<S> {
+            #(#instrumented)*
+        }
+    }
+}
+
+/// The code of `error`, spanned at the method's error type, so that a type
+/// that is not a `kit::ServiceError` is reported there, once.
+fn code_of(method: &Method) -> TokenStream {
+    let error = &method.error;
+    quote_spanned!(error.span()=> <#error as ::kit::ServiceError>::code(error))
+}
+
+/// The arguments to pass the call on with.
+fn forward(method: &Method) -> TokenStream {
+    let ctx = method.context.as_ref().map(|ctx| {
+        let name = &ctx.name;
+        quote!(#name,)
+    });
+    let params = method.params.iter().map(|param| &param.name);
+    quote!(#ctx #(#params),*)
+}
+
+fn logged_method(service: &Service, method: &Method) -> TokenStream {
+    let trait_name = &service.name;
+    let name = &method.name;
+    let signature = impl_signature(method);
+    let method_name = &method.rpc_name;
+    let forward = forward(method);
+    let format: Vec<String> = method
+        .params
+        .iter()
+        .map(|param| {
+            if param.redact {
+                format!("{}=<redacted>", param.name.unraw())
+            } else {
+                format!("{}={{:?}}", param.name.unraw())
+            }
+        })
+        .collect();
+    let format = format.join(" ");
+    // Spanned at the parameter's type, so that a type without `Debug` is
+    // reported there, with the request struct's own report.
+    let shown = method
+        .params
+        .iter()
+        .filter(|param| !param.redact)
+        .map(|param| {
+            let name = &param.name;
+            quote_spanned!(param.ty.span()=> &#name)
+        });
+    let code_of = code_of(method);
+    let request_id = match &method.context {
+        Some(ctx) => {
+            let ctx = &ctx.name;
+            quote!(::kit::Context::request_id(#ctx))
+        }
+        None => quote!(""),
+    };
+    quote! {
+        #signature {
+            let args = ::std::format!(#format, #(#shown),*);
+            let request_id = ::std::string::ToString::to_string(#request_id);
+            let started = ::std::time::Instant::now();
+            let result = super::#trait_name::#name(&self.inner, #forward).await;
+            let took_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+            match &result {
+                ::core::result::Result::Ok(_) => ::kit::__private::tracing::info!(
+                    method = #method_name, %request_id, %args, took_ms, "called"
+                ),
+                ::core::result::Result::Err(error) => ::kit::__private::tracing::warn!(
+                    method = #method_name,
+                    %request_id,
+                    %args,
+                    took_ms,
+                    code = %#code_of,
+                    error = ?error,
+                    "failed"
+                ),
+            }
+            result
+        }
+    }
+}
+
+fn instrumented_method(service: &Service, method: &Method) -> TokenStream {
+    let trait_name = &service.name;
+    let name = &method.name;
+    let signature = impl_signature(method);
+    let service_name = super::grpc::full_name(service);
+    let method_name = &method.rpc_name;
+    let forward = forward(method);
+    let code_of = code_of(method);
+    quote! {
+        #signature {
+            let started = ::std::time::Instant::now();
+            let result = super::#trait_name::#name(&self.inner, #forward).await;
+            let code = match &result {
+                ::core::result::Result::Ok(_) => ::kit::Code::Ok,
+                ::core::result::Result::Err(error) => #code_of,
+            };
+            self.metrics.observe(
+                ::kit::EndpointName { service: #service_name, method: #method_name },
+                code,
+                started.elapsed(),
+            );
+            result
+        }
+    }
+}

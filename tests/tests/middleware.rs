@@ -1,0 +1,321 @@
+//! The middleware end to end, over real sockets: the request id sent in
+//! `X-Request-ID` in every log line of the request, a circuit breaker that
+//! opens and recovers, a rate limit and authentication answered in HTTP's
+//! and gRPC's terms, retries of idempotent calls from the client side, and
+//! the trace context carried from a client to the server.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use addsvc::{AddError, AddService, add_service};
+use http::Method;
+use kit::middleware::{
+    AuthLayer, CircuitBreakerLayer, LoggingLayer, Rate, RateLimitLayer, RetryLayer, TraceLayer,
+};
+use kitgen_tests::{RawConnection, base_url, serve, serve_grpc};
+
+/// addsvc that fails with `UNAVAILABLE` while `down` is set and for its
+/// next `failures` calls, counts its calls, and logs inside the handler.
+#[derive(Default)]
+struct Flaky {
+    down: AtomicBool,
+    failures: AtomicU32,
+    calls: AtomicU32,
+    seen_traceparent: Mutex<Option<String>>,
+}
+
+impl Flaky {
+    fn fails(&self) -> bool {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let planned = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        planned || self.down.load(Ordering::SeqCst)
+    }
+}
+
+impl AddService for Flaky {
+    async fn sum(&self, ctx: &kit::Context, a: i64, b: i64) -> Result<i64, AddError> {
+        let fails = self.fails();
+        tracing::info!("summing inside the handler");
+        *self.seen_traceparent.lock().unwrap() = ctx
+            .metadata()
+            .get("traceparent")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        if fails {
+            return Err(AddError::Transport(kit::Error::unavailable(
+                "down for maintenance",
+            )));
+        }
+        Ok(a + b)
+    }
+
+    async fn concat(&self, _ctx: &kit::Context, a: String, b: String) -> Result<String, AddError> {
+        if self.fails() {
+            return Err(AddError::Transport(kit::Error::unavailable(
+                "down for maintenance",
+            )));
+        }
+        Ok(a + &b)
+    }
+}
+
+/// Everything the process logs, for the one test that reads it.
+fn captured_logs() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        #[derive(Clone, Copy)]
+        struct Capture;
+        impl Write for Capture {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                captured_logs().lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| Capture)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        Mutex::new(Vec::new())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_log_line_of_a_request_carries_the_request_id_it_was_sent() {
+    let logs = captured_logs();
+    let endpoints =
+        add_service::Endpoints::new(Arc::new(Flaky::default())).layer(LoggingLayer::new());
+    let addr = serve(add_service::http_router(endpoints)).await;
+    let mut connection = RawConnection::open(addr).await;
+    let response = connection
+        .send(
+            Method::POST,
+            "/sum",
+            &[
+                ("content-type", "application/json"),
+                ("x-request-id", "req-logged-42"),
+            ],
+            r#"{"a":1,"b":2}"#,
+        )
+        .await;
+    assert_eq!(response.status, 200);
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("req-logged-42"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("summing inside the handler")),
+        "{text}"
+    );
+    assert!(lines.iter().any(|line| line.contains("handled")), "{text}");
+}
+
+#[tokio::test]
+async fn the_breaker_opens_after_failures_and_recovers() {
+    let service = Arc::new(Flaky::default());
+    service.down.store(true, Ordering::SeqCst);
+    let breaker = CircuitBreakerLayer::consecutive_failures(3).open_for(Duration::from_millis(50));
+    let endpoints = add_service::Endpoints::new(service.clone()).layer(breaker);
+    let addr = serve(add_service::http_router(endpoints)).await;
+    let mut connection = RawConnection::open(addr).await;
+    let sum = r#"{"a":1,"b":2}"#;
+
+    for _ in 0..3 {
+        let response = connection.send_json(Method::POST, "/sum", sum).await;
+        assert_eq!(response.status, 503);
+        assert_eq!(response.json()["message"], "down for maintenance");
+    }
+    let open = connection.send_json(Method::POST, "/sum", sum).await;
+    assert_eq!(open.status, 503);
+    assert_eq!(open.json()["message"], "the circuit breaker is open");
+    assert!(open.headers.contains_key("retry-after"));
+    assert_eq!(
+        service.calls.load(Ordering::SeqCst),
+        3,
+        "the open breaker spared the service"
+    );
+
+    service.down.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let probe = connection.send_json(Method::POST, "/sum", sum).await;
+    assert_eq!(probe.status, 200, "{:?}", probe.json());
+    assert_eq!(
+        connection.send_json(Method::POST, "/sum", sum).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_is_429_over_http_and_resource_exhausted_over_grpc() {
+    let endpoints = add_service::Endpoints::new(Arc::new(Flaky::default())).layer(
+        RateLimitLayer::reject(Rate::new(2, Duration::from_secs(60))),
+    );
+    let http = serve(add_service::http_router(endpoints.clone())).await;
+    let grpc =
+        serve_grpc(kit::grpc::Routes::new().add_service(add_service::GrpcServer::new(endpoints)))
+            .await;
+
+    let mut connection = RawConnection::open(http).await;
+    assert_eq!(
+        connection
+            .send_json(Method::POST, "/sum", r#"{"a":1,"b":2}"#)
+            .await
+            .status,
+        200
+    );
+    let client = add_service::GrpcClient::new(&base_url(grpc)).unwrap();
+    assert_eq!(client.sum(&kit::Context::new(), 1, 2).await.unwrap(), 3);
+
+    let limited = connection
+        .send_json(Method::POST, "/sum", r#"{"a":1,"b":2}"#)
+        .await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.json()["code"], "RESOURCE_EXHAUSTED");
+    let seconds: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&seconds), "{seconds}");
+
+    match client.sum(&kit::Context::new(), 1, 2).await {
+        Err(AddError::Transport(error)) => {
+            assert_eq!(error.code(), kit::Code::ResourceExhausted);
+            assert!(error.retry_after().is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn missing_or_bad_credentials_are_401_and_unauthenticated() {
+    let endpoints = add_service::Endpoints::new(Arc::new(Flaky::default()))
+        .layer(AuthLayer::bearer(["s3cret"]));
+    let http = serve(add_service::http_router(endpoints.clone())).await;
+    let grpc =
+        serve_grpc(kit::grpc::Routes::new().add_service(add_service::GrpcServer::new(endpoints)))
+            .await;
+
+    let mut connection = RawConnection::open(http).await;
+    let sum = r#"{"a":1,"b":2}"#;
+    let missing = connection.send_json(Method::POST, "/sum", sum).await;
+    assert_eq!(missing.status, 401);
+    assert_eq!(missing.json()["code"], "UNAUTHENTICATED");
+    let bad = connection
+        .send(
+            Method::POST,
+            "/sum",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", "Bearer nope"),
+            ],
+            sum,
+        )
+        .await;
+    assert_eq!(bad.status, 401);
+    let good = connection
+        .send(
+            Method::POST,
+            "/sum",
+            &[
+                ("content-type", "application/json"),
+                ("authorization", "Bearer s3cret"),
+            ],
+            sum,
+        )
+        .await;
+    assert_eq!(good.status, 200);
+
+    let client = add_service::GrpcClient::new(&base_url(grpc)).unwrap();
+    match client.sum(&kit::Context::new(), 1, 2).await {
+        Err(AddError::Transport(error)) => assert_eq!(error.code(), kit::Code::Unauthenticated),
+        other => panic!("{other:?}"),
+    }
+    // Credentials belong to the client, not to contexts, which never pass
+    // them on.
+    let mut ctx = kit::Context::new();
+    ctx.metadata_mut()
+        .insert("authorization", "Bearer s3cret".parse().unwrap());
+    assert!(client.sum(&ctx, 1, 2).await.is_err());
+    let client = add_service::GrpcClient::with_transport(
+        kit::grpc::Client::new(&base_url(grpc))
+            .unwrap()
+            .with_header(
+                http::header::AUTHORIZATION,
+                "Bearer s3cret".parse().unwrap(),
+            ),
+    );
+    assert_eq!(client.sum(&kit::Context::new(), 1, 2).await.unwrap(), 3);
+    let client = add_service::HttpClient::with_transport(
+        kit::http::Client::new(&base_url(http))
+            .unwrap()
+            .with_header(
+                http::header::AUTHORIZATION,
+                "Bearer s3cret".parse().unwrap(),
+            ),
+    );
+    assert_eq!(client.sum(&kit::Context::new(), 1, 2).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_client_retries_idempotent_calls_and_carries_the_trace() {
+    // The server: failing its first call.
+    let service = Arc::new(Flaky::default());
+    service.failures.store(1, Ordering::SeqCst);
+    let served = add_service::Endpoints::new(service.clone()).layer(TraceLayer::server());
+    let addr =
+        serve_grpc(kit::grpc::Routes::new().add_service(add_service::GrpcServer::new(served)))
+            .await;
+
+    // The client: endpoints over the generated gRPC client, with `sum`
+    // marked idempotent here (addsvc does not mark it).
+    let client = add_service::GrpcClient::new(&base_url(addr)).unwrap();
+    let mut endpoints = add_service::Endpoints::new(Arc::new(client)).layer(TraceLayer::client());
+    endpoints.sum = endpoints
+        .sum
+        .idempotent(true)
+        .layer(&RetryLayer::new().backoff(Duration::from_millis(1), Duration::from_millis(5)));
+
+    let caller = kit::middleware::trace::TraceParent::root();
+    let mut ctx = kit::Context::new();
+    ctx.metadata_mut()
+        .insert("traceparent", caller.to_string().parse().unwrap());
+    assert_eq!(endpoints.sum(&ctx, 2, 3).await.unwrap(), 5);
+    assert_eq!(
+        service.calls.load(Ordering::SeqCst),
+        2,
+        "one failure, one retry"
+    );
+
+    let seen = service.seen_traceparent.lock().unwrap().clone().unwrap();
+    let seen = kit::middleware::trace::TraceParent::parse(&seen).unwrap();
+    assert_eq!(
+        seen.trace_id, caller.trace_id,
+        "the server continued the caller's trace"
+    );
+    assert_ne!(seen.span_id, caller.span_id);
+
+    // `concat` is not idempotent: one failure is the answer.
+    service.failures.store(1, Ordering::SeqCst);
+    let before = service.calls.load(Ordering::SeqCst);
+    assert!(
+        endpoints
+            .concat(&kit::Context::new(), "a".into(), "b".into())
+            .await
+            .is_err()
+    );
+    assert_eq!(service.calls.load(Ordering::SeqCst), before + 1);
+}
