@@ -162,20 +162,39 @@ where
     (ours, theirs)
 }
 
-/// Prints both measurements and the ratios, and fails if any request did.
+/// Prints both measurements and the ratios against a hand-written
+/// baseline, and fails if any request did.
 pub fn report(
     title: &str,
     config: &LoadConfig,
     kitgen: &mut Measurement,
     baseline: &mut Measurement,
 ) {
+    compare(
+        title,
+        config,
+        ("kitgen", kitgen),
+        ("hand-written", baseline),
+        0.95,
+    );
+}
+
+/// Prints two measurements and the ratios of the first to the second, with
+/// the throughput ratio's target, and fails if any request did.
+pub fn compare(
+    title: &str,
+    config: &LoadConfig,
+    (name, kitgen): (&str, &mut Measurement),
+    (baseline_name, baseline): (&str, &mut Measurement),
+    target: f64,
+) {
     println!(
         "{title}: {} clients, {} rounds of {:?} per target",
         config.clients, config.rounds, config.round
     );
-    for (name, measured) in [("kitgen", &mut *kitgen), ("hand-written", &mut *baseline)] {
+    for (name, measured) in [(name, &mut *kitgen), (baseline_name, &mut *baseline)] {
         println!(
-            "  {name:<13} {:>9.0} req/s   p50 {:>6} µs   p99 {:>6} µs   ({} requests, {} failures)",
+            "  {name:<16} {:>9.0} req/s   p50 {:>6} µs   p99 {:>6} µs   ({} requests, {} failures)",
             measured.throughput(),
             measured.percentile(0.50),
             measured.percentile(0.99),
@@ -185,8 +204,8 @@ pub fn report(
     }
     let ratio = kitgen.throughput() / baseline.throughput();
     let p99 = f64::from(kitgen.percentile(0.99)) / f64::from(baseline.percentile(0.99).max(1));
-    println!("  throughput ratio kitgen/hand-written: {ratio:.3} (target >= 0.95)");
-    println!("  p99 latency ratio kitgen/hand-written: {p99:.3}");
+    println!("  throughput ratio {name}/{baseline_name}: {ratio:.3} (target >= {target})");
+    println!("  p99 latency ratio {name}/{baseline_name}: {p99:.3}");
     assert_eq!(
         kitgen.failures + baseline.failures,
         0,
@@ -215,4 +234,76 @@ pub fn runtimes() -> (tokio::runtime::Runtime, tokio::runtime::Runtime) {
             .expect("a runtime")
     };
     (build(), build())
+}
+
+/// Load over HTTP/1.1: keep-alive connections posting one JSON body.
+pub mod http_load {
+    use std::net::SocketAddr;
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::rt::TokioIo;
+    use tokio::net::TcpListener;
+
+    use super::LoadClient;
+
+    /// Serves `router` on an ephemeral port of 127.0.0.1, as every server
+    /// in these benchmarks is served.
+    pub async fn serve(router: axum::Router) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        addr
+    }
+
+    /// One keep-alive HTTP/1.1 connection posting `{"a": 21, "b": 21}` to
+    /// `/sum`.
+    pub struct HttpSum {
+        sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+        uri: http::Uri,
+    }
+
+    impl LoadClient for HttpSum {
+        async fn call(&mut self) -> bool {
+            let mut request =
+                http::Request::new(Full::new(Bytes::from_static(br#"{"a": 21, "b": 21}"#)));
+            *request.method_mut() = http::Method::POST;
+            *request.uri_mut() = self.uri.clone();
+            let headers = request.headers_mut();
+            headers.insert(
+                http::header::HOST,
+                http::HeaderValue::from_static("127.0.0.1"),
+            );
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            );
+            if self.sender.ready().await.is_err() {
+                return false;
+            }
+            match self.sender.send_request(request).await {
+                Ok(response) => {
+                    response.status() == http::StatusCode::OK
+                        && response.into_body().collect().await.is_ok()
+                }
+                Err(_) => false,
+            }
+        }
+    }
+
+    /// `clients` connections to `addr`.
+    pub async fn connect(addr: SocketAddr, clients: usize) -> Vec<HttpSum> {
+        let mut connected = Vec::with_capacity(clients);
+        for _ in 0..clients {
+            let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            stream.set_nodelay(true).expect("nodelay");
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .expect("handshake");
+            tokio::spawn(connection);
+            let uri = format!("http://{addr}/sum").parse().expect("uri");
+            connected.push(HttpSum { sender, uri });
+        }
+        connected
+    }
 }

@@ -5,25 +5,22 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use tracing::Span;
 use tracing::instrument::Instrumented;
 
-/// Logs the outcome, inside the request's span, when the handler completes.
-#[derive(Debug)]
-pub struct ResponseFuture<F> {
-    inner: Pin<Box<Instrumented<F>>>,
-    span: Span,
-    started: Instant,
+pin_project_lite::pin_project! {
+    /// Logs the outcome, inside the request's span, when the handler
+    /// completes.
+    #[derive(Debug)]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: Instrumented<F>,
+        started: Instant,
+    }
 }
 
 impl<F> ResponseFuture<F> {
     pub(super) fn new(inner: Instrumented<F>, started: Instant) -> Self {
-        let span = inner.span().clone();
-        ResponseFuture {
-            inner: Box::pin(inner),
-            span,
-            started,
-        }
+        ResponseFuture { inner, started }
     }
 }
 
@@ -33,12 +30,13 @@ where
 {
     type Output = Result<T, crate::Error>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = ready!(self.inner.as_mut().poll(cx));
-        let _entered = self.span.enter();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let result = ready!(this.inner.as_mut().poll(cx));
+        let _entered = this.inner.span().enter();
         // Microseconds, as milliseconds with three decimals. The span
         // already names the service and method.
-        let took_ms = (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        let took_ms = (this.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         match &result {
             Ok(_) => tracing::info!(code = "OK", took_ms, "handled"),
             Err(error) if error.http_status().is_client_error() => {

@@ -2,41 +2,41 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use prometheus_client::metrics::gauge::Gauge;
-
-use super::{MethodLabels, Metrics};
+use super::MethodMetrics;
 use crate::Code;
 
 /// What a call records when it ends.
 #[derive(Debug)]
 pub(super) struct Recorder {
-    pub(super) metrics: Metrics,
-    pub(super) labels: MethodLabels,
+    pub(super) method: Arc<MethodMetrics>,
     pub(super) started: Instant,
-    pub(super) in_flight: Gauge,
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
         // Finished or dropped, the call is no longer in flight.
-        self.in_flight.dec();
+        self.method.in_flight.dec();
     }
 }
 
-/// Records the outcome and duration when the inner future completes.
-#[derive(Debug)]
-pub struct ResponseFuture<F> {
-    inner: Pin<Box<F>>,
-    recorder: Option<Recorder>,
+pin_project_lite::pin_project! {
+    /// Records the outcome and duration when the inner future completes.
+    #[derive(Debug)]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        recorder: Option<Recorder>,
+    }
 }
 
 impl<F> ResponseFuture<F> {
     pub(super) fn new(inner: F, recorder: Recorder) -> Self {
         ResponseFuture {
-            inner: Box::pin(inner),
+            inner,
             recorder: Some(recorder),
         }
     }
@@ -48,16 +48,15 @@ where
 {
     type Output = Result<T, crate::Error>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = ready!(self.inner.as_mut().poll(cx));
-        if let Some(recorder) = self.recorder.take() {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        if let Some(recorder) = this.recorder.take() {
             let code = match &result {
                 Ok(_) => Code::Ok,
                 Err(error) => error.code(),
             };
-            recorder
-                .metrics
-                .record(&recorder.labels, code, recorder.started.elapsed());
+            recorder.method.record(code, recorder.started.elapsed());
         }
         Poll::Ready(result)
     }

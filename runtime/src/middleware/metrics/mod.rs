@@ -5,7 +5,7 @@
 mod future;
 mod layer;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
@@ -95,10 +95,6 @@ impl Metrics {
             service: name.service.to_owned(),
             method: name.method.to_owned(),
         };
-        self.record(&labels, code, elapsed);
-    }
-
-    fn record(&self, labels: &MethodLabels, code: crate::Code, elapsed: std::time::Duration) {
         let outcome = CodeLabels {
             service: labels.service.clone(),
             method: labels.method.clone(),
@@ -106,7 +102,7 @@ impl Metrics {
         };
         self.requests.get_or_create(&outcome).inc();
         self.duration
-            .get_or_create(labels)
+            .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
     }
 
@@ -141,20 +137,58 @@ impl Metrics {
 #[derive(Clone, Debug)]
 pub struct Metered<S> {
     inner: S,
+    method: Arc<MethodMetrics>,
+}
+
+/// One method's series, looked up once rather than per call: the
+/// registry's families hash their labels on every lookup.
+#[derive(Debug)]
+pub(super) struct MethodMetrics {
     metrics: Metrics,
     labels: MethodLabels,
+    in_flight: Gauge,
+    duration: Histogram,
+    /// `requests_total` by code, made on a code's first call so that
+    /// `/metrics` lists only the codes that happened.
+    requests: [OnceLock<Counter>; 17],
+}
+
+impl MethodMetrics {
+    /// Counts one finished call.
+    pub(super) fn record(&self, code: crate::Code, elapsed: std::time::Duration) {
+        let slot = usize::try_from(code.as_i32()).unwrap_or(0).min(16);
+        self.requests[slot]
+            .get_or_init(|| {
+                let outcome = CodeLabels {
+                    service: self.labels.service.clone(),
+                    method: self.labels.method.clone(),
+                    code: code.as_str().to_owned(),
+                };
+                self.metrics.requests.get_or_create(&outcome).clone()
+            })
+            .inc();
+        self.duration.observe(elapsed.as_secs_f64());
+    }
 }
 
 impl<S> Metered<S> {
     /// Records the calls of `inner`, labelled with `name`.
     pub fn new(inner: S, metrics: Metrics, name: EndpointName) -> Self {
+        let labels = MethodLabels {
+            service: name.service.to_owned(),
+            method: name.method.to_owned(),
+        };
+        let in_flight = metrics.in_flight.get_or_create(&labels).clone();
+        let duration = metrics.duration.get_or_create(&labels).clone();
         Metered {
             inner,
-            metrics,
-            labels: MethodLabels {
-                service: name.service.to_owned(),
-                method: name.method.to_owned(),
-            },
+            method: Arc::new(MethodMetrics {
+                metrics,
+                labels,
+                in_flight,
+                duration,
+                requests: Default::default(),
+            }),
         }
     }
 
@@ -182,15 +216,12 @@ where
     }
 
     fn call(&mut self, request: Request<Req>) -> Self::Future {
-        let gauge = self.metrics.in_flight.get_or_create(&self.labels).clone();
-        gauge.inc();
+        self.method.in_flight.inc();
         ResponseFuture::new(
             self.inner.call(request),
             future::Recorder {
-                metrics: self.metrics.clone(),
-                labels: self.labels.clone(),
+                method: Arc::clone(&self.method),
                 started: Instant::now(),
-                in_flight: gauge,
             },
         )
     }
