@@ -133,6 +133,46 @@ fn go_kits_addsvc_proto_has_the_traits_methods() {
     assert_eq!(proto.methods[0].http.path.text, "/pb.Add/Sum");
 }
 
+/// Compiles `text` as `x.proto` and returns its services.
+fn services(text: &str) -> Vec<Service> {
+    let dir = std::env::temp_dir().join(format!(
+        "kitgen-proto-ok-{}-{}",
+        std::process::id(),
+        text.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("x.proto"), text).unwrap();
+    let result = proto::compile(&[dir.join("x.proto")], std::slice::from_ref(&dir))
+        .and_then(|compiled| proto::services(&compiled, &embedded()));
+    let _ = std::fs::remove_dir_all(&dir);
+    result.unwrap_or_else(|errors| panic!("{errors:?}"))
+}
+
+#[test]
+fn idempotency_levels_mark_methods_that_clients_may_retry() {
+    let services = services(
+        "syntax = \"proto3\";\nmessage M {}\nservice S {\n\
+         rpc Get(M) returns (M) { option idempotency_level = NO_SIDE_EFFECTS; }\n\
+         rpc Put(M) returns (M) { option idempotency_level = IDEMPOTENT; }\n\
+         rpc Post(M) returns (M);\n\
+         rpc Odd(M) returns (M) { option idempotency_level = IDEMPOTENCY_UNKNOWN; }\n}\n",
+    );
+    let marked: Vec<(String, bool)> = services[0]
+        .methods
+        .iter()
+        .map(|method| (method.rpc_name.clone(), method.idempotent))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            ("Get".to_owned(), true),
+            ("Put".to_owned(), true),
+            ("Post".to_owned(), false),
+            ("Odd".to_owned(), false)
+        ]
+    );
+}
+
 /// Compiles `text` as `bad.proto` and returns the errors.
 fn errors(text: &str) -> Vec<ProtoError> {
     let dir = std::env::temp_dir().join(format!(
