@@ -144,15 +144,12 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
                 ::core::result::Result::Ok(_) => ::kit::__private::tracing::info!(
                     method = #method_name, %request_id, %args, took_ms, "called"
                 ),
-                ::core::result::Result::Err(error) => ::kit::__private::tracing::warn!(
-                    method = #method_name,
-                    %request_id,
-                    %args,
-                    took_ms,
-                    code = %#code_of,
-                    error = ?error,
-                    "failed"
-                ),
+                ::core::result::Result::Err(error) => {
+                    let code = #code_of;
+                    ::kit::__private::tracing::warn!(
+                        method = #method_name, %request_id, %args, took_ms, %code, error = ?error, "failed"
+                    )
+                }
             }
             result
         }
