@@ -79,8 +79,8 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
     let metrics = kit::middleware::Metrics::new();
 {%- for svc in s.services %}
     let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.impl_name }}::new()))
-        .layer(kit::middleware::LoggingLayer::new())
-        .layer(metrics.layer());
+        .layer(metrics.layer())
+        .layer(kit::middleware::LoggingLayer::new());
 {%- endfor %}
 {%- if s.services.len() == 1 %}
 {%- let svc = s.services[0] %}

@@ -37,8 +37,9 @@ pub(crate) fn middleware(service: &Service) -> TokenStream {
     ));
     let instrumenting_doc = super::doc(&format!(
         "Counts and times every call of the wrapped [`{trait_name}`](super::{trait_name}) in a \
-         [`kit::middleware::Metrics`], by method and code, as `MetricsLayer` does for endpoints \
-         (use one or the other). It implements the trait too."
+         [`kit::middleware::Metrics`], by method and code, in the series `MetricsLayer` uses for \
+         endpoints (use one or the other; this one keeps no `in_flight` gauge). It implements the \
+         trait too."
     ));
     quote! {
         #logging_doc
@@ -135,23 +136,34 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
     };
     quote! {
         #signature {
-            let args = ::std::format!(#format, #(#shown),*);
-            let request_id = ::std::string::ToString::to_string(#request_id);
-            let started = ::std::time::Instant::now();
-            let result = super::#trait_name::#name(&self.inner, #forward).await;
-            let took_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-            match &result {
+            // Locals are prefixed so that no parameter's name can be shadowed.
+            let __kit_args = ::std::format!(#format, #(#shown),*);
+            let __kit_request_id = ::std::string::ToString::to_string(#request_id);
+            let __kit_started = ::std::time::Instant::now();
+            let __kit_result = super::#trait_name::#name(&self.inner, #forward).await;
+            let __kit_took_ms = (__kit_started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+            match &__kit_result {
                 ::core::result::Result::Ok(_) => ::kit::__private::tracing::info!(
-                    method = #method_name, %request_id, %args, took_ms, "called"
+                    method = #method_name,
+                    request_id = %__kit_request_id,
+                    args = %__kit_args,
+                    took_ms = __kit_took_ms,
+                    "called"
                 ),
                 ::core::result::Result::Err(error) => {
-                    let code = #code_of;
+                    let __kit_code = #code_of;
                     ::kit::__private::tracing::warn!(
-                        method = #method_name, %request_id, %args, took_ms, %code, error = ?error, "failed"
+                        method = #method_name,
+                        request_id = %__kit_request_id,
+                        args = %__kit_args,
+                        took_ms = __kit_took_ms,
+                        code = %__kit_code,
+                        error = ?error,
+                        "failed"
                     )
                 }
             }
-            result
+            __kit_result
         }
     }
 }
@@ -166,18 +178,18 @@ fn instrumented_method(service: &Service, method: &Method) -> TokenStream {
     let code_of = code_of(method);
     quote! {
         #signature {
-            let started = ::std::time::Instant::now();
-            let result = super::#trait_name::#name(&self.inner, #forward).await;
-            let code = match &result {
+            let __kit_started = ::std::time::Instant::now();
+            let __kit_result = super::#trait_name::#name(&self.inner, #forward).await;
+            let __kit_code = match &__kit_result {
                 ::core::result::Result::Ok(_) => ::kit::Code::Ok,
                 ::core::result::Result::Err(error) => #code_of,
             };
             self.metrics.observe(
                 ::kit::EndpointName { service: #service_name, method: #method_name },
-                code,
-                started.elapsed(),
+                __kit_code,
+                __kit_started.elapsed(),
             );
-            result
+            __kit_result
         }
     }
 }

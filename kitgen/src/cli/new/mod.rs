@@ -232,6 +232,7 @@ fn render(
     let mut scaffold = Scaffold {
         name: name.to_owned(),
         env: lib.to_uppercase(),
+        dns_name: name.to_lowercase().replace('_', "-"),
         package: lib.clone(),
         lib_path: lib.clone(),
         lib,

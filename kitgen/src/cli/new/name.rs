@@ -3,6 +3,18 @@
 /// Names cargo refuses as packages, besides Rust's keywords.
 const RESERVED: [&str; 5] = ["test", "core", "std", "alloc", "proc_macro"];
 
+/// The crates a new service depends on, whose names its own library
+/// would shadow.
+const DEPENDENCIES: [&str; 7] = [
+    "kit",
+    "kitgen_runtime",
+    "clap",
+    "thiserror",
+    "tokio",
+    "tracing",
+    "tracing_subscriber",
+];
+
 /// Rust's keywords, which cannot name a library.
 const KEYWORDS: [&str; 51] = [
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
@@ -27,6 +39,8 @@ pub(super) fn check(name: &str) -> Result<(), (String, Option<String>)> {
         format!("`{name}` is not a valid crate name: it must start with a letter")
     } else if KEYWORDS.contains(&name) || RESERVED.contains(&name.replace('-', "_").as_str()) {
         format!("`{name}` is not a valid crate name: it is reserved by Rust or cargo")
+    } else if DEPENDENCIES.contains(&name.replace('-', "_").as_str()) {
+        format!("`{name}` would clash with the `{name}` crate, which the service depends on")
     } else {
         return Ok(());
     };
@@ -50,7 +64,11 @@ fn suggest(name: &str) -> Option<String> {
         return None;
     }
     let mut fixed = fixed.to_owned();
-    if KEYWORDS.contains(&fixed.as_str()) || RESERVED.contains(&fixed.as_str()) {
+    let snake = fixed.replace('-', "_");
+    if KEYWORDS.contains(&fixed.as_str())
+        || RESERVED.contains(&snake.as_str())
+        || DEPENDENCIES.contains(&snake.as_str())
+    {
         fixed.push_str("svc");
     }
     (check(&fixed).is_ok() && fixed != name).then_some(fixed)
@@ -75,6 +93,8 @@ mod tests {
             ("1orders", Some("orders")),
             ("fn", Some("fnsvc")),
             ("test", Some("testsvc")),
+            ("tokio", Some("tokiosvc")),
+            ("tracing-subscriber", Some("tracing-subscribersvc")),
             ("!!!", None),
             ("", None),
         ];

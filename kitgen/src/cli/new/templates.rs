@@ -13,6 +13,9 @@ pub(super) struct Scaffold {
     /// How `main.rs` and tests name the library: `lib`, or `::lib` when a
     /// module of the same name would shadow it.
     pub lib_path: String,
+    /// The name of its image and Kubernetes objects: lowercase, with `-`
+    /// for `_`, as DNS labels and image names need.
+    pub dns_name: String,
     /// The prefix of its environment variables: `ORDERSVC`.
     pub env: String,
     /// The protobuf package of a service from a trait.

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use proc_macro2::LineColumn;
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
@@ -19,6 +20,8 @@ pub(crate) struct KnownTrait {
     pub module: String,
     /// Its required methods.
     pub methods: Vec<syn::TraitItemFn>,
+    /// The names of all its methods, those with default bodies too.
+    pub all_methods: Vec<String>,
 }
 
 /// The service traits a file declares: those under `#[kit::service]`, and
@@ -41,6 +44,14 @@ pub(crate) fn traits_in(file: &syn::File, module: &str, generated: bool) -> Vec<
                 self.found.push(KnownTrait {
                     name: item.ident.to_string(),
                     module: self.module.join("::"),
+                    all_methods: item
+                        .items
+                        .iter()
+                        .filter_map(|item| match item {
+                            syn::TraitItem::Fn(method) => Some(method.sig.ident.to_string()),
+                            _ => None,
+                        })
+                        .collect(),
                     methods: item
                         .items
                         .iter()
@@ -142,11 +153,7 @@ pub(crate) fn sync_file(source: &str, traits: &[KnownTrait]) -> syn::Result<File
                 _ => None,
             })
             .collect();
-        let wanted: HashSet<String> = known
-            .methods
-            .iter()
-            .map(|method| method.sig.ident.to_string())
-            .collect();
+        let wanted: HashSet<&String> = known.all_methods.iter().collect();
         for method in &item.items {
             if let syn::ImplItem::Fn(method) = method
                 && !wanted.contains(&method.sig.ident.to_string())
@@ -273,9 +280,9 @@ fn names_in_scope(file: &syn::File) -> Option<HashSet<String>> {
 }
 
 /// Types every module can name.
-const PRELUDE: [&str; 22] = [
+const PRELUDE: [&str; 23] = [
     "Self", "String", "Vec", "Option", "Result", "Box", "bool", "char", "str", "u8", "u16", "u32",
-    "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
 ];
 
 /// The stub of `method`: its signature as an `async fn`, with paths as a
@@ -295,11 +302,15 @@ fn stub(
         sig.output = syn::ReturnType::Type(Default::default(), Box::new(output));
     }
     for input in &mut sig.inputs {
-        if let syn::FnArg::Typed(typed) = input
-            && let syn::Pat::Ident(pat) = &mut *typed.pat
-            && !pat.ident.to_string().starts_with('_')
+        let syn::FnArg::Typed(typed) = input else {
+            continue;
+        };
+        // `#[kit(redact)]` and the like mean nothing outside the trait.
+        typed.attrs.clear();
+        if let syn::Pat::Ident(pat) = &mut *typed.pat
+            && !pat.ident.unraw().to_string().starts_with('_')
         {
-            pat.ident = syn::Ident::new(&format!("_{}", pat.ident), pat.ident.span());
+            pat.ident = syn::Ident::new(&format!("_{}", pat.ident.unraw()), pat.ident.span());
             pat.mutability = None;
         }
     }
@@ -604,6 +615,29 @@ mod tests {
             new.contains("async fn get(\n        &self,\n        _ctx: &kit::Context,\n        _request: GetRequest,\n    ) -> Result<GetResponse, kit::Error> {"),
             "{new}"
         );
+    }
+
+    #[test]
+    fn stubs_drop_kit_attributes_and_keep_raw_names_usable() {
+        let traits = traits_in(
+            &syn::parse_file(
+                "#[kit::service]\ntrait Login {\n    async fn login(&self, r#type: f64, #[kit(redact)] password: String) -> Result<(), kit::Error>;\n    async fn ping(&self) -> Result<(), kit::Error> { Ok(()) }\n}\n",
+            )
+            .unwrap(),
+            "crate",
+            false,
+        );
+        let source = "struct Mine;\nimpl Login for Mine {\n    async fn ping(&self) -> Result<(), kit::Error> { Ok(()) }\n}\n";
+        let synced = sync_file(source, &traits).unwrap();
+        assert!(
+            synced.extra.is_empty(),
+            "ping overrides a provided method: {:?}",
+            synced.extra
+        );
+        let new = synced.new_source.unwrap();
+        assert!(new.contains("_type: f64"), "{new}");
+        assert!(new.contains("_password: String"), "{new}");
+        assert!(!new.contains("#[kit"), "{new}");
     }
 
     #[test]

@@ -25,8 +25,14 @@ impl CircuitBreakerLayer {
     }
 
     /// Opens when at least `ratio` of the calls in a `window` (and at least
-    /// `min_calls` of them) failed.
+    /// `min_calls` of them) failed. The ratio is clamped to (0, 1]: 0 would
+    /// open on healthy traffic.
     pub fn failure_ratio(ratio: f64, min_calls: u32, window: Duration) -> Self {
+        let ratio = if ratio.is_nan() {
+            1.0
+        } else {
+            ratio.clamp(f64::MIN_POSITIVE, 1.0)
+        };
         Self::new(Policy::FailureRatio {
             ratio,
             min_calls,

@@ -84,8 +84,8 @@ where
                 )
                 .with_retry_after(retry_after))));
             }
-            Admission::Call => false,
-            Admission::Probe => true,
+            Admission::Call => None,
+            Admission::Probe(episode) => Some(episode),
         };
         let outcome = Outcome {
             breaker: Arc::clone(&self.breaker),
@@ -106,7 +106,7 @@ where
 /// probe slot back without a verdict.
 struct Outcome {
     breaker: Arc<Mutex<Breaker>>,
-    probe: bool,
+    probe: Option<u64>,
     recorded: bool,
 }
 
@@ -122,11 +122,13 @@ impl Outcome {
 
 impl Drop for Outcome {
     fn drop(&mut self) {
-        if !self.recorded && self.probe {
+        if let Some(episode) = self.probe
+            && !self.recorded
+        {
             self.breaker
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .abandon_probe();
+                .abandon_probe(episode);
         }
     }
 }

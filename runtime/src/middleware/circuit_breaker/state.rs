@@ -11,8 +11,8 @@ use super::Policy;
 pub(super) enum Admission {
     /// Closed: go ahead.
     Call,
-    /// Half-open: go ahead as a probe.
-    Probe,
+    /// Half-open: go ahead as a probe of this half-open episode.
+    Probe(u64),
     /// Open: fail now.
     Rejected {
         /// When the breaker will try probes.
@@ -32,6 +32,12 @@ enum State {
         until: Instant,
     },
     HalfOpen {
+        /// Which half-open episode this is, so that a probe of an earlier
+        /// one that finishes late is not counted.
+        episode: u64,
+        /// When the episode began: probes that take longer than the
+        /// open period are given up on, so a hung probe cannot wedge it.
+        since: Instant,
         in_flight: u32,
         succeeded: u32,
     },
@@ -44,6 +50,7 @@ pub(super) struct Breaker {
     open_for: Duration,
     probes: u32,
     state: State,
+    episodes: u64,
 }
 
 impl Breaker {
@@ -53,6 +60,7 @@ impl Breaker {
             open_for,
             probes: probes.max(1),
             state: closed(Instant::now()),
+            episodes: 0,
         }
     }
 
@@ -64,19 +72,23 @@ impl Breaker {
             },
             State::Open { .. } => {
                 tracing::info!("circuit breaker half-open: sending a probe");
-                self.state = State::HalfOpen {
-                    in_flight: 1,
-                    succeeded: 0,
-                };
-                Admission::Probe
+                self.half_open(now)
+            }
+            State::HalfOpen { since, .. }
+                if now.saturating_duration_since(*since) >= self.open_for =>
+            {
+                tracing::warn!("circuit breaker probes hung: starting over with a new probe");
+                self.half_open(now)
             }
             State::HalfOpen {
+                episode,
                 in_flight,
                 succeeded,
+                ..
             } => {
                 if *in_flight + *succeeded < self.probes {
                     *in_flight += 1;
-                    Admission::Probe
+                    Admission::Probe(*episode)
                 } else {
                     Admission::Rejected {
                         retry_after: self.open_for,
@@ -86,13 +98,29 @@ impl Breaker {
         }
     }
 
-    pub(super) fn record(&mut self, probe: bool, failed: bool, now: Instant) {
+    /// A new half-open episode, whose first probe this call is.
+    fn half_open(&mut self, now: Instant) -> Admission {
+        self.episodes += 1;
+        self.state = State::HalfOpen {
+            episode: self.episodes,
+            since: now,
+            in_flight: 1,
+            succeeded: 0,
+        };
+        Admission::Probe(self.episodes)
+    }
+
+    /// Counts a finished call: `probe` names the episode a probe belonged
+    /// to, and is `None` for a call admitted while closed.
+    pub(super) fn record(&mut self, probe: Option<u64>, failed: bool, now: Instant) {
         let open_for = self.open_for;
         match &mut self.state {
             State::HalfOpen {
+                episode,
                 in_flight,
                 succeeded,
-            } if probe => {
+                ..
+            } if probe == Some(*episode) => {
                 *in_flight = in_flight.saturating_sub(1);
                 if failed {
                     tracing::warn!(?open_for, "circuit breaker reopened: a probe failed");
@@ -112,7 +140,7 @@ impl Breaker {
                 window_started,
                 calls,
                 failures,
-            } if !probe => {
+            } if probe.is_none() => {
                 if let Policy::FailureRatio { window, .. } = self.policy
                     && now.saturating_duration_since(*window_started) >= window
                 {
@@ -149,9 +177,15 @@ impl Breaker {
         }
     }
 
-    /// A probe was dropped before it finished.
-    pub(super) fn abandon_probe(&mut self) {
-        if let State::HalfOpen { in_flight, .. } = &mut self.state {
+    /// A probe of `episode` was dropped before it finished.
+    pub(super) fn abandon_probe(&mut self, episode: u64) {
+        if let State::HalfOpen {
+            episode: current,
+            in_flight,
+            ..
+        } = &mut self.state
+            && *current == episode
+        {
             *in_flight = in_flight.saturating_sub(1);
         }
     }

@@ -65,9 +65,9 @@ async fn a_success_resets_the_consecutive_count_and_client_errors_do_not_count()
     let mut breaker =
         state::Breaker::new(Policy::ConsecutiveFailures(2), Duration::from_secs(1), 1);
     let now = tokio::time::Instant::now();
-    breaker.record(false, true, now);
-    breaker.record(false, false, now);
-    breaker.record(false, true, now);
+    breaker.record(None, true, now);
+    breaker.record(None, false, now);
+    breaker.record(None, true, now);
     assert_eq!(breaker.admit(now), state::Admission::Call);
     assert!(!is_failure(&Error::invalid_argument("bad")));
     assert!(!is_failure(&Error::not_found("none")));
@@ -87,7 +87,7 @@ async fn the_ratio_policy_needs_enough_calls_in_its_window() {
     );
     let now = tokio::time::Instant::now();
     for failed in [true, true, false] {
-        breaker.record(false, failed, now);
+        breaker.record(None, failed, now);
     }
     assert_eq!(
         breaker.admit(now),
@@ -96,11 +96,11 @@ async fn the_ratio_policy_needs_enough_calls_in_its_window() {
     );
     // A new window forgets the old failures.
     let later = now + Duration::from_secs(10);
-    breaker.record(false, false, later);
-    breaker.record(false, true, later);
-    breaker.record(false, false, later);
+    breaker.record(None, false, later);
+    breaker.record(None, true, later);
+    breaker.record(None, false, later);
     assert_eq!(breaker.admit(later), state::Admission::Call);
-    breaker.record(false, true, later);
+    breaker.record(None, true, later);
     assert!(
         matches!(breaker.admit(later), state::Admission::Rejected { .. }),
         "2 of 4 failed"
@@ -112,18 +112,43 @@ async fn half_open_admits_only_its_probes() {
     let mut breaker =
         state::Breaker::new(Policy::ConsecutiveFailures(1), Duration::from_secs(1), 2);
     let now = tokio::time::Instant::now();
-    breaker.record(false, true, now);
+    breaker.record(None, true, now);
     let later = now + Duration::from_secs(1);
-    assert_eq!(breaker.admit(later), state::Admission::Probe);
-    assert_eq!(breaker.admit(later), state::Admission::Probe);
+    assert_eq!(breaker.admit(later), state::Admission::Probe(1));
+    assert_eq!(breaker.admit(later), state::Admission::Probe(1));
     assert!(matches!(
         breaker.admit(later),
         state::Admission::Rejected { .. }
     ));
     // A dropped probe frees its slot.
-    breaker.abandon_probe();
-    assert_eq!(breaker.admit(later), state::Admission::Probe);
-    breaker.record(true, false, later);
-    breaker.record(true, false, later);
+    breaker.abandon_probe(1);
+    assert_eq!(breaker.admit(later), state::Admission::Probe(1));
+    breaker.record(Some(1), false, later);
+    breaker.record(Some(1), false, later);
     assert_eq!(breaker.admit(later), state::Admission::Call);
+}
+
+#[tokio::test(start_paused = true)]
+async fn hung_probes_are_given_up_on_and_late_ones_do_not_count() {
+    let mut breaker =
+        state::Breaker::new(Policy::ConsecutiveFailures(1), Duration::from_secs(1), 1);
+    let now = tokio::time::Instant::now();
+    breaker.record(None, true, now);
+    let half_open = now + Duration::from_secs(1);
+    assert_eq!(breaker.admit(half_open), state::Admission::Probe(1));
+    assert!(matches!(
+        breaker.admit(half_open),
+        state::Admission::Rejected { .. }
+    ));
+    // The probe hangs for a whole open period: a new episode probes.
+    let much_later = half_open + Duration::from_secs(1);
+    assert_eq!(breaker.admit(much_later), state::Admission::Probe(2));
+    // The first probe finally succeeds: too late to close the breaker.
+    breaker.record(Some(1), false, much_later);
+    assert!(matches!(
+        breaker.admit(much_later),
+        state::Admission::Rejected { .. }
+    ));
+    breaker.record(Some(2), false, much_later);
+    assert_eq!(breaker.admit(much_later), state::Admission::Call);
 }

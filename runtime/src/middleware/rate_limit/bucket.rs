@@ -54,6 +54,11 @@ impl Bucket {
         }
     }
 
+    /// Gives back a reserved token that was not used.
+    pub(super) fn refund(&mut self) {
+        self.tokens = (self.tokens + 1.0).min(self.burst);
+    }
+
     fn wait_for(&self, tokens: f64) -> Duration {
         Duration::from_secs_f64(tokens / self.per_second)
     }

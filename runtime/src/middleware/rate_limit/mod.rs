@@ -71,21 +71,60 @@ where
             },
             Mode::Delay => {
                 let wait = bucket.reserve(now);
-                drop(bucket);
                 if wait.is_zero() {
+                    drop(bucket);
                     return Box::pin(self.inner.call(request));
                 }
+                if request.ctx.remaining().is_some_and(|left| left < wait) {
+                    // Its turn would come after its deadline: fail now,
+                    // and leave the token to a call that can use it.
+                    bucket.refund();
+                    return Box::pin(std::future::ready(Err(Error::resource_exhausted(
+                        "rate limit exceeded: the wait would outlast the deadline",
+                    )
+                    .with_retry_after(wait))));
+                }
+                drop(bucket);
                 // The service was made ready for this call; the clone that
                 // waits takes it, and this one readies itself next time.
                 let clone = self.inner.clone();
                 let mut ready = std::mem::replace(&mut self.inner, clone);
                 // The turn is fixed now, not when the future is first polled.
                 let turn = now + wait;
+                let refund = Refund {
+                    bucket: Some(Arc::clone(&self.bucket)),
+                };
                 Box::pin(async move {
+                    let mut refund = refund;
                     tokio::time::sleep_until(turn).await;
+                    refund.disarm();
                     ready.call(request).await
                 })
             }
+        }
+    }
+}
+
+/// Gives a waiting call's token back if the call is dropped before its
+/// turn, so that cancelled calls leave no debt behind.
+struct Refund {
+    bucket: Option<Arc<Mutex<Bucket>>>,
+}
+
+impl Refund {
+    /// The call's turn came: the token is spent.
+    fn disarm(&mut self) {
+        self.bucket = None;
+    }
+}
+
+impl Drop for Refund {
+    fn drop(&mut self) {
+        if let Some(bucket) = self.bucket.take() {
+            bucket
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .refund();
         }
     }
 }

@@ -89,3 +89,27 @@ async fn clones_of_a_layer_share_one_bucket() {
     assert!(first.ready().await.unwrap().call(request()).await.is_ok());
     assert!(second.ready().await.unwrap().call(request()).await.is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_wait_gives_its_token_back_and_a_hopeless_one_fails_now() {
+    let mut service = limited(RateLimitLayer::delay(Rate::per_second(10).burst(1)));
+    assert!(service.ready().await.unwrap().call(request()).await.is_ok());
+    // The next call would wait 100 ms; dropped, it leaves no debt.
+    drop(service.ready().await.unwrap().call(request()));
+    tokio::time::advance(Duration::from_millis(100)).await;
+    let started = tokio::time::Instant::now();
+    assert!(service.ready().await.unwrap().call(request()).await.is_ok());
+    assert_eq!(started.elapsed(), Duration::ZERO);
+
+    // With 10 ms left before its deadline, a 100 ms wait fails at once.
+    let hurried = Request::new(Context::new().with_timeout(Duration::from_millis(10)), 7);
+    let error = service
+        .ready()
+        .await
+        .unwrap()
+        .call(hurried)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::ResourceExhausted);
+    assert_eq!(error.retry_after(), Some(Duration::from_millis(100)));
+}

@@ -11,8 +11,9 @@ use super::RetryPolicy;
 use crate::Endpoint;
 
 /// Retries the calls of idempotent endpoints. By default: up to 2 retries,
-/// backoff from 10 ms to 1 s with full jitter, and a budget of 20% of the
-/// calls of the last 10 s on top of 10 retries a second.
+/// a jittered exponential backoff from 10 ms to 1 s (tower's: each wait is
+/// drawn between the current base and twice it), and a budget of 20% of
+/// the calls of the last 10 s on top of 10 retries a second.
 #[derive(Clone, Debug)]
 pub struct RetryLayer {
     retries: u32,
@@ -45,7 +46,7 @@ impl RetryLayer {
         self
     }
 
-    /// Backoff between `min` and `max` (doubling, with full jitter).
+    /// Backoff between `min` and `max` (doubling, jittered).
     #[must_use]
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
         self.min_backoff = min;

@@ -49,7 +49,8 @@ impl RetryPolicy {
     fn next_backoff(&mut self) -> tokio::time::Sleep {
         let (min, max) = (self.min_backoff, self.max_backoff);
         let backoff = self.backoff.get_or_insert_with(|| {
-            // Full jitter; the bounds were checked when the layer was made.
+            // Jitter of 1.0: up to the whole base again. The bounds were
+            // checked when the layer was made.
             ExponentialBackoffMaker::new(
                 min,
                 max.max(min).max(Duration::from_millis(1)),
