@@ -22,8 +22,8 @@ fn main() {
     let (servers, load) = runtimes();
     let metrics = Metrics::new();
     let stacked = add_service::Endpoints::new(Arc::new(BasicAddService))
-        .layer(LoggingLayer::new())
-        .layer(metrics.layer());
+        .layer(metrics.layer())
+        .layer(LoggingLayer::new());
     let bare = add_service::Endpoints::new(Arc::new(BasicAddService));
     let with_stack = servers.block_on(serve(add_service::http_router(stacked)));
     let without = servers.block_on(serve(add_service::http_router(bare)));
