@@ -11,7 +11,7 @@
 //! |---|---|
 //! | [`LoggingLayer`]: a span with the request id, one event per call | — |
 //! | [`MetricsLayer`] (from [`Metrics::layer`]): RED metrics for `/metrics` | — |
-//! | [`TraceLayer`]: W3C `traceparent` spans | — |
+//! | [`TraceLayer`]: W3C `traceparent` spans (OpenTelemetry's with feature `otel`) | — |
 //! | [`TimeoutLayer`]: the context's deadline, or a fixed time | `DEADLINE_EXCEEDED`, 504 |
 //! | [`RateLimitLayer`]: a token bucket, rejecting or delaying | `RESOURCE_EXHAUSTED`, 429, `Retry-After` |
 //! | [`ConcurrencyLimitLayer`]: at most N calls at once (tower's) | waits; add tower's `LoadShedLayer` to fail with `UNAVAILABLE` |

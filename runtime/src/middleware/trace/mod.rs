@@ -8,10 +8,13 @@
 //! On a server the trace continues the caller's `traceparent`, or starts
 //! when there is none; around a client's endpoints it makes the client
 //! span. `tracestate` travels untouched. Spans go wherever the process's
-//! `tracing` subscriber sends them: to logs, or with `tracing-opentelemetry`
-//! to an OpenTelemetry collector.
+//! `tracing` subscriber sends them: to logs, or, with the `otel` feature
+//! and a `tracing-opentelemetry` layer, to OpenTelemetry as spans whose
+//! remote parent is the caller's and whose ids are the ones sent on.
 
 mod layer;
+#[cfg(feature = "otel")]
+mod otel;
 mod traceparent;
 
 use std::task::{Context as TaskContext, Poll};
@@ -55,10 +58,6 @@ where
             .get(TRACEPARENT)
             .and_then(|value| value.to_str().ok())
             .and_then(TraceParent::parse);
-        let own = match &parent {
-            Some(parent) => parent.child(),
-            None => TraceParent::root(),
-        };
         let kind = match self.kind {
             Kind::Server => "server",
             Kind::Client => "client",
@@ -69,10 +68,20 @@ where
             otel.kind = kind,
             rpc.service = self.name.service,
             rpc.method = self.name.method,
-            trace_id = %own.trace_id_hex(),
-            span_id = %own.span_id_hex(),
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
             parent_span_id = parent.as_ref().map(|parent| parent.span_id_hex()),
         );
+        #[cfg(feature = "otel")]
+        let own = otel::join(&span, parent.as_ref());
+        #[cfg(not(feature = "otel"))]
+        let own = None;
+        let own = own.unwrap_or_else(|| match &parent {
+            Some(parent) => parent.child(),
+            None => TraceParent::root(),
+        });
+        span.record("trace_id", own.trace_id_hex());
+        span.record("span_id", own.span_id_hex());
         if let Ok(value) = HeaderValue::try_from(own.to_string()) {
             request.ctx.metadata_mut().insert(TRACEPARENT, value);
         }
