@@ -83,6 +83,16 @@ impl Context {
         self.deadline
     }
 
+    /// The sooner of the deadline and `timeout` from now: what a call
+    /// that allows itself at most `timeout` must finish by.
+    pub fn deadline_within(&self, timeout: Option<Duration>) -> Option<Instant> {
+        let own = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
+        match (self.deadline, own) {
+            (Some(theirs), Some(own)) => Some(theirs.min(own)),
+            (theirs, own) => theirs.or(own),
+        }
+    }
+
     /// The time left until the deadline: `None` without a deadline, zero
     /// once it has passed.
     pub fn remaining(&self) -> Option<Duration> {

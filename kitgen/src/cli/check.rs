@@ -76,34 +76,8 @@ pub(super) fn run(cli: &Cli, dirs: &[PathBuf], out: &mut dyn Write) -> Result<()
 /// The `kitgen generate` commands recorded in the `.rs` files under `dir`,
 /// each once, in the order of the files' paths.
 pub(super) fn recorded_commands(dir: &Path) -> Vec<String> {
-    let mut commands = Vec::new();
-    find(dir, &mut commands);
-    commands
-}
-
-fn find(dir: &Path, commands: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .unwrap_or_default();
-        if path.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                find(&path, commands);
-            }
-            continue;
-        }
-        if path.extension().is_none_or(|extension| extension != "rs") {
-            continue;
-        }
+    let mut commands: Vec<String> = Vec::new();
+    for path in super::rust_files(dir) {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
@@ -115,6 +89,7 @@ fn find(dir: &Path, commands: &mut Vec<String>) {
             commands.push(command.to_owned());
         }
     }
+    commands
 }
 
 /// A unified diff of a stale file, at most 40 lines of it.

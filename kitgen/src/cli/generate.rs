@@ -69,14 +69,7 @@ pub(super) fn render(args: &GenerateArgs, command: &str) -> Result<Vec<Generated
         .extension()
         .is_some_and(|extension| extension == "proto");
     if is_proto {
-        let mut includes: Vec<PathBuf> = Vec::new();
-        includes.push(
-            args.file
-                .parent()
-                .filter(|parent| !parent.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-        );
-        includes.extend(args.includes.iter().cloned());
+        let includes = proto_search_path(&args.file, &args.includes);
         return generate::from_proto(
             std::slice::from_ref(&args.file),
             &includes,
@@ -90,6 +83,18 @@ pub(super) fn render(args: &GenerateArgs, command: &str) -> Result<Vec<Generated
     })?;
     generate::from_rust(&args.file, &source, &header)
         .map_err(|error| Report::from_syn(&args.file, &source, error))
+}
+
+/// Where a .proto's imports are looked for: its own directory, then
+/// `includes`.
+pub(super) fn proto_search_path(file: &Path, includes: &[PathBuf]) -> Vec<PathBuf> {
+    let own = file
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    std::iter::once(own)
+        .chain(includes.iter().cloned())
+        .collect()
 }
 
 /// The command line that makes these files, as the header records it.

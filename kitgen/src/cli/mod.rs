@@ -356,6 +356,33 @@ fn list(names: &[String]) -> String {
     }
 }
 
+/// The `.rs` files under `dir`, sorted, leaving out hidden directories,
+/// `target` and `node_modules`.
+pub(crate) fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.filter_map(Result::ok).map(|entry| entry.path()) {
+            let name = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or_default();
+            if path.is_dir() {
+                if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                    pending.push(path);
+                }
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// `text` formatted by rustfmt, if it is installed and the text parses.
 pub(crate) fn rustfmt(text: &str) -> Option<String> {
     use std::process::{Command, Stdio};

@@ -92,13 +92,7 @@ impl Client {
         Req: GrpcMessage,
         Resp: GrpcMessage,
     {
-        let own = self
-            .timeout
-            .and_then(|timeout| Instant::now().checked_add(timeout));
-        let deadline = match (ctx.deadline(), own) {
-            (Some(theirs), Some(own)) => Some(theirs.min(own)),
-            (theirs, own) => theirs.or(own),
-        };
+        let deadline = ctx.deadline_within(self.timeout);
         let mut request = tonic::Request::new(message);
         *request.metadata_mut() = metadata(ctx, &self.headers);
         if let Some(deadline) = deadline {

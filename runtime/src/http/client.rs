@@ -158,13 +158,7 @@ impl Client {
         has_body: bool,
         encoded: Result<Encoded, Error>,
     ) -> Result<Resp, Error> {
-        let own = self
-            .timeout
-            .and_then(|timeout| Instant::now().checked_add(timeout));
-        let deadline = match (ctx.deadline(), own) {
-            (Some(theirs), Some(own)) => Some(theirs.min(own)),
-            (theirs, own) => theirs.or(own),
-        };
+        let deadline = ctx.deadline_within(self.timeout);
         let request = self.request(ctx, method.clone(), has_body, encoded?, deadline)?;
         let exchange = async {
             let response = self.http.request(request).await.map_err(|error| {

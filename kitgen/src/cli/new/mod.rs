@@ -325,13 +325,7 @@ fn from_proto(
     proto: &Path,
     includes: &[PathBuf],
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, Report> {
-    let mut search = vec![
-        proto
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-    ];
-    search.extend(includes.iter().cloned());
+    let search = super::generate::proto_search_path(proto, includes);
     let compiled = proto_frontend::compile(&[proto.to_path_buf()], &search)
         .map_err(|errors| Report::proto(&errors))?;
     let embedded = EmbeddedDescriptors {

@@ -29,7 +29,7 @@ pub(super) fn run(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Repo
     }
     regenerate(cli, dir, out)?;
 
-    let sources = rust_files(&src);
+    let sources = super::rust_files(&src);
     let mut parsed = Vec::new();
     for path in &sources {
         let text = std::fs::read_to_string(path)
@@ -141,27 +141,6 @@ fn regenerate(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Report> 
         super::generate::write(cli, &args, &command, out)?;
     }
     Ok(())
-}
-
-/// The `.rs` files under `dir`, sorted.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|extension| extension == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 /// The module a file is, from its place under `src`: `crate`,

@@ -35,13 +35,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<Req>) -> Self::Future {
-        let own = self
-            .fixed
-            .and_then(|fixed| std::time::Instant::now().checked_add(fixed));
-        let deadline = match (request.ctx.deadline(), own) {
-            (Some(theirs), Some(own)) => Some(theirs.min(own)),
-            (theirs, own) => theirs.or(own),
-        };
+        let deadline = request.ctx.deadline_within(self.fixed);
         let Some(deadline) = deadline else {
             return Box::pin(self.inner.call(request));
         };
