@@ -1,10 +1,20 @@
+//! Every line a request logs, the handler's own and `LoggingLayer`'s, carries
+//! its request id.
+//!
+//! This binary holds one test, and must keep holding one. tracing caches
+//! each callsite's interest process-wide: a callsite first hit by another
+//! test while no subscriber is installed is cached as uninteresting, and a
+//! subscriber installed later with `set_default` on this thread can race
+//! that cache and miss lines. Alone in its process, the test installs its
+//! subscriber before any callsite exists, so every callsite's interest is
+//! computed against it.
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use kit::middleware::LoggingLayer;
+use kit::{Context, Endpoint, EndpointName, Error, Request};
 use tracing_subscriber::fmt::MakeWriter;
-
-use super::*;
-use crate::{Context, Endpoint, Error};
 
 /// Collects what a subscriber writes.
 #[derive(Clone, Default)]
@@ -42,7 +52,7 @@ async fn every_line_of_a_request_carries_its_id() {
         .with_writer(captured.clone())
         .with_ansi(false)
         .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let endpoint = Endpoint::new(tower::service_fn(|request: Request<i64>| async move {
         tracing::info!("inside the handler");

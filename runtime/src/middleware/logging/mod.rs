@@ -65,6 +65,3 @@ where
         ResponseFuture::new(call.instrument(span), Instant::now())
     }
 }
-
-#[cfg(test)]
-mod tests;
