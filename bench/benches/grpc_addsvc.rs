@@ -8,79 +8,10 @@
 //! ```
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use addsvc::{AddService, BasicAddService, add_service};
+use kitgen_bench::targets::{self, pb};
 use kitgen_bench::{LoadClient, LoadConfig, is_smoke_run, report, runtimes, side_by_side};
-use tokio::net::TcpListener;
 use tonic::transport::Channel;
-
-/// The types and stubs tonic-prost-build generates from `proto/addsvc.proto`.
-mod pb {
-    #![allow(missing_docs, unreachable_pub, clippy::all)]
-    tonic::include_proto!("addsvc");
-}
-
-/// addsvc by hand on tonic: the same business logic behind the generated
-/// service trait.
-struct HandWritten;
-
-#[tonic::async_trait]
-impl pb::add_service_server::AddService for HandWritten {
-    async fn sum(
-        &self,
-        request: tonic::Request<pb::SumRequest>,
-    ) -> Result<tonic::Response<pb::SumResponse>, tonic::Status> {
-        let pb::SumRequest { a, b } = request.into_inner();
-        let ctx = kit::Context::new();
-        match BasicAddService.sum(&ctx, a, b).await {
-            Ok(value) => Ok(tonic::Response::new(pb::SumResponse { value })),
-            Err(error) => Err(tonic::Status::invalid_argument(error.to_string())),
-        }
-    }
-
-    async fn concat(
-        &self,
-        request: tonic::Request<pb::ConcatRequest>,
-    ) -> Result<tonic::Response<pb::ConcatResponse>, tonic::Status> {
-        let pb::ConcatRequest { a, b } = request.into_inner();
-        let ctx = kit::Context::new();
-        match BasicAddService.concat(&ctx, a, b).await {
-            Ok(value) => Ok(tonic::Response::new(pb::ConcatResponse { value })),
-            Err(error) => Err(tonic::Status::invalid_argument(error.to_string())),
-        }
-    }
-}
-
-async fn serve_generated() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
-    let routes = kit::grpc::Routes::new().add_service(add_service::GrpcServer::new(endpoints));
-    tokio::spawn(async move {
-        kit::Server::new()
-            .grpc(listener, routes)
-            .run_until(std::future::pending())
-            .await
-            .expect("serve");
-    });
-    addr
-}
-
-async fn serve_hand_written() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    tokio::spawn(async move {
-        tonic::transport::Server::builder()
-            .tcp_nodelay(true)
-            .add_service(pb::add_service_server::AddServiceServer::new(HandWritten))
-            .serve_with_incoming(incoming)
-            .await
-            .expect("serve");
-    });
-    addr
-}
 
 /// One stream at a time on a channel shared by a few clients.
 struct GrpcSum(pb::add_service_client::AddServiceClient<Channel>);
@@ -119,8 +50,8 @@ async fn connect(addr: SocketAddr, clients: usize) -> Vec<GrpcSum> {
 fn main() {
     let config = LoadConfig::from_env(is_smoke_run());
     let (servers, load) = runtimes();
-    let ours = servers.block_on(serve_generated());
-    let theirs = servers.block_on(serve_hand_written());
+    let ours = servers.block_on(targets::spawn(targets::serve_generated_grpc));
+    let theirs = servers.block_on(targets::spawn(targets::serve_tonic_grpc));
     let (mut kitgen, mut baseline) = load.block_on(side_by_side(&config, ours, theirs, connect));
     report(
         "addsvc Sum over gRPC (HTTP/2) on loopback",

@@ -10,6 +10,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+pub mod targets;
+
 /// How hard and how long to load each target.
 #[derive(Clone, Debug)]
 pub struct LoadConfig {
@@ -243,17 +245,13 @@ pub mod http_load {
     use bytes::Bytes;
     use http_body_util::{BodyExt, Full};
     use hyper_util::rt::TokioIo;
-    use tokio::net::TcpListener;
 
     use super::LoadClient;
 
     /// Serves `router` on an ephemeral port of 127.0.0.1, as every server
     /// in these benchmarks is served.
     pub async fn serve(router: axum::Router) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
-        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
-        addr
+        super::targets::spawn(|listener| super::targets::serve_http(listener, router)).await
     }
 
     /// One keep-alive HTTP/1.1 connection posting `{"a": 21, "b": 21}` to

@@ -53,10 +53,18 @@ impl Context {
     /// Sets the deadline to `timeout` from now (keeping an earlier one). A
     /// timeout too large to represent sets no deadline.
     #[must_use]
-    pub fn with_timeout(self, timeout: Duration) -> Self {
-        match Instant::now().checked_add(timeout) {
-            Some(deadline) => self.with_deadline(deadline),
-            None => self,
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.limit_to(timeout);
+        self
+    }
+
+    /// [`Context::with_timeout`] in place.
+    pub(crate) fn limit_to(&mut self, timeout: Duration) {
+        if let Some(deadline) = Instant::now().checked_add(timeout) {
+            self.deadline = Some(
+                self.deadline
+                    .map_or(deadline, |current| current.min(deadline)),
+            );
         }
     }
 
@@ -171,8 +179,13 @@ fn valid_request_id(id: &[u8]) -> Option<HeaderValue> {
 /// Hand-written instead of a UUID v4: drawing from the OS for every request
 /// costs a system call, and ids only need to be unique, not secret.
 fn generate_request_id() -> HeaderValue {
-    let id = format!("{:016x}{:016x}", process_key(), random_u64());
-    HeaderValue::try_from(id).unwrap_or_else(|_| HeaderValue::from_static("0"))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let number = (u128::from(process_key()) << 64) | u128::from(random_u64());
+    let mut id = [0u8; 32];
+    for (index, digit) in id.iter_mut().enumerate() {
+        *digit = HEX[((number >> (124 - 4 * index)) & 0xf) as usize];
+    }
+    HeaderValue::from_bytes(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
 }
 
 /// A number unique within the process and unpredictable-looking across
@@ -318,6 +331,9 @@ mod tests {
             ids.iter()
                 .all(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
         );
+        // The process's key, then the per-request number, in lower-case hex.
+        let key = format!("{:016x}", process_key());
+        assert!(ids.iter().all(|id| id.starts_with(&key)), "{key}");
     }
 
     #[test]

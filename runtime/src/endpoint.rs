@@ -118,11 +118,15 @@ where
 
     /// Calls the endpoint once: waits until it is ready, then sends one
     /// request. Generated code uses this to implement the service trait.
-    pub fn send(&self, ctx: Context, message: Req) -> BoxFuture<'static, Result<Resp, Error>>
+    pub fn send(
+        &self,
+        ctx: Context,
+        message: Req,
+    ) -> impl Future<Output = Result<Resp, Error>> + Send + 'static
     where
         Req: Send,
     {
-        Box::pin(self.inner.clone().oneshot(Request::new(ctx, message)))
+        self.inner.clone().oneshot(Request::new(ctx, message))
     }
 }
 

@@ -65,6 +65,7 @@ pub mod http;
 pub mod middleware;
 pub mod proto;
 mod serve;
+mod server_call;
 
 pub use code::Code;
 pub use context::Context;

@@ -2,11 +2,9 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
-use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use http::HeaderValue;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -17,8 +15,8 @@ use tower::Service;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
 use super::{GrpcMessage, GrpcService, to_status};
-use crate::context::{request_id_from, timeout};
-use crate::{Context, Endpoint, Error};
+use crate::context::request_id_from;
+use crate::{Context, Endpoint, Error, Request, server_call};
 
 /// The largest message a server decodes unless told otherwise: 4 MiB, as in
 /// every gRPC implementation.
@@ -209,47 +207,20 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> UnaryService<Req> for Unary<Req, Resp>
         Box::pin(async move {
             let (metadata, _, message) = request.into_parts();
             let ctx = Context::from_headers(metadata.into_headers());
-            let request_id = ctx.request_id_header().clone();
-            let served = AssertUnwindSafe(call_with_deadline(endpoint, ctx, message))
-                .catch_unwind()
-                .await;
-            let result = match served {
-                Ok(Ok(response)) => Ok(tonic::Response::new(response)),
-                Ok(Err(error)) => Err(to_status(&error)),
-                Err(_panic) => {
-                    tracing::error!(request_id = ?request_id, path, "handler panicked");
-                    Err(to_status(&Error::internal("the handler panicked")))
-                }
-            };
+            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
+                endpoint.oneshot(Request::new(ctx, message))
+            })
+            .await;
+            let result = served
+                .map(tonic::Response::new)
+                .map_err(|error| to_status(&error));
             with_request_id(result, request_id)
         })
     }
 }
 
-async fn call_with_deadline<Req: GrpcMessage, Resp: GrpcMessage>(
-    endpoint: Endpoint<Req, Resp>,
-    ctx: Context,
-    message: Req,
-) -> Result<Resp, Error> {
-    let ctx = match ctx.metadata().get("grpc-timeout") {
-        None => ctx,
-        Some(value) => match value.to_str().ok().and_then(timeout::decode) {
-            Some(remaining) => ctx.with_timeout(remaining),
-            None => return Err(Error::invalid_argument("invalid grpc-timeout metadata")),
-        },
-    };
-    match ctx.deadline() {
-        Some(deadline) => {
-            if ctx.is_expired() {
-                return Err(Error::deadline_exceeded());
-            }
-            tokio::time::timeout_at(deadline.into(), endpoint.send(ctx, message))
-                .await
-                .map_err(|_| Error::deadline_exceeded())?
-        }
-        None => endpoint.send(ctx, message).await,
-    }
-}
+/// The metadata key of the caller's timeout.
+const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
 fn with_request_id<T>(
     result: Result<tonic::Response<T>, tonic::Status>,

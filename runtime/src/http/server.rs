@@ -1,7 +1,6 @@
 //! The HTTP server side: endpoints become axum routes.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -18,8 +17,10 @@ use serde::de::DeserializeOwned;
 
 use super::message::{self, MessageRoute};
 use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
-use crate::context::{request_id_from, timeout};
-use crate::{Code, Context, Endpoint, Error};
+use tower::ServiceExt;
+
+use crate::context::request_id_from;
+use crate::{Code, Context, Endpoint, Error, Request, server_call};
 
 /// The largest request body the server reads unless told otherwise: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -60,8 +61,8 @@ impl RouterBuilder {
     #[must_use]
     pub fn endpoint<B: Binding>(self, endpoint: Endpoint<B, B::Response>) -> Self {
         let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
+        // axum clones the handler for each request and calls it once.
         let handler = move |request: axum::extract::Request| {
-            let endpoint = endpoint.clone();
             handle(
                 endpoint,
                 request,
@@ -92,7 +93,6 @@ impl RouterBuilder {
             let filter = MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::POST);
             let endpoint = endpoint.clone();
             let handler = move |request: axum::extract::Request| {
-                let endpoint = endpoint.clone();
                 handle(
                     endpoint,
                     request,
@@ -135,15 +135,17 @@ fn with_request_id(mut response: Response, request_id: HeaderValue) -> Response 
     response
 }
 
-/// Serves one request: context, body, decode, call, encode. A panic in the
-/// handler becomes a 500 and the connection carries on.
-async fn handle<Req, Resp, D, F>(
+/// Serves one request: the context from the headers, then, under the
+/// caller's deadline and the panic guard of [`server_call`], the body read,
+/// decoded, called and encoded. (A plain function, for the reason
+/// [`server_call::serve`] gives.)
+fn handle<Req, Resp, D, F>(
     endpoint: Endpoint<Req, Resp>,
     request: axum::extract::Request,
     route: &'static str,
     has_body: bool,
     decode: D,
-) -> Response
+) -> impl Future<Output = Response>
 where
     Req: Send + 'static,
     Resp: Serialize + 'static,
@@ -156,62 +158,24 @@ where
         .get::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
     let ctx = Context::from_headers(std::mem::take(&mut parts.headers));
-    let request_id = ctx.request_id_header().clone();
-
-    let served = AssertUnwindSafe(async move {
-        let ctx = with_caller_deadline(ctx)?;
+    let work = move |ctx: Context| async move {
         let bytes = if has_body {
             read_body(ctx.metadata(), body, limit).await?
         } else {
             Bytes::new()
         };
         let message = decode(parts, bytes).await?;
-        let deadline = ctx.deadline();
-        let call = endpoint.send(ctx, message);
-        let response = match deadline {
-            Some(deadline) => tokio::time::timeout_at(deadline.into(), call)
-                .await
-                .map_err(|_| Error::deadline_exceeded())??,
-            None => call.await?,
-        };
+        let response = endpoint.oneshot(Request::new(ctx, message)).await?;
         serde_json::to_vec(&response)
             .map_err(|error| Error::internal(format!("cannot encode the response: {error}")))
+    };
+    server_call::serve(ctx, X_REQUEST_TIMEOUT, route, work).map(|(request_id, served)| {
+        let response = match served {
+            Ok(json) => json_response(StatusCode::OK, json),
+            Err(error) => error.into_response(),
+        };
+        with_request_id(response, request_id)
     })
-    .catch_unwind()
-    .await;
-
-    let response = match served {
-        Ok(Ok(json)) => json_response(StatusCode::OK, json),
-        Ok(Err(error)) => error.into_response(),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("a non-string payload");
-            tracing::error!(request_id = ?request_id, route, panic = message, "handler panicked");
-            Error::internal("the handler panicked").into_response()
-        }
-    };
-    with_request_id(response, request_id)
-}
-
-/// Applies the caller's `X-Request-Timeout`; a deadline that has already
-/// passed fails the request before it reaches the endpoint.
-fn with_caller_deadline(ctx: Context) -> Result<Context, Error> {
-    let Some(value) = ctx.metadata().get(X_REQUEST_TIMEOUT) else {
-        return Ok(ctx);
-    };
-    let Some(remaining) = value.to_str().ok().and_then(timeout::decode) else {
-        return Err(Error::invalid_argument(format!(
-            "invalid {X_REQUEST_TIMEOUT} header: expected digits and a unit, such as 250m"
-        )));
-    };
-    let ctx = ctx.with_timeout(remaining);
-    if ctx.is_expired() {
-        return Err(Error::deadline_exceeded());
-    }
-    Ok(ctx)
 }
 
 async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Error> {
@@ -246,19 +210,27 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
 /// `application/json`, or any `application/*+json`, with or without
 /// parameters.
 fn is_json(content_type: Option<&HeaderValue>) -> bool {
-    let Some(content_type) = content_type.and_then(|value| value.to_str().ok()) else {
+    // On bytes, not `str`: this runs for every request with a body, and
+    // splitting and trimming a `str` cost more than the rest of the check.
+    let Some(value) = content_type else {
         return false;
     };
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || essence
-            .strip_prefix("application/")
-            .is_some_and(|subtype| subtype.ends_with("+json"))
+    let bytes = value.as_bytes();
+    let essence = match bytes.iter().position(|&byte| byte == b';') {
+        Some(end) => &bytes[..end],
+        None => bytes,
+    }
+    .trim_ascii();
+    let Some(slash) = essence.iter().position(|&byte| byte == b'/') else {
+        return false;
+    };
+    let (kind, subtype) = (&essence[..slash], &essence[slash + 1..]);
+    kind.eq_ignore_ascii_case(b"application")
+        && (subtype.eq_ignore_ascii_case(b"json")
+            || subtype
+                .len()
+                .checked_sub(b"+json".len())
+                .is_some_and(|at| subtype[at..].eq_ignore_ascii_case(b"+json")))
 }
 
 fn json_response(status: StatusCode, json: Vec<u8>) -> Response {
@@ -297,10 +269,19 @@ mod tests {
             "application/json; charset=utf-8",
             "Application/JSON",
             "application/problem+json",
+            " application/json ;charset=utf-8",
+            "APPLICATION/VND.API+JSON",
         ] {
             assert!(is_json(Some(&HeaderValue::from_static(good))), "{good}");
         }
-        for bad in ["text/plain", "application/jsonx", "json", ""] {
+        for bad in [
+            "text/plain",
+            "application/jsonx",
+            "application/json-seq",
+            "text/json",
+            "json",
+            "",
+        ] {
             assert!(!is_json(Some(&HeaderValue::from_static(bad))), "{bad}");
         }
         assert!(!is_json(None));
