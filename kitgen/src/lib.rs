@@ -1,7 +1,7 @@
 //! kitgen: Go kit for Rust, as a code generator.
 //!
-//! A service is a Rust trait. kitgen reads it into one [`model::Service`],
-//! checks it, and generates everything between the trait and the network:
+//! A service is a Rust trait. kitgen reads it into one model of the
+//! service, checks it, and generates everything between the trait and the network:
 //! request and response messages, endpoints, an HTTP/JSON router and a
 //! client that implements the same trait. The generated code runs on the
 //! `kit` runtime crate.
@@ -15,17 +15,28 @@
 //! [`expand_service`] and [`expand_error`]; [`expand_file`] expands every
 //! annotated item of a source file the same way, for tools and snapshots.
 
+// The interface is the macro crate, the `kitgen` command, and `Builder` for
+// build scripts. The pipeline's modules are public only for kitgen's own
+// crates and tests, hidden from the docs, and may change in any release.
+#[doc(hidden)]
 pub mod business_error;
+#[doc(hidden)]
 pub mod check;
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod codegen;
+#[doc(hidden)]
 pub mod diagnostics;
+#[doc(hidden)]
 pub mod frontend;
 #[cfg(feature = "proto")]
 pub mod generate;
+#[doc(hidden)]
 pub mod model;
 #[cfg(feature = "proto")]
+#[doc(hidden)]
 pub mod proto_export;
 
 #[cfg(feature = "proto")]

@@ -41,7 +41,8 @@ pub struct NewArgs {
     #[arg(short = 'I', long = "include", value_name = "DIR", requires = "proto")]
     pub includes: Vec<PathBuf>,
     /// Depend on the kit runtime at this path [default: the runtime of the
-    /// kitgen checkout this binary was built from].
+    /// kitgen checkout this binary was built from; for a kitgen installed
+    /// from the registry, the runtime of the same version from there].
     #[arg(long, value_name = "DIR", conflicts_with = "kit_version")]
     pub kit_path: Option<PathBuf>,
     /// Depend on this version of the kit runtime (`kitgen-runtime`) from
@@ -70,7 +71,7 @@ pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), 
             args.path.display()
         )));
     }
-    let kit_dependency = kit_dependency(args)?;
+    let kit_dependency = kit_dependency(args, &checkout_runtime())?;
     let files = render(&name, kit_dependency, args)?;
     for (path, contents) in &files {
         let target = args.path.join(path);
@@ -172,28 +173,38 @@ fn enclosing_workspace(path: &Path) -> Option<PathBuf> {
     (!listed).then(|| dir.to_path_buf())
 }
 
-/// The `kit = ...` value of the new Cargo.toml.
-fn kit_dependency(args: &NewArgs) -> Result<String, Report> {
-    if let Some(version) = &args.kit_version {
-        return Ok(format!(
+/// Where the runtime is when this kitgen was built from a checkout.
+fn checkout_runtime() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime")
+}
+
+/// The `kit = ...` value of the new Cargo.toml: `--kit-version`,
+/// `--kit-path`, or by default the runtime next to `checkout_runtime` if
+/// this kitgen was built from a checkout, and otherwise (installed from the
+/// registry) the runtime of kitgen's own version.
+fn kit_dependency(args: &NewArgs, checkout_runtime: &Path) -> Result<String, Report> {
+    let by_version = |version: &str| {
+        format!(
             "{{ package = \"kitgen-runtime\", version = {} }}",
             toml_string(version)
-        ));
-    }
-    let (path, hint) = match &args.kit_path {
-        Some(path) => (path.clone(), "check the path given to --kit-path"),
-        None => (
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime"),
-            "this kitgen was built from a checkout that has moved; pass --kit-path DIR or --kit-version VERSION",
-        ),
+        )
     };
-    let manifest = std::fs::read_to_string(path.join("Cargo.toml")).unwrap_or_default();
-    if !manifest.contains("name = \"kitgen-runtime\"") {
+    if let Some(version) = &args.kit_version {
+        return Ok(by_version(version));
+    }
+    let path = match &args.kit_path {
+        Some(path) => path.clone(),
+        None if !is_runtime(checkout_runtime) => {
+            return Ok(by_version(env!("CARGO_PKG_VERSION")));
+        }
+        None => checkout_runtime.to_path_buf(),
+    };
+    if !is_runtime(&path) {
         return Err(Report::message(format!(
             "{} is not the kit runtime (no Cargo.toml of kitgen-runtime there)",
             path.display()
         ))
-        .with_hint(hint));
+        .with_hint("check the path given to --kit-path"));
     }
     let path = std::fs::canonicalize(&path)
         .map_err(|error| Report::message(format!("cannot resolve {}: {error}", path.display())))?;
@@ -201,6 +212,12 @@ fn kit_dependency(args: &NewArgs) -> Result<String, Report> {
         "{{ package = \"kitgen-runtime\", path = {} }}",
         toml_string(&path.display().to_string())
     ))
+}
+
+/// Whether `dir` holds the kit runtime's manifest.
+fn is_runtime(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.toml"))
+        .is_ok_and(|manifest| manifest.contains("name = \"kitgen-runtime\""))
 }
 
 /// A TOML basic string.
@@ -444,4 +461,49 @@ fn curl_example(services: &[Service]) -> String {
                 )
             },
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> NewArgs {
+        use clap::Parser;
+        let cli = Cli::parse_from(["kitgen", "new", "svc"].iter().chain(words));
+        match cli.command {
+            crate::cli::Command::New(args) => args,
+            _ => unreachable!("kitgen new parses as new"),
+        }
+    }
+
+    #[test]
+    fn a_checkout_depends_on_its_runtime_by_path() {
+        let dependency = kit_dependency(&args(&[]), &checkout_runtime()).unwrap();
+        let runtime = std::fs::canonicalize(checkout_runtime()).unwrap();
+        assert_eq!(
+            dependency,
+            format!(
+                "{{ package = \"kitgen-runtime\", path = {} }}",
+                toml_string(&runtime.display().to_string())
+            )
+        );
+    }
+
+    #[test]
+    fn an_installed_kitgen_depends_on_the_runtime_of_its_own_version() {
+        // Installed from the registry, kitgen's sources have no runtime
+        // beside them.
+        let nowhere = std::env::temp_dir().join("kitgen-no-runtime-here");
+        assert_eq!(
+            kit_dependency(&args(&[]), &nowhere).unwrap(),
+            format!(
+                "{{ package = \"kitgen-runtime\", version = \"{}\" }}",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        assert_eq!(
+            kit_dependency(&args(&["--kit-version", "0.9"]), &nowhere).unwrap(),
+            "{ package = \"kitgen-runtime\", version = \"0.9\" }"
+        );
+    }
 }

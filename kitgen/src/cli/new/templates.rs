@@ -1,4 +1,4 @@
-//! The files of a new service, as askama templates in `templates/new/`
+//! The files of a new service, as askama templates in `kitgen/templates/new/`
 //! (compiled into kitgen), and the data they read.
 
 use askama::Template;
@@ -102,7 +102,7 @@ macro_rules! templates {
 }
 
 templates! {
-    CargoToml: "new/Cargo.toml",
+    CargoToml: "new/Cargo.toml.in",
     Readme: "new/README.md",
     Gitignore: "new/gitignore",
     Dockerignore: "new/dockerignore",
