@@ -259,3 +259,60 @@ async fn a_client_retries_idempotent_calls_and_carries_the_trace() {
     );
     assert_eq!(service.calls.load(Ordering::SeqCst), before + 1);
 }
+
+/// A service whose argument counts how often it is formatted.
+pub mod noisy {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// How often a [`Noisy`] was formatted with `Debug`.
+    pub static FORMATTED: AtomicU32 = AtomicU32::new(0);
+
+    /// A message whose `Debug` is counted.
+    #[derive(Clone, PartialEq, kit::Message)]
+    pub struct Noisy {
+        /// Anything.
+        pub text: String,
+    }
+
+    impl std::fmt::Debug for Noisy {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            FORMATTED.fetch_add(1, Ordering::SeqCst);
+            f.write_str("Noisy")
+        }
+    }
+
+    /// Echoes a noisy message's text.
+    #[kit::service]
+    pub trait Echo: Send + Sync + 'static {
+        /// The text.
+        async fn echo(&self, ctx: &kit::Context, noisy: Noisy) -> Result<String, kit::Error>;
+    }
+
+    /// The implementation.
+    pub struct Plain;
+
+    impl Echo for Plain {
+        async fn echo(&self, _ctx: &kit::Context, noisy: Noisy) -> Result<String, kit::Error> {
+            Ok(noisy.text)
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_logging_middleware_formats_nothing_when_no_event_is_kept() {
+    use noisy::{Echo, FORMATTED, Noisy, Plain, echo};
+
+    // This binary installs no subscriber, so no event is kept.
+    let logged = echo::LoggingMiddleware::new(Plain);
+    let text = logged
+        .echo(
+            &kit::Context::new(),
+            Noisy {
+                text: "hi".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(text, "hi");
+    assert_eq!(FORMATTED.load(Ordering::SeqCst), 0);
+}

@@ -1,6 +1,7 @@
-//! Every log line of a request, the handler's own and `LoggingLayer`'s,
-//! carries the request id the caller sent in `X-Request-ID`, over a real
-//! socket.
+//! Every log line of a request, the handler's own, `LoggingLayer`'s and the
+//! generated `LoggingMiddleware`'s, carries the request id the caller sent
+//! in `X-Request-ID`, over a real socket; the middleware's line also has
+//! the method and its arguments.
 //!
 //! This binary holds one test, and must keep holding one. tracing caches
 //! each callsite's interest process-wide: a callsite first hit by another
@@ -56,7 +57,8 @@ async fn every_log_line_of_a_request_carries_the_request_id_it_was_sent() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
-    let endpoints = add_service::Endpoints::new(Arc::new(Chatty)).layer(LoggingLayer::new());
+    let service = add_service::LoggingMiddleware::new(Chatty);
+    let endpoints = add_service::Endpoints::new(Arc::new(service)).layer(LoggingLayer::new());
     let addr = serve(add_service::http_router(endpoints)).await;
     let mut connection = RawConnection::open(addr).await;
     let response = connection
@@ -83,4 +85,10 @@ async fn every_log_line_of_a_request_carries_the_request_id_it_was_sent() {
         "{text}"
     );
     assert!(lines.iter().any(|line| line.contains("handled")), "{text}");
+    assert!(
+        lines.iter().any(|line| line.contains("called")
+            && line.contains(r#"method="Sum""#)
+            && line.contains("args=a=1 b=2")),
+        "{text}"
+    );
 }

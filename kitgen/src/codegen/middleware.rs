@@ -28,7 +28,11 @@ pub(crate) fn middleware(service: &Service) -> TokenStream {
     let instrumented = service
         .methods
         .iter()
-        .map(|method| instrumented_method(service, method));
+        .enumerate()
+        .map(|(index, method)| instrumented_method(service, method, index));
+    let service_name = super::grpc::full_name(service);
+    let method_names = service.methods.iter().map(|method| &method.rpc_name);
+    let method_count = proc_macro2::Literal::usize_unsuffixed(service.methods.len());
     let logging_doc = super::doc(&format!(
         "Logs every call of the wrapped [`{trait_name}`](super::{trait_name}): the method, its \
          arguments (`Debug`; `#[kit(redact)]` ones as `<redacted>`), how long it took and how it \
@@ -64,13 +68,19 @@ pub(crate) fn middleware(service: &Service) -> TokenStream {
         #[derive(::core::clone::Clone, ::core::fmt::Debug)]
         pub struct #instrumenting<S> {
             inner: S,
-            metrics: ::kit::middleware::Metrics,
+            /// Each method's series, in the trait's order, looked up once.
+            series: [::kit::middleware::metrics::MethodSeries; #method_count],
         }
 
         impl<S> #instrumenting<S> {
             /// Records the calls of `inner` in `metrics`.
             pub fn new(inner: S, metrics: ::kit::middleware::Metrics) -> Self {
-                Self { inner, metrics }
+                Self {
+                    inner,
+                    series: [#(
+                        metrics.method(::kit::EndpointName { service: #service_name, method: #method_names })
+                    ),*],
+                }
             }
         }
 
@@ -127,6 +137,7 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
             quote_spanned!(param.ty.span()=> &#name)
         });
     let code_of = code_of(method);
+    // The context is a reference, still there after the call.
     let request_id = match &method.context {
         Some(ctx) => {
             let ctx = &ctx.name;
@@ -134,27 +145,32 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
         }
         None => quote!(""),
     };
+    let tracing = quote!(::kit::__private::tracing);
     quote! {
         #signature {
             // Locals are prefixed so that no parameter's name can be shadowed.
-            let __kit_args = ::std::format!(#format, #(#shown),*);
-            let __kit_request_id = ::std::string::ToString::to_string(#request_id);
+            // The arguments move into the call, so they are formatted before
+            // it, and only when an event of either level would be kept.
+            let __kit_args = (#tracing::enabled!(#tracing::Level::INFO)
+                || #tracing::enabled!(#tracing::Level::WARN))
+                .then(|| ::std::format!(#format, #(#shown),*));
             let __kit_started = ::std::time::Instant::now();
             let __kit_result = super::#trait_name::#name(&self.inner, #forward).await;
+            let __kit_args = __kit_args.as_deref().unwrap_or_default();
             let __kit_took_ms = (__kit_started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
             match &__kit_result {
-                ::core::result::Result::Ok(_) => ::kit::__private::tracing::info!(
+                ::core::result::Result::Ok(_) => #tracing::info!(
                     method = #method_name,
-                    request_id = %__kit_request_id,
+                    request_id = %#request_id,
                     args = %__kit_args,
                     took_ms = __kit_took_ms,
                     "called"
                 ),
                 ::core::result::Result::Err(error) => {
                     let __kit_code = #code_of;
-                    ::kit::__private::tracing::warn!(
+                    #tracing::warn!(
                         method = #method_name,
-                        request_id = %__kit_request_id,
+                        request_id = %#request_id,
                         args = %__kit_args,
                         took_ms = __kit_took_ms,
                         code = %__kit_code,
@@ -168,14 +184,14 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
     }
 }
 
-fn instrumented_method(service: &Service, method: &Method) -> TokenStream {
+/// `index` is the method's place in the middleware's `series`.
+fn instrumented_method(service: &Service, method: &Method, index: usize) -> TokenStream {
     let trait_name = &service.name;
     let name = &method.name;
     let signature = impl_signature(method);
-    let service_name = super::grpc::full_name(service);
-    let method_name = &method.rpc_name;
     let forward = forward(method);
     let code_of = code_of(method);
+    let index = proc_macro2::Literal::usize_unsuffixed(index);
     quote! {
         #signature {
             let __kit_started = ::std::time::Instant::now();
@@ -184,11 +200,7 @@ fn instrumented_method(service: &Service, method: &Method) -> TokenStream {
                 ::core::result::Result::Ok(_) => ::kit::Code::Ok,
                 ::core::result::Result::Err(error) => #code_of,
             };
-            self.metrics.observe(
-                ::kit::EndpointName { service: #service_name, method: #method_name },
-                __kit_code,
-                __kit_started.elapsed(),
-            );
+            self.series[#index].record(__kit_code, __kit_started.elapsed());
             __kit_result
         }
     }

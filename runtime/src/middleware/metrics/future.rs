@@ -2,24 +2,26 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use super::MethodMetrics;
+use prometheus_client::metrics::gauge::Gauge;
+
+use super::MethodSeries;
 use crate::Code;
 
 /// What a call records when it ends.
 #[derive(Debug)]
 pub(super) struct Recorder {
-    pub(super) method: Arc<MethodMetrics>,
+    pub(super) series: MethodSeries,
+    pub(super) in_flight: Gauge,
     pub(super) started: Instant,
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
         // Finished or dropped, the call is no longer in flight.
-        self.method.in_flight.dec();
+        self.in_flight.dec();
     }
 }
 
@@ -56,7 +58,7 @@ where
                 Ok(_) => Code::Ok,
                 Err(error) => error.code(),
             };
-            recorder.method.record(code, recorder.started.elapsed());
+            recorder.series.record(code, recorder.started.elapsed());
         }
         Poll::Ready(result)
     }

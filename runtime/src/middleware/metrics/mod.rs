@@ -87,23 +87,21 @@ impl Metrics {
         MetricsLayer::new(self.clone())
     }
 
-    /// Records one finished call of `name` that ended with `code` after
-    /// `elapsed`, as the layer does: for code that measures calls itself,
+    /// The series of one method, looked up once, to record its calls
+    /// with [`MethodSeries::record`]: for code that measures calls itself,
     /// such as a generated `InstrumentingMiddleware`.
-    pub fn observe(&self, name: EndpointName, code: crate::Code, elapsed: std::time::Duration) {
+    pub fn method(&self, name: EndpointName) -> MethodSeries {
         let labels = MethodLabels {
             service: name.service.to_owned(),
             method: name.method.to_owned(),
         };
-        let outcome = CodeLabels {
-            service: labels.service.clone(),
-            method: labels.method.clone(),
-            code: code.as_str().to_owned(),
-        };
-        self.requests.get_or_create(&outcome).inc();
-        self.duration
-            .get_or_create(&labels)
-            .observe(elapsed.as_secs_f64());
+        let duration = self.duration.get_or_create(&labels).clone();
+        MethodSeries(Arc::new(Series {
+            metrics: self.clone(),
+            labels,
+            duration,
+            requests: Default::default(),
+        }))
     }
 
     /// Adds a metric of your own to the registry.
@@ -137,58 +135,54 @@ impl Metrics {
 #[derive(Clone, Debug)]
 pub struct Metered<S> {
     inner: S,
-    method: Arc<MethodMetrics>,
+    series: MethodSeries,
+    in_flight: Gauge,
 }
 
-/// One method's series, looked up once rather than per call: the
-/// registry's families hash their labels on every lookup.
+/// One method's `requests_total` and `request_duration_seconds` series,
+/// looked up once rather than per call (the registry's families hash their
+/// labels on every lookup). Cloning shares them.
+#[derive(Clone, Debug)]
+pub struct MethodSeries(Arc<Series>);
+
 #[derive(Debug)]
-pub(super) struct MethodMetrics {
+struct Series {
     metrics: Metrics,
     labels: MethodLabels,
-    in_flight: Gauge,
     duration: Histogram,
     /// `requests_total` by code, made on a code's first call so that
     /// `/metrics` lists only the codes that happened.
     requests: [OnceLock<Counter>; 17],
 }
 
-impl MethodMetrics {
-    /// Counts one finished call.
-    pub(super) fn record(&self, code: crate::Code, elapsed: std::time::Duration) {
+impl MethodSeries {
+    /// Counts one finished call that ended with `code` after `elapsed`.
+    pub fn record(&self, code: crate::Code, elapsed: std::time::Duration) {
+        let series = &*self.0;
         let slot = usize::try_from(code.as_i32()).unwrap_or(0).min(16);
-        self.requests[slot]
+        series.requests[slot]
             .get_or_init(|| {
                 let outcome = CodeLabels {
-                    service: self.labels.service.clone(),
-                    method: self.labels.method.clone(),
+                    service: series.labels.service.clone(),
+                    method: series.labels.method.clone(),
                     code: code.as_str().to_owned(),
                 };
-                self.metrics.requests.get_or_create(&outcome).clone()
+                series.metrics.requests.get_or_create(&outcome).clone()
             })
             .inc();
-        self.duration.observe(elapsed.as_secs_f64());
+        series.duration.observe(elapsed.as_secs_f64());
     }
 }
 
 impl<S> Metered<S> {
     /// Records the calls of `inner`, labelled with `name`.
     pub fn new(inner: S, metrics: Metrics, name: EndpointName) -> Self {
-        let labels = MethodLabels {
-            service: name.service.to_owned(),
-            method: name.method.to_owned(),
-        };
-        let in_flight = metrics.in_flight.get_or_create(&labels).clone();
-        let duration = metrics.duration.get_or_create(&labels).clone();
+        let series = metrics.method(name);
+        let in_flight = metrics.in_flight.get_or_create(&series.0.labels).clone();
         Metered {
             inner,
-            method: Arc::new(MethodMetrics {
-                metrics,
-                labels,
-                in_flight,
-                duration,
-                requests: Default::default(),
-            }),
+            series,
+            in_flight,
         }
     }
 
@@ -216,11 +210,12 @@ where
     }
 
     fn call(&mut self, request: Request<Req>) -> Self::Future {
-        self.method.in_flight.inc();
+        self.in_flight.inc();
         ResponseFuture::new(
             self.inner.call(request),
             future::Recorder {
-                method: Arc::clone(&self.method),
+                series: self.series.clone(),
+                in_flight: self.in_flight.clone(),
                 started: Instant::now(),
             },
         )
