@@ -106,8 +106,8 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let wrap = match method.messages {
         Messages::Existing => TokenStream::new(),
         Messages::Generated => {
-            let wrap = messages::wrap_response(method, &quote!(value));
-            quote!(.map(|value| #wrap))
+            let wrap = messages::wrap_response(method);
+            quote!(.map(#wrap))
         }
     };
     let into_error = service_error_fn(method, "into_error");

@@ -143,7 +143,7 @@ fn schema_fn(service: &Service) -> TokenStream {
     let package = &service.package;
     let trait_name = service.name.unraw().to_string();
     let origin = format!("the Rust trait `{trait_name}`");
-    let service_docs = &service.docs;
+    let service_docs = super::strings(&service.docs);
     let methods = service.methods.iter().map(|method| {
         let request = names::request_struct(method);
         let response = names::response_struct(method);
@@ -151,6 +151,7 @@ fn schema_fn(service: &Service) -> TokenStream {
         let docs = &method.docs;
         quote!(registry.method::<#request, #response>(#name, &[#(#docs),*]))
     });
+    let methods = super::vec_of(methods);
     let doc = super::doc(&format!(
         "The service's protobuf schema: package `{package}`, service `{trait_name}`, and every \
          message its methods use. `proto_schema()?.to_proto()` is the `.proto` text that \
@@ -163,10 +164,10 @@ fn schema_fn(service: &Service) -> TokenStream {
             ::kit::proto::schema::SchemaError,
         > {
             let mut registry = ::kit::proto::Registry::new(#package, #origin);
-            let methods = ::std::vec::Vec::from([#(#methods),*]);
+            let methods = #methods;
             registry.add_service(::kit::proto::schema::Service {
                 name: ::std::string::String::from(#trait_name),
-                docs: ::std::vec::Vec::from([#(::std::string::String::from(#service_docs)),*]),
+                docs: #service_docs,
                 methods,
             });
             registry.finish()

@@ -74,7 +74,9 @@ impl Field<'_> {
 }
 
 /// A message struct with serde's derives, protobuf, and `Clone` and `Debug`
-/// written out so that a field type without them is reported at that type.
+/// written out so that a field type without them is reported at that type
+/// (`#[derive(Clone, Debug)]` reports it at `#[kit::service]`; see
+/// docs/decisions.md, 23).
 fn message_struct(
     name: &syn::Ident,
     doc: &TokenStream,
@@ -192,17 +194,14 @@ pub(crate) fn map_response(method: &Method) -> TokenStream {
     }
 }
 
-/// An expression that wraps the method's return value `value` (an
-/// identifier in scope) in its response message.
-pub(crate) fn wrap_response(method: &Method, value: &TokenStream) -> TokenStream {
-    if method.messages == Messages::Existing {
-        return value.clone();
-    }
+/// A closure that wraps the method's return value in its generated
+/// response message.
+pub(crate) fn wrap_response(method: &Method) -> TokenStream {
     let name = names::response_struct(method);
     if is_unit(&method.ok) {
-        quote!({ let () = #value; #name {} })
+        quote!(|()| #name {})
     } else {
-        quote!(#name { value: #value })
+        quote!(|value| #name { value })
     }
 }
 

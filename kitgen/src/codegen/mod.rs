@@ -106,6 +106,27 @@ fn service_error_fn(method: &Method, function: &str) -> TokenStream {
     quote::quote_spanned!(span=> |error| <#error as ::kit::ServiceError>::#function(error))
 }
 
+/// A `Vec` expression of `items`: `Vec::new()` when there are none, and
+/// `Vec::from([..])` rather than `vec![..]` otherwise, which prettyplease
+/// would leave unformatted.
+fn vec_of(items: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+    let items: Vec<TokenStream> = items.into_iter().collect();
+    if items.is_empty() {
+        quote::quote!(::std::vec::Vec::new())
+    } else {
+        quote::quote!(::std::vec::Vec::from([#(#items),*]))
+    }
+}
+
+/// A `Vec<String>` expression of `texts`.
+fn strings(texts: &[String]) -> TokenStream {
+    vec_of(
+        texts
+            .iter()
+            .map(|text| quote::quote!(::std::string::String::from(#text))),
+    )
+}
+
 /// `#[doc = " line"]` attributes for `text`, wrapped at 80 columns, so
 /// that formatted output reads as ordinary `///` comments.
 fn doc(text: &str) -> TokenStream {

@@ -70,24 +70,31 @@ pub(crate) fn message_impls(
     });
     let lens = fields.iter().map(|field| {
         let (member, tag, field_trait) = (field.member, field.tag, field.field_trait());
-        quote!(+ #field_trait::field_len(&self.#member, #tag))
+        quote!(#field_trait::field_len(&self.#member, #tag))
     });
+    let len = if fields.is_empty() {
+        quote!(0)
+    } else {
+        quote!(#(#lens)+*)
+    };
     let clears = fields.iter().map(|field| {
         let (member, field_trait) = (field.member, field.field_trait());
         quote!(#field_trait::clear_field(&mut self.#member);)
     });
     let described = fields.iter().map(|field| {
         let (tag, field_trait, field_name) = (field.tag, field.field_trait(), field.name());
-        let docs = field.docs;
+        let docs = super::strings(field.docs);
         quote! {
             ::kit::proto::schema::Field {
                 name: ::std::string::String::from(#field_name),
                 number: #tag,
-                docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
+                docs: #docs,
                 ty: #field_trait::field_type(registry),
             }
         }
     });
+    let described = super::vec_of(described);
+    let docs = super::strings(docs);
     let (unused_buf, unused_registry) = if fields.is_empty() {
         (quote!(let _ = buf;), quote!(let _ = registry;))
     } else {
@@ -122,7 +129,7 @@ pub(crate) fn message_impls(
             }
 
             fn encoded_len(&self) -> usize {
-                0 #(#lens)*
+                #len
             }
 
             fn clear(&mut self) {
@@ -142,8 +149,8 @@ pub(crate) fn message_impls(
                 #unused_registry
                 ::kit::proto::Definition::Message(::kit::proto::schema::Message {
                     name: ::std::string::String::from(#message_name),
-                    docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
-                    fields: ::std::vec::Vec::from([#(#described),*]),
+                    docs: #docs,
+                    fields: #described,
                 })
             }
         }
@@ -175,15 +182,17 @@ pub(crate) fn enum_impls(name: &Ident, docs: &[String], values: &[EnumValue]) ->
             enum_name.to_shouty_snake_case(),
             value.name.unraw().to_string().to_shouty_snake_case()
         );
-        let docs = &value.docs;
+        let docs = super::strings(&value.docs);
         quote! {
             ::kit::proto::schema::EnumValue {
                 name: ::std::string::String::from(#proto_name),
                 number: #number,
-                docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
+                docs: #docs,
             }
         }
     });
+    let described = super::vec_of(described);
+    let docs = super::strings(docs);
     quote! {
         fn number(value: &#name) -> i32 {
             match value { #(#to_number,)* }
@@ -265,8 +274,8 @@ pub(crate) fn enum_impls(name: &Ident, docs: &[String], values: &[EnumValue]) ->
             fn describe(_: &mut ::kit::proto::Registry) -> ::kit::proto::Definition {
                 ::kit::proto::Definition::Enum(::kit::proto::schema::Enum {
                     name: ::std::string::String::from(#enum_name),
-                    docs: ::std::vec::Vec::from([#(::std::string::String::from(#docs)),*]),
-                    values: ::std::vec::Vec::from([#(#described),*]),
+                    docs: #docs,
+                    values: #described,
                 })
             }
         }
