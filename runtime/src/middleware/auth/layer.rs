@@ -8,6 +8,28 @@ use super::credentials::{BasicCredentials, BearerTokens};
 use super::{Auth, Verify};
 
 /// Lets only authenticated calls through to the endpoints it wraps.
+///
+/// ```
+/// use kit::middleware::AuthLayer;
+/// use kit::{Code, Context, Endpoint, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let hello = Endpoint::new(tower::service_fn(|_: Request<()>| async {
+///     Ok::<_, kit::Error>("hello")
+/// }));
+/// // On a generated service: `endpoints.layer(AuthLayer::bearer(["s3cret"]))`.
+/// let guarded = hello.layer(&AuthLayer::bearer(["s3cret"]));
+///
+/// let error = guarded.send(Context::new(), ()).await.unwrap_err();
+/// assert_eq!(error.code(), Code::Unauthenticated);
+///
+/// let mut ctx = Context::new();
+/// ctx.metadata_mut()
+///     .insert("authorization", "Bearer s3cret".parse().unwrap());
+/// assert_eq!(guarded.send(ctx, ()).await.unwrap(), "hello");
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct AuthLayer {
     verify: Arc<dyn Verify>,

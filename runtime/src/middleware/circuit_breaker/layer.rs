@@ -10,6 +10,30 @@ use super::{CircuitBreaker, Policy};
 
 /// Puts the endpoints it wraps behind one circuit breaker. By default it
 /// stays open 5 s and sends one probe.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use kit::middleware::CircuitBreakerLayer;
+/// use kit::{Code, Context, Endpoint, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let down = Endpoint::new(tower::service_fn(|_: Request<()>| async {
+///     Err::<(), _>(kit::Error::unavailable("down"))
+/// }));
+/// // On a generated service: `endpoints.layer(breaker)`, one breaker for all.
+/// let breaker = CircuitBreakerLayer::consecutive_failures(2).open_for(Duration::from_secs(10));
+/// let guarded = down.layer(&breaker);
+/// for _ in 0..2 {
+///     assert_eq!(guarded.send(Context::new(), ()).await.unwrap_err().message(), "down");
+/// }
+/// // Open: the endpoint is not called.
+/// let error = guarded.send(Context::new(), ()).await.unwrap_err();
+/// assert_eq!(error.code(), Code::Unavailable);
+/// assert_ne!(error.message(), "down");
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct CircuitBreakerLayer {
     policy: Policy,

@@ -9,6 +9,23 @@ use crate::Endpoint;
 /// request id, service and method around the handler, and one event when
 /// the call ends with its outcome and duration (`info` on success, `warn`
 /// on a client error, `error` on a server error).
+///
+/// ```
+/// use kit::middleware::LoggingLayer;
+/// use kit::{Context, Endpoint, EndpointName, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let echo = Endpoint::new(tower::service_fn(|request: Request<String>| async move {
+///     Ok::<_, kit::Error>(request.message)
+/// }))
+/// .named(EndpointName { service: "demo.Echo", method: "Say" });
+/// // On a generated service: `endpoints.layer(LoggingLayer::new())`.
+/// let logged = echo.layer(&LoggingLayer::new());
+/// let ctx = Context::new().with_request_id("req-1");
+/// assert_eq!(logged.send(ctx, "hi".to_owned()).await.unwrap(), "hi");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LoggingLayer;
 

@@ -7,6 +7,26 @@ use crate::Endpoint;
 
 /// Counts and times the calls of every endpoint it wraps, labelled with the
 /// endpoint's name. Make one with [`Metrics::layer`].
+///
+/// ```
+/// use kit::middleware::Metrics;
+/// use kit::{Context, Endpoint, EndpointName, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let echo = Endpoint::new(tower::service_fn(|request: Request<String>| async move {
+///     Ok::<_, kit::Error>(request.message)
+/// }))
+/// .named(EndpointName { service: "demo.Echo", method: "Say" });
+/// let metrics = Metrics::new();
+/// // On a generated service: `endpoints.layer(metrics.layer())`.
+/// let counted = echo.layer(&metrics.layer());
+/// counted.send(Context::new(), "hi".to_owned()).await.unwrap();
+/// assert!(metrics
+///     .encode()
+///     .contains(r#"requests_total{service="demo.Echo",method="Say",code="OK"} 1"#));
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct MetricsLayer {
     metrics: Metrics,

@@ -47,6 +47,24 @@ impl Rate {
 }
 
 /// Limits the calls of the endpoints it wraps, together, to a [`Rate`].
+///
+/// ```
+/// use kit::middleware::{Rate, RateLimitLayer};
+/// use kit::{Code, Context, Endpoint, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let hello = Endpoint::new(tower::service_fn(|_: Request<()>| async {
+///     Ok::<_, kit::Error>("hello")
+/// }));
+/// // On a generated service: `endpoints.layer(RateLimitLayer::reject(rate))`.
+/// let limited = hello.layer(&RateLimitLayer::reject(Rate::per_second(1)));
+/// assert_eq!(limited.send(Context::new(), ()).await.unwrap(), "hello");
+/// let error = limited.send(Context::new(), ()).await.unwrap_err();
+/// assert_eq!(error.code(), Code::ResourceExhausted);
+/// assert!(error.retry_after().is_some());
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RateLimitLayer {
     bucket: Arc<Mutex<Bucket>>,

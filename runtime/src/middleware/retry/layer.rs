@@ -14,6 +14,35 @@ use crate::Endpoint;
 /// a jittered exponential backoff from 10 ms to 1 s (tower's: each wait is
 /// drawn between the current base and twice it), and a budget of 20% of
 /// the calls of the last 10 s on top of 10 retries a second.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// use kit::middleware::RetryLayer;
+/// use kit::{Context, Endpoint, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let calls = Arc::new(AtomicU32::new(0));
+/// let counted = Arc::clone(&calls);
+/// let flaky = Endpoint::new(tower::service_fn(move |_: Request<()>| {
+///     let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
+///     async move {
+///         if first {
+///             Err(kit::Error::unavailable("try again"))
+///         } else {
+///             Ok("done")
+///         }
+///     }
+/// }))
+/// // Generated endpoints are marked from `#[kit(idempotent)]`.
+/// .idempotent(true);
+/// let retried = flaky.layer(&RetryLayer::new());
+/// assert_eq!(retried.send(Context::new(), ()).await.unwrap(), "done");
+/// assert_eq!(calls.load(Ordering::SeqCst), 2);
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct RetryLayer {
     retries: u32,

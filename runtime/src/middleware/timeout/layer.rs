@@ -7,6 +7,25 @@ use tower::Layer;
 use super::Timeout;
 
 /// Cuts calls off at their context's deadline, or after a fixed time.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use kit::middleware::TimeoutLayer;
+/// use kit::{Code, Context, Endpoint, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let slow = Endpoint::new(tower::service_fn(|_: Request<()>| async {
+///     tokio::time::sleep(Duration::from_secs(60)).await;
+///     Ok::<_, kit::Error>(())
+/// }));
+/// // On a generated service: `endpoints.layer(TimeoutLayer::new(…))`.
+/// let bounded = slow.layer(&TimeoutLayer::new(Duration::from_millis(10)));
+/// let error = bounded.send(Context::new(), ()).await.unwrap_err();
+/// assert_eq!(error.code(), Code::DeadlineExceeded);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct TimeoutLayer {
     fixed: Option<Duration>,

@@ -15,6 +15,32 @@ pub enum Kind {
 }
 
 /// Traces every call of the endpoints it wraps.
+///
+/// ```
+/// use kit::middleware::TraceLayer;
+/// use kit::middleware::trace::{TRACEPARENT, TraceParent};
+/// use kit::{Context, Endpoint, EndpointName, Request};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // The handler sees the traceparent it would send on: its own span's.
+/// let seen = Endpoint::new(tower::service_fn(|request: Request<()>| async move {
+///     let sent_on = request.ctx.metadata().get(TRACEPARENT).cloned();
+///     Ok::<_, kit::Error>(sent_on.and_then(|value| TraceParent::parse(value.to_str().ok()?)))
+/// }))
+/// .named(EndpointName { service: "demo.Echo", method: "Say" });
+/// // On a generated service: `endpoints.layer(TraceLayer::server())`.
+/// let traced = seen.layer(&TraceLayer::server());
+///
+/// let caller = TraceParent::root();
+/// let mut ctx = Context::new();
+/// ctx.metadata_mut()
+///     .insert(TRACEPARENT, caller.to_string().parse().unwrap());
+/// let child = traced.send(ctx, ()).await.unwrap().unwrap();
+/// assert_eq!(child.trace_id, caller.trace_id);
+/// assert_ne!(child.span_id, caller.span_id);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct TraceLayer {
     kind: Kind,
