@@ -28,7 +28,7 @@ impl<T> Request<T> {
 }
 
 /// One service method as a `tower::Service` from [`Request<Req>`] to `Resp`,
-/// failing with [`Error`]: Go kit's `endpoint.Endpoint`.
+/// failing with [`Error`](struct@crate::Error): Go kit's `endpoint.Endpoint`.
 ///
 /// The service inside is boxed, so every endpoint of a method has the same
 /// type however many layers wrap it. It knows which method it serves
@@ -171,7 +171,7 @@ impl<Req, Resp> Service<Request<Req>> for Endpoint<Req, Resp> {
 /// Implemented for every layer whose service keeps the request and response
 /// types and whose error converts into a `BoxError`, which covers tower's
 /// own layers (timeout, load shedding, concurrency limits, buffers, …). Their
-/// errors become [`Error`]s through [`Error::from_box_error`]. There is
+/// errors become [`Error`](struct@crate::Error)s through [`Error::from_box_error`]. There is
 /// nothing to implement by hand.
 pub trait EndpointLayer<Req, Resp> {
     /// Wraps `endpoint`.

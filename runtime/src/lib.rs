@@ -47,7 +47,7 @@
 //! The pieces:
 //!
 //! * [`Context`]: request id, deadline and metadata, carried across the wire.
-//! * [`Error`] and [`Code`]: the canonical gRPC codes, each with its HTTP
+//! * [`Error`](struct@crate::Error) and [`Code`]: the canonical gRPC codes, each with its HTTP
 //!   status; [`ServiceError`] joins them to a service's own error enum, which
 //!   `#[derive(kit::Error)]` implements.
 //! * [`Endpoint`]: one method as a `tower::Service`, so that every tower
@@ -73,8 +73,8 @@ pub use endpoint::{Endpoint, EndpointLayer, EndpointName, Request};
 pub use error::{BoxError, Error, ServiceError};
 pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
 
-/// Turns a trait into a service: messages, endpoints, an HTTP router and an
-/// HTTP client. See the [crate docs](crate) and the kitgen book.
+/// Turns a trait into a service: messages, endpoints, HTTP and gRPC servers
+/// and clients, and service middleware. See the [crate docs](crate).
 ///
 /// The attribute rewrites every `async fn` of the trait to return
 /// `impl Future<Output = …> + Send`, so that a multi-threaded server can run
@@ -87,10 +87,15 @@ pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
 ///
 /// | item | what it is |
 /// |---|---|
-/// | `{Method}Request`, `{Method}Response` | the messages of each method |
-/// | `Endpoints` | one [`Endpoint`] per method, built from any `Arc<impl Trait>`; implements the trait |
-/// | `http_router(endpoints)` | an axum `Router` serving the endpoints |
-/// | `HttpClient` | implements the trait over HTTP |
+/// | `{Method}Request`, `{Method}Response` | the messages of each method: serde for JSON, protobuf for gRPC, `Clone`, `Debug` (`#[kit(redact)]` parameters as `<redacted>`), `Default` |
+/// | `Endpoints` | one [`Endpoint`] per method, built from any `Arc<impl Trait>`; `layer(l)` wraps them all; implements the trait |
+/// | `http_router(endpoints)` | an axum `Router` serving the endpoints over HTTP/JSON |
+/// | `HttpClient` | implements the trait over HTTP ([`http::Client`] underneath) |
+/// | `GrpcServer` | a tower service serving the endpoints over gRPC, for [`grpc::Routes`] and [`Server`] |
+/// | `GrpcClient` | implements the trait over gRPC ([`grpc::Client`] underneath) |
+/// | `proto_schema()` | the service's protobuf schema: the `.proto` text and what reflection serves |
+/// | `LoggingMiddleware<S>` | Go kit's logging service middleware: implements the trait around `S` |
+/// | `InstrumentingMiddleware<S>` | Go kit's instrumenting service middleware: counts and times calls in a [`middleware::Metrics`] |
 ///
 /// Per method, `#[kit(http(get = "/orders/{id}"))]` binds it to an HTTP
 /// method (`get`, `post`, `put`, `patch`, `delete`) and a path, whose
@@ -106,7 +111,7 @@ pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
 /// Parameter and return types implement `Clone`, `Debug`, serde's
 /// `Serialize` and `Deserialize`, and are `Send + 'static`; the error type
 /// implements [`ServiceError`] (derive it with `#[derive(kit::Error)]`, or
-/// use [`Error`]).
+/// use [`Error`](struct@crate::Error)).
 pub use kitgen_macros::service;
 
 /// Makes an enum a service's business error type: implements

@@ -79,7 +79,7 @@ impl Client {
     /// Calls the unary method at `path` (`/ordersvc.OrderService/GetById`)
     /// and returns the response message.
     ///
-    /// A status from the server becomes an [`Error`] with its code (a
+    /// A status from the server becomes an [`Error`](struct@crate::Error) with its code (a
     /// business error keeps its variant); a server that cannot be reached is
     /// `UNAVAILABLE`, and running out of time `DEADLINE_EXCEEDED`.
     pub async fn call<Req, Resp>(

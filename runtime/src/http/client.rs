@@ -112,7 +112,7 @@ impl Client {
 
     /// Sends one request and decodes the answer.
     ///
-    /// Failures come back as [`Error`]s: the server's error as it sent it
+    /// Failures come back as [`Error`](struct@crate::Error)s: the server's error as it sent it
     /// (a business error keeps its variant), `UNAVAILABLE` when the server
     /// cannot be reached, `DEADLINE_EXCEEDED` when time runs out, `INTERNAL`
     /// when the answer cannot be decoded.

@@ -8,7 +8,7 @@
 //!   the query string, as its method's HTTP binding says.
 //! * A success is `200 OK` with the return value as JSON. A method that
 //!   returns `()` answers `{}`.
-//! * An error has the [`Error`]'s HTTP status and a JSON body:
+//! * An error has the [`Error`](struct@crate::Error)'s HTTP status and a JSON body:
 //!   `{"code": "NOT_FOUND", "message": "…", "variant": "NotFound", "details": …}`,
 //!   where `variant` and `details` name a business error's variant and fields.
 //! * `X-Request-ID` carries the request id both ways, and

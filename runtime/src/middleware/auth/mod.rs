@@ -3,7 +3,7 @@
 //! fails with `UNAUTHENTICATED` (HTTP 401) before it reaches the handler.
 //!
 //! [`AuthLayer::bearer`] accepts a fixed set of tokens, [`AuthLayer::basic`]
-//! user and password pairs, [`AuthLayer::jwt`] (feature `jwt`) signed JSON
+//! user and password pairs, `AuthLayer::jwt` (feature `jwt`) signed JSON
 //! Web Tokens, and [`AuthLayer::custom`] anything a function decides.
 
 mod credentials;
