@@ -1,7 +1,7 @@
 //! The per-request context: request id, deadline and metadata.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -13,11 +13,15 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 /// (or a fresh one), the deadline from the caller's timeout header, the
 /// metadata from the headers. Clients send it on: the id, the time left until
 /// the deadline, and the metadata.
+///
+/// Cloning is cheap: the metadata is shared until a clone changes it.
 #[derive(Clone, Debug)]
 pub struct Context {
     request_id: HeaderValue,
     deadline: Option<Instant>,
-    metadata: HeaderMap,
+    /// `None` for no metadata, so that `Context::new` allocates nothing
+    /// for it.
+    metadata: Option<Arc<HeaderMap>>,
 }
 
 impl Context {
@@ -26,7 +30,7 @@ impl Context {
         Context {
             request_id: generate_request_id(),
             deadline: None,
-            metadata: HeaderMap::new(),
+            metadata: None,
         }
     }
 
@@ -71,7 +75,7 @@ impl Context {
     /// Replaces the metadata.
     #[must_use]
     pub fn with_metadata(mut self, metadata: HeaderMap) -> Self {
-        self.metadata = metadata;
+        self.metadata = Some(Arc::new(metadata));
         self
     }
 
@@ -115,12 +119,16 @@ impl Context {
 
     /// The metadata: on a server, the caller's headers.
     pub fn metadata(&self) -> &HeaderMap {
-        &self.metadata
+        static EMPTY: OnceLock<HeaderMap> = OnceLock::new();
+        match &self.metadata {
+            Some(metadata) => metadata,
+            None => EMPTY.get_or_init(HeaderMap::new),
+        }
     }
 
     /// The metadata, to add entries that clients will send on.
     pub fn metadata_mut(&mut self) -> &mut HeaderMap {
-        &mut self.metadata
+        Arc::make_mut(self.metadata.get_or_insert_default())
     }
 
     /// Builds a server-side context from request headers, which become the
@@ -129,7 +137,7 @@ impl Context {
         Context {
             request_id: request_id_from(&metadata),
             deadline: None,
-            metadata,
+            metadata: Some(Arc::new(metadata)),
         }
     }
 }
@@ -334,6 +342,21 @@ mod tests {
         // The process's key, then the per-request number, in lower-case hex.
         let key = format!("{:016x}", process_key());
         assert!(ids.iter().all(|id| id.starts_with(&key)), "{key}");
+    }
+
+    #[test]
+    fn clones_share_metadata_until_one_changes_it() {
+        let mut ctx = Context::new();
+        assert!(ctx.metadata().is_empty());
+        ctx.metadata_mut()
+            .insert("x-tenant", HeaderValue::from_static("acme"));
+        let mut clone = ctx.clone();
+        assert!(std::ptr::eq(ctx.metadata(), clone.metadata()));
+        clone
+            .metadata_mut()
+            .insert("x-tenant", HeaderValue::from_static("other"));
+        assert_eq!(ctx.metadata()["x-tenant"], "acme");
+        assert_eq!(clone.metadata()["x-tenant"], "other");
     }
 
     #[test]

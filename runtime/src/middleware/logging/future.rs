@@ -1,4 +1,4 @@
-//! [`ResponseFuture`] of [`Logged`](super::Logged).
+//! [`ResponseFuture`] of [`Logging`](super::Logging).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -2,7 +2,7 @@
 
 use tower::Layer;
 
-use super::Logged;
+use super::Logging;
 use crate::Endpoint;
 
 /// Logs every call of the endpoints it wraps: a `request` span with the
@@ -37,10 +37,10 @@ impl LoggingLayer {
 }
 
 impl<Req, Resp> Layer<Endpoint<Req, Resp>> for LoggingLayer {
-    type Service = Logged<Endpoint<Req, Resp>>;
+    type Service = Logging<Endpoint<Req, Resp>>;
 
     fn layer(&self, inner: Endpoint<Req, Resp>) -> Self::Service {
         let name = inner.name();
-        Logged::new(inner, name)
+        Logging::new(inner, name)
     }
 }

@@ -17,15 +17,15 @@ use crate::{EndpointName, Request};
 
 /// An endpoint whose calls are logged.
 #[derive(Clone, Debug)]
-pub struct Logged<S> {
+pub struct Logging<S> {
     inner: S,
     name: EndpointName,
 }
 
-impl<S> Logged<S> {
+impl<S> Logging<S> {
     /// Logs the calls of `inner`, named `name`.
     pub fn new(inner: S, name: EndpointName) -> Self {
-        Logged { inner, name }
+        Logging { inner, name }
     }
 
     /// The wrapped service.
@@ -39,7 +39,7 @@ impl<S> Logged<S> {
     }
 }
 
-impl<S, Req> Service<Request<Req>> for Logged<S>
+impl<S, Req> Service<Request<Req>> for Logging<S>
 where
     S: Service<Request<Req>, Error = crate::Error>,
 {

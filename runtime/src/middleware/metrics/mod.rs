@@ -131,7 +131,9 @@ impl Metrics {
     }
 }
 
-/// An endpoint whose calls are counted and timed.
+/// An endpoint whose calls are counted and timed: the service of
+/// [`MetricsLayer`]. (Not `Metrics`, tower's naming, which is the
+/// registry's.)
 #[derive(Clone, Debug)]
 pub struct Metered<S> {
     inner: S,

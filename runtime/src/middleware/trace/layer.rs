@@ -2,7 +2,7 @@
 
 use tower::Layer;
 
-use super::Traced;
+use super::Trace;
 use crate::Endpoint;
 
 /// Which side of a call a span is.
@@ -59,10 +59,10 @@ impl TraceLayer {
 }
 
 impl<Req, Resp> Layer<Endpoint<Req, Resp>> for TraceLayer {
-    type Service = Traced<Endpoint<Req, Resp>>;
+    type Service = Trace<Endpoint<Req, Resp>>;
 
     fn layer(&self, inner: Endpoint<Req, Resp>) -> Self::Service {
-        Traced {
+        Trace {
             name: inner.name(),
             inner,
             kind: self.kind,

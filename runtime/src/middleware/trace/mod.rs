@@ -33,13 +33,13 @@ pub const TRACEPARENT: &str = "traceparent";
 
 /// An endpoint whose calls are traced.
 #[derive(Clone, Debug)]
-pub struct Traced<S> {
+pub struct Trace<S> {
     inner: S,
     name: EndpointName,
     kind: Kind,
 }
 
-impl<S, Req> Service<Request<Req>> for Traced<S>
+impl<S, Req> Service<Request<Req>> for Trace<S>
 where
     S: Service<Request<Req>, Error = Error>,
 {
