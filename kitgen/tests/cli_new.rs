@@ -191,7 +191,9 @@ fn a_directory_with_files_needs_force_and_keeps_the_others() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("ordersvc exists and is not empty"))
-        .stderr(predicate::str::contains("--force"));
+        .stderr(predicate::str::contains(
+            "pass --force to write into it: it would replace `ordersvc/src/lib.rs`, and keep every other file",
+        ));
     assert_eq!(scratch.files("ordersvc"), ["NOTES.md", "src/lib.rs"]);
 
     scratch

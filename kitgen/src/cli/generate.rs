@@ -33,12 +33,8 @@ pub(super) fn write(
         ))
         .with_hint("move it away, pick another directory with -o, or pass --force to replace it"));
     }
-    let written = generate::write_files(&args.out_dir, &files).map_err(|error| {
-        Report::message(format!(
-            "cannot write into {}: {error}",
-            args.out_dir.display()
-        ))
-    })?;
+    let written = generate::write_files(&args.out_dir, &files)
+        .map_err(|error| Report::message(error.to_string()))?;
     let changed = written
         .iter()
         .filter(|(_, written)| *written == Written::Changed)

@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::generate::emit;
+
 pub use new::NewArgs;
 pub use report::{Report, render_errors};
 
@@ -304,37 +306,28 @@ fn write_all(
     force: bool,
     out: &mut dyn Write,
 ) -> Result<(), Report> {
-    let differs =
-        |target: &Path, text: &str| std::fs::read_to_string(target).ok().as_deref() != Some(text);
-    let existing: Vec<String> = rendered
-        .iter()
-        .filter(|(target, text)| target.exists() && differs(target, text))
-        .map(|(target, _)| target.display().to_string())
-        .collect();
-    if !existing.is_empty() && !force {
+    let replaced = emit::replaced(rendered);
+    if !replaced.is_empty() && !force {
+        let names: Vec<String> = replaced
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
         return Err(Report::message(format!(
             "{} already exists with other contents",
-            list(&existing)
+            list(&names)
         ))
         .with_hint("pass --force to replace it"));
     }
-    for (target, text) in rendered {
-        if !differs(target, text) {
-            if cli.verbose {
+    let written = emit::write_all(rendered).map_err(|error| Report::message(error.to_string()))?;
+    for (target, written) in written {
+        match written {
+            emit::Written::Changed if !cli.quiet => {
+                let _ = writeln!(out, "wrote {}", target.display());
+            }
+            emit::Written::Unchanged if cli.verbose => {
                 let _ = writeln!(out, "unchanged {}", target.display());
             }
-            continue;
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                Report::message(format!("cannot create {}: {error}", parent.display()))
-            })?;
-        }
-        std::fs::write(target, text).map_err(|error| {
-            Report::message(format!("cannot write {}: {error}", target.display()))
-        })?;
-        if !cli.quiet {
-            let _ = writeln!(out, "wrote {}", target.display());
+            _ => {}
         }
     }
     Ok(())

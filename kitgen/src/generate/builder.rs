@@ -71,9 +71,7 @@ impl Builder {
                         .join("\n"),
                 )
             })?;
-        write_files(&out_dir, &generated).map_err(|error| {
-            BuildError(format!("cannot write to {}: {error}", out_dir.display()))
-        })?;
+        write_files(&out_dir, &generated).map_err(|error| BuildError(error.to_string()))?;
         Ok(())
     }
 }

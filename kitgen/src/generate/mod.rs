@@ -3,12 +3,14 @@
 //! files that are already up to date, so a rerun changes nothing.
 
 mod builder;
+pub mod emit;
 mod from_proto;
 mod from_rust;
 
 use std::path::{Path, PathBuf};
 
 pub use builder::Builder;
+pub use emit::{WriteError, Written};
 pub use from_proto::{OutputMode, from_proto, package_module};
 pub use from_rust::from_rust;
 
@@ -38,35 +40,17 @@ pub struct GeneratedFile {
     pub contents: Vec<u8>,
 }
 
-/// What writing one file did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Written {
-    /// The file was new or different, and now holds the contents.
-    Changed,
-    /// The file already held exactly the contents.
-    Unchanged,
-}
-
 /// Writes `files` under `dir`, creating directories, and leaves files that
-/// already hold the same bytes alone.
+/// already hold the same bytes alone; each file is written atomically.
 pub fn write_files(
     dir: &Path,
     files: &[GeneratedFile],
-) -> std::io::Result<Vec<(PathBuf, Written)>> {
-    let mut written = Vec::new();
-    for file in files {
-        let target = dir.join(&file.path);
-        if std::fs::read(&target).is_ok_and(|existing| existing == file.contents) {
-            written.push((target, Written::Unchanged));
-            continue;
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&target, &file.contents)?;
-        written.push((target, Written::Changed));
-    }
-    Ok(written)
+) -> Result<Vec<(PathBuf, Written)>, WriteError> {
+    let targets: Vec<(PathBuf, &[u8])> = files
+        .iter()
+        .map(|file| (dir.join(&file.path), file.contents.as_slice()))
+        .collect();
+    emit::write_all(&targets)
 }
 
 /// Formats generated items with prettyplease, under the header.

@@ -17,7 +17,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use self::templates::{Kind, Scaffold, ScaffoldMethod, ScaffoldService};
 use super::{Cli, Report};
 use crate::frontend::proto as proto_frontend;
-use crate::generate::{self, OutputMode};
+use crate::generate::{self, OutputMode, emit};
 use crate::model::{EmbeddedDescriptors, Service};
 
 /// The arguments of `kitgen new`.
@@ -58,13 +58,6 @@ pub struct NewArgs {
 /// Renders the crate, then writes it.
 pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), Report> {
     let name = crate_name(args)?;
-    if !args.force && is_non_empty_dir(&args.path) {
-        return Err(Report::message(format!(
-            "{} exists and is not empty",
-            args.path.display()
-        ))
-        .with_hint("pick a new directory, or pass --force to write into it (files kitgen makes are replaced, others kept)"));
-    }
     if args.path.is_file() {
         return Err(Report::message(format!(
             "{} is a file, not a directory",
@@ -72,18 +65,29 @@ pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), 
         )));
     }
     let kit_dependency = kit_dependency(args, &checkout_runtime())?;
-    let files = render(&name, kit_dependency, args)?;
-    for (path, contents) in &files {
-        let target = args.path.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                Report::message(format!("cannot create {}: {error}", parent.display()))
-            })?;
-        }
-        std::fs::write(&target, contents).map_err(|error| {
-            Report::message(format!("cannot write {}: {error}", target.display()))
-        })?;
+    let files: Vec<(PathBuf, Vec<u8>)> = render(&name, kit_dependency, args)?
+        .into_iter()
+        .map(|(path, contents)| (args.path.join(path), contents))
+        .collect();
+    if !args.force && is_non_empty_dir(&args.path) {
+        let replaced: Vec<String> = emit::replaced(&files)
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        let what = if replaced.is_empty() {
+            "it would replace no file".to_owned()
+        } else {
+            format!("it would replace {}", super::list(&replaced))
+        };
+        return Err(Report::message(format!(
+            "{} exists and is not empty",
+            args.path.display()
+        ))
+        .with_hint(format!(
+            "pick a new directory, or pass --force to write into it: {what}, and keep every other file"
+        )));
     }
+    emit::write_all(&files).map_err(|error| Report::message(error.to_string()))?;
     if !cli.quiet {
         let color = super::report::use_color_on_stdout();
         if let Some(workspace) = enclosing_workspace(&args.path) {
@@ -105,7 +109,8 @@ pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), 
             args.path.display()
         );
         for (path, _) in &files {
-            let _ = writeln!(out, "  {}", path.display());
+            let relative = path.strip_prefix(&args.path).unwrap_or(path);
+            let _ = writeln!(out, "  {}", relative.display());
         }
         let _ = writeln!(
             out,

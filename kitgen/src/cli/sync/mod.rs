@@ -13,7 +13,7 @@ use syn::visit::Visit;
 
 use self::stubs::KnownTrait;
 use super::{Cli, Command, Report};
-use crate::generate;
+use crate::generate::{self, emit};
 
 /// Regenerates, then adds stubs.
 pub(super) fn run(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Report> {
@@ -81,9 +81,8 @@ pub(super) fn run(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Repo
         let Some(new_source) = synced.new_source else {
             continue;
         };
-        std::fs::write(path, new_source).map_err(|error| {
-            Report::message(format!("cannot write {}: {error}", path.display()))
-        })?;
+        emit::write_all(&[(path.clone(), new_source)])
+            .map_err(|error| Report::message(error.to_string()))?;
         for stub in &synced.added {
             added += 1;
             if !cli.quiet {
