@@ -156,26 +156,48 @@ fn is_non_empty_dir(path: &Path) -> bool {
 /// The directory of the cargo workspace `path` would be inside without
 /// being one of its members, if any: such a crate fails to build, so the
 /// new crate becomes a workspace of its own. A member is listed by its path
-/// or by a `dir/*` glob.
+/// or by a `dir/*` glob, or left out by `exclude`.
 fn enclosing_workspace(path: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(path).ok()?;
-    let dir = absolute.ancestors().skip(1).find(|dir| {
-        std::fs::read_to_string(dir.join("Cargo.toml"))
-            .is_ok_and(|manifest| manifest.lines().any(|line| line.trim() == "[workspace]"))
+    let (dir, workspace) = absolute.ancestors().skip(1).find_map(|dir| {
+        let workspace = manifest(dir)?.remove("workspace")?;
+        Some((dir, workspace))
     })?;
-    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
     let relative = absolute
         .strip_prefix(dir)
         .ok()?
         .to_string_lossy()
         .replace('\\', "/");
-    let glob = relative
+    let parent_glob = relative
         .rsplit_once('/')
         .map_or_else(|| "*".to_owned(), |(parent, _)| format!("{parent}/*"));
-    let listed = [relative, glob]
+    let names = |key: &str| -> Vec<String> {
+        workspace
+            .get(key)
+            .and_then(toml::Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|name| name.as_str())
+                    .map(|name| name.trim_end_matches('/').to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let members = names("members");
+    let listed = members
         .iter()
-        .any(|member| manifest.contains(&format!("\"{member}\"")));
+        .any(|member| *member == relative || *member == parent_glob)
+        || names("exclude").contains(&relative);
     (!listed).then(|| dir.to_path_buf())
+}
+
+/// The `Cargo.toml` in `dir`, parsed, if there is one that parses.
+fn manifest(dir: &Path) -> Option<toml::Table> {
+    std::fs::read_to_string(dir.join("Cargo.toml"))
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Where the runtime is when this kitgen was built from a checkout.
@@ -221,8 +243,12 @@ fn kit_dependency(args: &NewArgs, checkout_runtime: &Path) -> Result<String, Rep
 
 /// Whether `dir` holds the kit runtime's manifest.
 fn is_runtime(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("Cargo.toml"))
-        .is_ok_and(|manifest| manifest.contains("name = \"kitgen-runtime\""))
+    manifest(dir)
+        .and_then(|manifest| {
+            let name = manifest.get("package")?.get("name")?.as_str()?.to_owned();
+            Some(name == "kitgen-runtime")
+        })
+        .unwrap_or(false)
 }
 
 /// A TOML basic string.
@@ -479,6 +505,26 @@ mod tests {
             crate::cli::Command::New(args) => args,
             _ => unreachable!("kitgen new parses as new"),
         }
+    }
+
+    #[test]
+    fn a_crate_outside_the_members_of_an_enclosing_workspace_is_noticed() {
+        let root = std::env::temp_dir().join(format!("kitgen-workspace-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let with_workspace = |table: &str| {
+            std::fs::write(root.join("Cargo.toml"), format!("[workspace]\n{table}\n")).unwrap();
+        };
+        with_workspace(r#"members = ["crates/*", "tools/gen"]"#);
+        assert_eq!(enclosing_workspace(&root.join("crates/svc")), None);
+        assert_eq!(enclosing_workspace(&root.join("tools/gen")), None);
+        assert_eq!(enclosing_workspace(&root.join("svc")), Some(root.clone()));
+        // A name inside a comment or a string of another key is no member.
+        with_workspace("members = [] # \"svc\"\nresolver = \"3\"");
+        assert_eq!(enclosing_workspace(&root.join("svc")), Some(root.clone()));
+        with_workspace(r#"exclude = ["svc"]"#);
+        assert_eq!(enclosing_workspace(&root.join("svc")), None);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
