@@ -199,3 +199,26 @@ fn proto_errors_name_file_line_and_column() {
         "nothing is written on an error"
     );
 }
+
+#[test]
+fn a_trait_the_macro_refuses_is_an_error_at_its_span_and_writes_nothing() {
+    let scratch = Scratch::new("bad-trait");
+    std::fs::write(
+        scratch.0.join("bad.rs"),
+        "pub mod api {\n    #[kit::service]\n    pub trait Calc {\n        fn add(&self, a: i64) -> Result<i64, kit::Error>;\n    }\n}\n",
+    )
+    .unwrap();
+    scratch
+        .kitgen()
+        .args(["generate", "bad.rs", "-o", "src/generated"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "a service method must be `async fn`",
+        ))
+        .stderr(predicate::str::contains("bad.rs:4:9"));
+    assert!(
+        !scratch.0.join("src/generated").exists(),
+        "nothing is written on an error"
+    );
+}

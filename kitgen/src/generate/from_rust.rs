@@ -22,26 +22,39 @@ pub fn from_rust(path: &Path, source: &str, header: &str) -> syn::Result<Vec<Gen
 }
 
 /// The macro reports problems as `compile_error!`s in its output; a file
-/// must not carry them, so they come back as errors.
+/// must not carry them, so they come back as errors, from nested modules
+/// too.
 fn check_expansion(file: &syn::File) -> syn::Result<()> {
     let mut errors: Option<syn::Error> = None;
-    for item in &file.items {
-        if let syn::Item::Macro(item) = item
-            && item.mac.path.is_ident("compile_error")
-        {
-            let message: syn::LitStr = item.mac.parse_body()?;
-            let error = syn::Error::new(
-                item.mac
-                    .path
-                    .get_ident()
-                    .map_or_else(proc_macro2::Span::call_site, |ident| ident.span()),
-                message.value(),
-            );
-            match &mut errors {
+    collect_errors(&file.items, &mut errors)?;
+    errors.map_or(Ok(()), Err)
+}
+
+fn collect_errors(items: &[syn::Item], errors: &mut Option<syn::Error>) -> syn::Result<()> {
+    for item in items {
+        let mac = match item {
+            syn::Item::Macro(item) => &item.mac,
+            syn::Item::Mod(module) => {
+                if let Some((_, items)) = &module.content {
+                    collect_errors(items, errors)?;
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        // `syn::Error::into_compile_error` writes `::core::compile_error!`,
+        // spanned at the error.
+        let Some(last) = mac.path.segments.last() else {
+            continue;
+        };
+        if last.ident == "compile_error" {
+            let message: syn::LitStr = mac.parse_body()?;
+            let error = syn::Error::new(last.ident.span(), message.value());
+            match errors {
                 Some(errors) => errors.combine(error),
-                None => errors = Some(error),
+                None => *errors = Some(error),
             }
         }
     }
-    errors.map_or(Ok(()), Err)
+    Ok(())
 }
