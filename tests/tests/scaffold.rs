@@ -50,6 +50,10 @@ impl Scaffold {
             .args(args)
             .current_dir(&self.0)
             .env("CARGO_TARGET_DIR", target_dir())
+            // The scaffolds live outside this repository, so they do not
+            // see its `.cargo/config.toml`; keep their builds as small.
+            .env("CARGO_PROFILE_DEV_DEBUG", "false")
+            .env("CARGO_INCREMENTAL", "0")
             .env_remove("RUSTFLAGS")
             .output()
             .unwrap();
