@@ -1,15 +1,15 @@
 //! The check pass: validates a [`Service`] as a whole, after a frontend has
-//! built it and before any generator reads it.
+//! built it and before any generator reads it, whichever frontend that was.
+//! Errors go where the model says each node came from: a span of the trait,
+//! or a `file:line:col` of the `.proto`.
 
 use std::collections::HashMap;
 
-use proc_macro2::Span;
 use syn::Type;
 use syn::visit::Visit;
 
-use crate::codegen::names;
 use crate::diagnostics::Diagnostics;
-use crate::model::{HttpMethod, Method, Segment, Service};
+use crate::model::{HttpMethod, Messages, Method, Origin, PathTemplate, Segment, Service, names};
 
 /// Reports every problem that spans methods or bindings: bindings that name
 /// missing parameters, routes that clash, and names that clash with
@@ -22,8 +22,13 @@ pub fn check(cx: &Diagnostics, service: &Service) {
     check_names(cx, service);
 }
 
-/// A method's binding must name its own parameters, each once.
+/// A method's binding must name its own parameters, each once. (A `.proto`
+/// rule names fields of the request message, which the frontend checks
+/// against the message's descriptor as it reads the rule.)
 fn check_binding(cx: &Diagnostics, method: &Method) {
+    if method.messages == Messages::Existing {
+        return;
+    }
     let http = &method.http;
     let mut seen: Vec<&str> = Vec::new();
     for name in http.path.params() {
@@ -84,38 +89,43 @@ fn check_binding(cx: &Diagnostics, method: &Method) {
 }
 
 /// Routes must differ, and axum's router needs the same parameter name at
-/// the same place of paths that share a prefix.
+/// the same place of paths that share a prefix. A `.proto` method has a
+/// route per HTTP rule, and its rules are checked against each other too.
 fn check_routes(cx: &Diagnostics, service: &Service) {
     let mut bound: HashMap<(HttpMethod, String), &Method> = HashMap::new();
-    for (index, method) in service.methods.iter().enumerate() {
-        let http = &method.http;
-        let key = (http.method, http.path.shape());
-        if let Some(first) = bound.get(&key) {
-            cx.error_at(
-                route_span(method),
-                format!(
-                    "`{} {}` is already bound to `{}`",
-                    http.method.as_str(),
-                    http.path.text,
-                    first.name
-                ),
-            );
-            continue;
-        }
-        bound.insert(key, method);
-        let earlier = service.methods[..index].iter().find_map(|other| {
-            param_name_clash(&other.http.path.segments, &http.path.segments)
-                .map(|clash| (other, clash))
-        });
-        if let Some((other, (theirs, ours))) = earlier {
-            cx.error_at(
-                route_span(method),
-                format!(
-                    "the path `{}` names `{{{ours}}}` where `{}` of `{}` names `{{{theirs}}}`; \
-                     paths that share a prefix must use the same parameter name",
-                    http.path.text, other.http.path.text, other.name
-                ),
-            );
+    let mut earlier: Vec<(&PathTemplate, &Method)> = Vec::new();
+    for method in &service.methods {
+        for (verb, path, origin) in method.routes() {
+            let key = (verb, path.shape());
+            if let Some(first) = bound.get(&key) {
+                cx.error(
+                    &origin,
+                    format!(
+                        "`{} {}` is already bound to `{}`",
+                        verb.as_str(),
+                        path.text,
+                        first.written_name()
+                    ),
+                );
+                continue;
+            }
+            bound.insert(key, method);
+            let clash = earlier.iter().find_map(|(other, owner)| {
+                param_name_clash(&other.segments, &path.segments).map(|names| (other, owner, names))
+            });
+            if let Some((other, owner, (theirs, ours))) = clash {
+                cx.error(
+                    &origin,
+                    format!(
+                        "the path `{}` names `{{{ours}}}` where `{}` of `{}` names `{{{theirs}}}`; \
+                         paths that share a prefix must use the same parameter name",
+                        path.text,
+                        other.text,
+                        owner.written_name()
+                    ),
+                );
+            }
+            earlier.push((path, method));
         }
     }
 }
@@ -134,57 +144,64 @@ fn param_name_clash<'a>(first: &'a [Segment], second: &'a [Segment]) -> Option<(
     None
 }
 
-fn route_span(method: &Method) -> Span {
-    if method.http.explicit {
-        method.http.path.span
-    } else {
-        method.name.span()
-    }
-}
-
 /// Method names must not clash with generated items, and the user's types
 /// must not be shadowed by the generated module's types.
 fn check_names(cx: &Diagnostics, service: &Service) {
-    let mut camel: HashMap<String, &Method> = HashMap::new();
+    let mut generated_names: HashMap<String, &Method> = HashMap::new();
     for method in &service.methods {
         if names::RESERVED_METHODS.contains(&method.name.to_string().as_str()) {
-            cx.error_spanned_by(
-                &method.name,
+            cx.error(
+                &method.origin,
                 format!(
                     "`{}` collides with the `{}` method of the generated types; rename the method",
-                    method.name, method.name
+                    method.written_name(),
+                    method.name
                 ),
             );
         }
-        let name = names::method_camel(method);
-        if let Some(first) = camel.get(&name) {
-            cx.error_spanned_by(
-                &method.name,
+        // Generated messages are named in camel case; a `.proto`'s rpcs
+        // become methods named in snake case.
+        let (name, what) = match method.messages {
+            Messages::Generated => {
+                let name = names::method_camel(method);
+                let what = format!("`{name}Request`");
+                (name, what)
+            }
+            Messages::Existing => (
+                method.name.to_string(),
+                format!("the Rust method `{}`", method.name),
+            ),
+        };
+        if let Some(first) = generated_names.get(&name) {
+            cx.error(
+                &method.origin,
                 format!(
-                    "`{}` and `{}` would both generate `{name}Request`; rename one of them",
-                    first.name, method.name
+                    "`{}` and `{}` would both generate {what}; rename one of them",
+                    first.written_name(),
+                    method.written_name()
                 ),
             );
         } else {
-            camel.insert(name, method);
+            generated_names.insert(name, method);
         }
     }
 
     let module_name = names::module_name(service);
     if names::CANNOT_BE_RAW.contains(&module_name.as_str()) {
-        cx.error_spanned_by(
-            &service.name,
+        cx.error(
+            &service.origin,
             format!("the generated module would be named `{module_name}`, a reserved word; rename the trait"),
         );
     }
     let generated = names::module_types(service);
     let module = names::module(service);
-    let mut shadowed = ShadowedTypes {
-        cx,
-        generated: &generated,
-        module: &module,
-    };
     for method in &service.methods {
+        let mut shadowed = ShadowedTypes {
+            cx,
+            generated: &generated,
+            module: &module,
+            method: &method.origin,
+        };
         for param in &method.params {
             shadowed.visit_type(&param.ty);
         }
@@ -199,6 +216,9 @@ struct ShadowedTypes<'a> {
     cx: &'a Diagnostics,
     generated: &'a [String],
     module: &'a syn::Ident,
+    /// Where the method is: a type in a `.proto` method has no span of its
+    /// own.
+    method: &'a Origin,
 }
 
 impl<'ast> Visit<'ast> for ShadowedTypes<'_> {
@@ -210,14 +230,15 @@ impl<'ast> Visit<'ast> for ShadowedTypes<'_> {
         {
             let name = path.path.segments[0].ident.to_string();
             if self.generated.contains(&name) {
-                self.cx.error_spanned_by(
-                    ty,
-                    format!(
-                        "`{name}` is also the name of a type generated in `{}`; \
-                         rename your type, or name it by its path, such as `crate::{name}`",
-                        self.module
-                    ),
+                let message = format!(
+                    "`{name}` is also the name of a type generated in `{}`; \
+                     rename your type, or name it by its path, such as `crate::{name}`",
+                    self.module
                 );
+                match self.method {
+                    Origin::Span(_) => self.cx.error_spanned_by(ty, message),
+                    Origin::File(_) => self.cx.error(self.method, message),
+                }
             }
         }
         syn::visit::visit_type(self, ty);

@@ -19,8 +19,6 @@
 // build scripts. The pipeline's modules are public only for kitgen's own
 // crates and tests, hidden from the docs, and may change in any release.
 #[doc(hidden)]
-pub mod business_error;
-#[doc(hidden)]
 pub mod check;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
@@ -47,6 +45,7 @@ use quote::quote;
 use syn::{Item, ItemTrait};
 
 use crate::diagnostics::Diagnostics;
+use crate::frontend::rust::recognise;
 
 /// Expands `#[kit::service]`: the rewritten trait, then its generated
 /// module. Problems become `compile_error!`s at the offending tokens, next
@@ -71,7 +70,7 @@ pub fn expand_service(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Diagnostics::new();
     let service = frontend::rust::parse_service(&cx, args, &item);
     check::check(&cx, &service);
-    let rewritten = frontend::rust::rewrite_trait(item);
+    let rewritten = codegen::rewrite_trait(item);
     match cx.finish() {
         Ok(()) => {
             let module = codegen::service_module(&service);
@@ -86,20 +85,35 @@ pub fn expand_service(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Expands `#[derive(kit::Error)]`.
 pub fn expand_error(input: TokenStream) -> TokenStream {
-    business_error::expand(input)
+    expand_derive(input, frontend::rust::parse_error, codegen::error_derive)
 }
 
 /// Expands `#[derive(kit::Message)]`.
 pub fn expand_message(input: TokenStream) -> TokenStream {
+    expand_derive(
+        input,
+        frontend::rust::parse_message,
+        codegen::message_derive,
+    )
+}
+
+/// A derive, through the pipeline every input takes: the frontend builds
+/// the model, reporting problems to one [`Diagnostics`], and a generator
+/// reads it. Problems become `compile_error!`s.
+fn expand_derive<T>(
+    input: TokenStream,
+    parse: fn(&Diagnostics, &syn::DeriveInput) -> Option<T>,
+    generate: fn(&T) -> TokenStream,
+) -> TokenStream {
     let cx = Diagnostics::new();
     let parsed = syn::parse2::<syn::DeriveInput>(input)
         .map_err(|error| cx.push(error))
         .ok()
-        .and_then(|input| frontend::rust::parse_message(&cx, &input));
+        .and_then(|input| parse(&cx, &input));
     match (cx.finish(), parsed) {
-        (Ok(()), Some(message)) => codegen::message_derive(&message),
+        (Ok(()), Some(model)) => generate(&model),
         (Err(errors), _) => errors.into_compile_error(),
-        // `parse_message` reports why whenever it returns `None`.
+        // A frontend reports why whenever it returns `None`.
         (Ok(()), None) => TokenStream::new(),
     }
 }
@@ -115,13 +129,13 @@ pub fn expand_file(file: &syn::File) -> syn::Result<syn::File> {
 }
 
 fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
-    let imported = imported_from_kit(items);
+    let imported = recognise::imported_from_kit(items);
     let mut expanded = Vec::new();
     for item in items {
         match item {
-            Item::Trait(item) if item.attrs.iter().any(is_service_attr) => {
+            Item::Trait(item) if item.attrs.iter().any(recognise::is_service_attr) => {
                 let mut item = item.clone();
-                let position = item.attrs.iter().position(is_service_attr);
+                let position = item.attrs.iter().position(recognise::is_service_attr);
                 let attr = position.map(|index| item.attrs.remove(index));
                 let args = match attr.map(|attr| attr.meta) {
                     Some(syn::Meta::List(list)) => list.tokens,
@@ -130,12 +144,14 @@ fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
                 let tokens = expand_service(args, quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
             }
-            Item::Enum(item) if derives(&item.attrs, "Error", &imported) => {
+            Item::Enum(item) if recognise::derives(&item.attrs, "Error", &imported) => {
                 expanded.push(Item::Enum(item.clone()));
                 let tokens = expand_error(quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
             }
-            Item::Enum(_) | Item::Struct(_) if derives(item_attrs(item), "Message", &imported) => {
+            Item::Enum(_) | Item::Struct(_)
+                if recognise::derives(recognise::item_attrs(item), "Message", &imported) =>
+            {
                 expanded.push(item.clone());
                 let tokens = expand_message(quote!(#item));
                 expanded.extend(syn::parse2::<syn::File>(tokens)?.items);
@@ -151,79 +167,6 @@ fn expand_items(items: &[Item]) -> syn::Result<Vec<Item>> {
         }
     }
     Ok(expanded)
-}
-
-/// `#[kit::service]` or `#[service]`.
-pub(crate) fn is_service_attr(attr: &syn::Attribute) -> bool {
-    let path = attr.path();
-    let segments: Vec<String> = path
-        .segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect();
-    segments == ["kit", "service"] || segments == ["service"]
-}
-
-pub(crate) fn item_attrs(item: &Item) -> &[syn::Attribute] {
-    match item {
-        Item::Enum(item) => &item.attrs,
-        Item::Struct(item) => &item.attrs,
-        _ => &[],
-    }
-}
-
-/// Whether a `#[derive(…)]` lists `kit::{name}`, or `{name}` alone when
-/// `imported` (see [`imported_from_kit`]) says that it comes from `kit`.
-pub(crate) fn derives(attrs: &[syn::Attribute], name: &str, imported: &[String]) -> bool {
-    let bare_is_kit = imported
-        .iter()
-        .any(|imported| imported == name || imported == "*");
-    attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("derive"))
-        .any(|attr| {
-            let mut found = false;
-            let _ = attr.parse_nested_meta(|meta| {
-                let segments: Vec<String> = meta
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                found |= segments == ["kit", name] || (bare_is_kit && segments == [name]);
-                Ok(())
-            });
-            found
-        })
-}
-
-/// The names `use kit::…` items bring into scope among `items` (`*` for a
-/// glob), so that `#[derive(Message)]` after `use kit::Message` counts.
-pub(crate) fn imported_from_kit(items: &[Item]) -> Vec<String> {
-    fn walk(tree: &syn::UseTree, under_kit: bool, names: &mut Vec<String>) {
-        match tree {
-            syn::UseTree::Path(path) if !under_kit => walk(&path.tree, path.ident == "kit", names),
-            syn::UseTree::Path(path) => walk(&path.tree, true, names),
-            syn::UseTree::Name(name) if under_kit => names.push(name.ident.to_string()),
-            syn::UseTree::Rename(rename) if under_kit && rename.ident != "kit" => {
-                names.push(rename.rename.to_string());
-            }
-            syn::UseTree::Glob(_) if under_kit => names.push("*".to_owned()),
-            syn::UseTree::Group(group) => {
-                for tree in &group.items {
-                    walk(tree, under_kit, names);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut names = Vec::new();
-    for item in items {
-        if let Item::Use(item) = item {
-            walk(&item.tree, false, &mut names);
-        }
-    }
-    names
 }
 
 #[cfg(test)]

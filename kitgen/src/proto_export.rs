@@ -15,9 +15,10 @@ use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{GenericArgument, Item, PathArguments};
 
-use crate::codegen::names;
 use crate::diagnostics::Diagnostics;
+use crate::frontend::rust::recognise;
 use crate::frontend::rust::{parse_message, parse_service};
+use crate::model::names;
 use crate::model::{Encoding, MessageKind, MessageType, Service};
 
 /// The schema of every service in `file`, in order. Problems (an invalid
@@ -42,14 +43,14 @@ fn collect(
     services: &mut Vec<Service>,
     types: &mut HashMap<String, MessageType>,
 ) {
-    let imported = crate::imported_from_kit(items);
+    let imported = recognise::imported_from_kit(items);
     for item in items {
         match item {
-            Item::Trait(item) if item.attrs.iter().any(crate::is_service_attr) => {
+            Item::Trait(item) if item.attrs.iter().any(recognise::is_service_attr) => {
                 let args = item
                     .attrs
                     .iter()
-                    .find(|attr| crate::is_service_attr(attr))
+                    .find(|attr| recognise::is_service_attr(attr))
                     .and_then(|attr| match &attr.meta {
                         syn::Meta::List(list) => Some(list.tokens.clone()),
                         _ => None,
@@ -60,7 +61,7 @@ fn collect(
                 services.push(service);
             }
             Item::Struct(_) | Item::Enum(_)
-                if crate::derives(crate::item_attrs(item), "Message", &imported) =>
+                if recognise::derives(recognise::item_attrs(item), "Message", &imported) =>
             {
                 let Ok(input) = syn::parse2::<syn::DeriveInput>(item.to_token_stream()) else {
                     continue;

@@ -1,11 +1,11 @@
-//! The `.proto` frontend: paired fixtures give the model the trait gives
-//! where the two can say the same thing, and every kind of bad input is an
-//! error at `file:line:col`.
+//! The `.proto` frontend and the check pass after it: paired fixtures give
+//! the model the trait gives where the two can say the same thing, and
+//! every kind of bad input is an error at `file:line:col`.
 
 use std::path::{Path, PathBuf};
 
 use kitgen::diagnostics::Diagnostics;
-use kitgen::frontend::proto::{self, ProtoError};
+use kitgen::generate::read_services;
 use kitgen::model::{EmbeddedDescriptors, Location, Messages, RuleBody, Service};
 
 fn fixtures() -> PathBuf {
@@ -20,8 +20,9 @@ fn embedded() -> EmbeddedDescriptors {
 }
 
 fn from_proto(file: &str) -> Vec<Service> {
-    let compiled = proto::compile(&[fixtures().join(file)], &[fixtures()]).unwrap();
-    proto::services(&compiled, &embedded()).unwrap()
+    read_services(&[fixtures().join(file)], &[fixtures()], &embedded())
+        .unwrap()
+        .1
 }
 
 fn from_trait(file: &str) -> Service {
@@ -102,7 +103,12 @@ fn the_order_protos_messages_are_the_ones_kitgen_exports_for_the_trait() {
     let source = std::fs::read_to_string(fixtures().join("order.rs")).unwrap();
     let exported = kitgen::proto_export::schemas(&syn::parse_file(&source).unwrap()).unwrap();
     let mut ours = exported[0].to_descriptor().message_type;
-    let compiled = proto::compile(&[fixtures().join("order.proto")], &[fixtures()]).unwrap();
+    let (compiled, _) = read_services(
+        &[fixtures().join("order.proto")],
+        &[fixtures()],
+        &embedded(),
+    )
+    .unwrap();
     let file = compiled
         .descriptors
         .file
@@ -142,10 +148,13 @@ fn services(text: &str) -> Vec<Service> {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("x.proto"), text).unwrap();
-    let result = proto::compile(&[dir.join("x.proto")], std::slice::from_ref(&dir))
-        .and_then(|compiled| proto::services(&compiled, &embedded()));
+    let result = read_services(
+        &[dir.join("x.proto")],
+        std::slice::from_ref(&dir),
+        &embedded(),
+    );
     let _ = std::fs::remove_dir_all(&dir);
-    result.unwrap_or_else(|errors| panic!("{errors:?}"))
+    result.unwrap_or_else(|errors| panic!("{errors}")).1
 }
 
 #[test]
@@ -173,8 +182,9 @@ fn idempotency_levels_mark_methods_that_clients_may_retry() {
     );
 }
 
-/// Compiles `text` as `bad.proto` and returns the errors.
-fn errors(text: &str) -> Vec<ProtoError> {
+/// Compiles `text` as `bad.proto` and returns the errors, each as
+/// `file:line:col: message`.
+fn errors(text: &str) -> Vec<String> {
     let dir = std::env::temp_dir().join(format!(
         "kitgen-proto-{}-{}",
         std::process::id(),
@@ -182,14 +192,18 @@ fn errors(text: &str) -> Vec<ProtoError> {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("bad.proto"), text).unwrap();
-    let result = proto::compile(&[dir.join("bad.proto")], std::slice::from_ref(&dir))
-        .and_then(|compiled| proto::services(&compiled, &embedded()));
+    let result = read_services(
+        &[dir.join("bad.proto")],
+        std::slice::from_ref(&dir),
+        &embedded(),
+    );
     let _ = std::fs::remove_dir_all(&dir);
-    result.expect_err("the file should not generate")
+    let errors = result.expect_err("the file should not generate");
+    errors.iter().map(ToString::to_string).collect()
 }
 
 fn first(text: &str) -> String {
-    errors(text)[0].to_string()
+    errors(text).remove(0)
 }
 
 #[test]
@@ -272,7 +286,60 @@ fn rules_that_clash_are_refused_at_the_second_method() {
     let error = first(&text);
     assert!(error.starts_with("bad.proto:9:3: "), "{error}");
     assert!(
-        error.contains("`GET /v1/{id}` of `B` is already bound to `A`"),
+        error.contains("`GET /v1/{id}` is already bound to `A`"),
         "{error}"
+    );
+}
+
+#[test]
+fn rules_of_one_method_that_clash_are_refused_too() {
+    let text = format!(
+        "{HEAD}service S {{\n  rpc A(Req) returns (Resp) {{ option (google.api.http) = {{ get: \"/v1/{{id}}\" \
+         additional_bindings {{ get: \"/v1/{{id}}\" }} }}; }}\n}}\n"
+    );
+    let error = first(&text);
+    assert!(error.starts_with("bad.proto:8:3: "), "{error}");
+    assert!(
+        error.contains("`GET /v1/{id}` is already bound to `A`"),
+        "{error}"
+    );
+}
+
+/// axum's router panics on `/v1/books/{book_id}` beside `/v1/books/{name}`;
+/// the check pass refuses them before any code is generated, at the rule's
+/// method, as it does for a trait.
+#[test]
+fn rules_naming_different_fields_at_one_place_are_refused_before_the_router_panics() {
+    let text = format!(
+        "{HEAD}service S {{\n  rpc A(Req) returns (Resp) {{ option (google.api.http) = {{ get: \"/v1/{{id}}\" }}; }}\n  \
+         rpc B(Req) returns (Resp) {{ option (google.api.http) = {{ delete: \"/v1/{{inner.name}}\" }}; }}\n}}\n"
+    );
+    let error = first(&text);
+    assert!(error.starts_with("bad.proto:9:3: "), "{error}");
+    assert!(
+        error.contains(
+            "the path `/v1/{inner_name}` names `{inner_name}` where `/v1/{id}` of `A` names `{id}`"
+        ),
+        "{error}"
+    );
+}
+
+/// Names the check pass reserves hold for `.proto` methods as for trait
+/// methods: an rpc `Layer` would be `Endpoints::layer`'s namesake.
+#[test]
+fn rpcs_named_like_generated_methods_are_refused_at_the_rpc() {
+    let text = format!(
+        "{HEAD}service S {{\n  rpc Layer(Req) returns (Resp);\n  rpc GetX(Req) returns (Resp);\n  \
+         rpc get_x(Req) returns (Resp);\n}}\n"
+    );
+    let errors = errors(&text);
+    assert_eq!(
+        errors,
+        [
+            "bad.proto:8:3: `Layer` collides with the `layer` method of the generated types; \
+             rename the method",
+            "bad.proto:10:3: `GetX` and `get_x` would both generate the Rust method `get_x`; \
+             rename one of them",
+        ]
     );
 }

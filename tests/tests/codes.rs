@@ -7,5 +7,5 @@ fn the_derive_accepts_exactly_the_runtime_codes() {
         .iter()
         .map(|code| format!("{code:?}"))
         .collect();
-    assert_eq!(kitgen::business_error::CODES.to_vec(), runtime);
+    assert_eq!(kitgen::model::CODES.to_vec(), runtime);
 }

@@ -72,7 +72,7 @@ pub(super) fn render(args: &GenerateArgs, command: &str) -> Result<Vec<Generated
             OutputMode::Source,
             &header,
         )
-        .map_err(|errors| Report::proto(&errors));
+        .map_err(Report::from_errors);
     }
     let source = std::fs::read_to_string(&args.file).map_err(|error| {
         Report::message(format!("cannot read {}: {error}", args.file.display()))

@@ -68,8 +68,9 @@ impl Report {
         Report { errors, hint: None }
     }
 
-    /// Errors from the `.proto` frontend, each at its `file:line:col`.
-    pub fn proto(errors: &[crate::frontend::proto::ProtoError]) -> Self {
+    /// Errors a pipeline collected from input that is not one Rust file,
+    /// such as `.proto` files: each says its `file:line:col`.
+    pub fn from_errors(errors: crate::diagnostics::Errors) -> Self {
         Report {
             errors: errors
                 .iter()

@@ -6,7 +6,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{impl_signature, messages, names, service_error_fn};
+use super::{Signature, messages, service_error_fn, signature};
+use crate::model::names;
 use crate::model::{Messages, Method, Service};
 
 /// The transports a client can use.
@@ -81,7 +82,7 @@ pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
 }
 
 fn trait_method(service: &Service, method: &Method, transport: Transport) -> TokenStream {
-    let signature = impl_signature(method);
+    let signature = signature(method, Signature::Impl);
     let request = messages::build_request(method);
     let ctx = match &method.context {
         Some(ctx) => {

@@ -4,7 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_link, impl_signature, messages, names, service_error_fn};
+use super::{Signature, doc_link, messages, service_error_fn, signature};
+use crate::model::names;
 use crate::model::{Messages, Method, Service};
 
 /// The struct, its constructor and layering, and its trait impl.
@@ -141,7 +142,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
 
 /// The trait method on `Endpoints`: send the message through the endpoint.
 fn trait_method(method: &Method) -> TokenStream {
-    let signature = impl_signature(method);
+    let signature = signature(method, Signature::Impl);
     let field = &method.name;
     let request = messages::build_request(method);
     let ctx = match &method.context {

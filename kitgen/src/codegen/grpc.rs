@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 
-use super::names;
+use crate::model::names;
 use crate::model::{Method, Service};
 
 /// `/package.Service/Method`.

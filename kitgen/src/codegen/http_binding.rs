@@ -10,7 +10,7 @@ use quote::quote;
 use heck::ToShoutySnakeCase;
 use syn::ext::IdentExt;
 
-use super::names;
+use crate::model::names;
 use crate::model::{HttpMethod, HttpRule, Location, Method, Param, RuleBody, Segment};
 
 /// The `Binding` impl of one method's request struct.
@@ -251,7 +251,7 @@ pub(crate) fn message_routes(method: &Method) -> TokenStream {
 
 fn message_route(rule: &HttpRule) -> TokenStream {
     let method = http_method(rule.method);
-    let path = &rule.path;
+    let path = &rule.path.text;
     let params = rule.params.iter().map(|param| {
         let name = &param.name;
         let field = &param.field;

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::names;
+use crate::model::names;
 use crate::model::{Messages, Service};
 
 /// The router function.
@@ -25,18 +25,13 @@ pub(crate) fn router(service: &Service) -> TokenStream {
          | method | route |\n|---|---|\n",
     );
     for method in &service.methods {
-        let routes: Vec<(&str, &str)> = match method.messages {
-            Messages::Generated => {
-                vec![(method.http.method.as_str(), method.http.path.text.as_str())]
-            }
-            Messages::Existing => method
-                .rules
-                .iter()
-                .map(|rule| (rule.method.as_str(), rule.path.as_str()))
-                .collect(),
-        };
-        for (verb, path) in routes {
-            doc.push_str(&format!("| `{}` | `{verb} {path}` |\n", method.name));
+        for (verb, path, _) in method.routes() {
+            doc.push_str(&format!(
+                "| `{}` | `{} {}` |\n",
+                method.name,
+                verb.as_str(),
+                path.text
+            ));
         }
     }
     doc.push_str(

@@ -6,8 +6,9 @@ use syn::Type;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
+use super::doc_link;
 use super::protobuf::{self, ProtoField};
-use super::{doc_link, names};
+use crate::model::names;
 use crate::model::{Encoding, Messages, Method, Service};
 
 /// The request struct: one public field per parameter, named after it, so

@@ -13,7 +13,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
-use super::{impl_signature, names};
+use super::{Signature, signature};
+use crate::model::names;
 use crate::model::{Method, Service};
 
 /// Both middleware structs of `service`.
@@ -111,7 +112,7 @@ fn forward(method: &Method) -> TokenStream {
 fn logged_method(service: &Service, method: &Method) -> TokenStream {
     let trait_name = &service.name;
     let name = &method.name;
-    let signature = impl_signature(method);
+    let signature = signature(method, Signature::Impl);
     let method_name = &method.rpc_name;
     let forward = forward(method);
     let format: Vec<String> = method
@@ -188,7 +189,7 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
 fn instrumented_method(service: &Service, method: &Method, index: usize) -> TokenStream {
     let trait_name = &service.name;
     let name = &method.name;
-    let signature = impl_signature(method);
+    let signature = signature(method, Signature::Impl);
     let forward = forward(method);
     let code_of = code_of(method);
     let index = proc_macro2::Literal::usize_unsuffixed(index);

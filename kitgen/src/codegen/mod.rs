@@ -6,23 +6,25 @@
 
 mod clients;
 mod endpoints;
+mod error;
 mod grpc;
 mod http_binding;
 mod http_server;
 mod message;
 mod messages;
 mod middleware;
-pub(crate) mod names;
 mod protobuf;
 mod service_trait;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+pub use error::error_derive;
 pub use message::message_derive;
-pub use service_trait::service_trait;
+pub(crate) use service_trait::{Signature, signature};
+pub use service_trait::{rewrite_trait, service_trait};
 
-use crate::model::{Messages, Method, Service};
+use crate::model::{Messages, Method, Service, names};
 
 /// The module of everything generated for `service`, named after the trait
 /// in snake case.
@@ -165,22 +167,4 @@ fn doc_link(service: &Service, method: &Method) -> String {
     let trait_name = &service.name;
     let name = &method.name;
     format!("[`{trait_name}::{name}`](super::{trait_name}::{name})")
-}
-
-/// `async fn name(&self, ctx: &kit::Context, a: A) -> Result<T, E>`, as the
-/// user wrote it, for generated trait impls.
-fn impl_signature(method: &Method) -> TokenStream {
-    let name = &method.name;
-    let ctx = method.context.as_ref().map(|ctx| {
-        let (name, ty) = (&ctx.name, &ctx.ty);
-        quote!(#name: #ty,)
-    });
-    let params = method.params.iter().map(|param| {
-        let (name, ty) = (&param.name, &param.ty);
-        quote!(#name: #ty)
-    });
-    let output = &method.output;
-    quote! {
-        async fn #name(&self, #ctx #(#params),*) -> #output
-    }
 }

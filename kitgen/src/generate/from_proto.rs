@@ -10,8 +10,9 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 
 use super::{GeneratedFile, format};
-use crate::frontend::proto::{self, ProtoError};
-use crate::model::EmbeddedDescriptors;
+use crate::diagnostics::{Diagnostics, Errors};
+use crate::frontend::proto::{self, Compiled};
+use crate::model::{EmbeddedDescriptors, Service};
 
 /// The file the encoded descriptor set goes in, next to the code.
 const DESCRIPTORS: &str = "file_descriptor_set.bin";
@@ -37,21 +38,12 @@ pub fn from_proto(
     includes: &[PathBuf],
     mode: OutputMode,
     header: &str,
-) -> Result<Vec<GeneratedFile>, Vec<ProtoError>> {
-    let compiled = proto::compile(files, includes)?;
+) -> Result<Vec<GeneratedFile>, Errors> {
     let embedded = EmbeddedDescriptors {
         file_name: DESCRIPTORS.to_owned(),
         in_out_dir: mode == OutputMode::OutDir,
     };
-    let services = proto::services(&compiled, &embedded)?;
-    let general = |message: String| {
-        vec![ProtoError {
-            file: None,
-            line: 0,
-            column: 0,
-            message,
-        }]
-    };
+    let (compiled, services) = read_services(files, includes, &embedded)?;
 
     let own_files: Vec<&prost_types::FileDescriptorProto> = compiled
         .descriptors
@@ -77,7 +69,7 @@ pub fn from_proto(
         .collect();
     let messages = prost
         .generate(requests)
-        .map_err(|error| general(format!("prost-build: {error}")))?;
+        .map_err(|error| Errors::message(format!("prost-build: {error}")))?;
 
     let mut without_source = compiled.descriptors.clone();
     for file in &mut without_source.file {
@@ -96,11 +88,11 @@ pub fn from_proto(
         .collect();
     let json = pbjson_build::Builder::new()
         .register_descriptors(&encoded)
-        .map_err(|error| general(format!("pbjson-build: {error}")))?
+        .map_err(|error| Errors::message(format!("pbjson-build: {error}")))?
         .extern_path(".google.protobuf", "::kit::proto::wkt")
         .emit_fields()
         .generate(&prefixes, |_| Ok(Vec::<u8>::new()))
-        .map_err(|error| general(format!("pbjson-build: {error}")))?;
+        .map_err(|error| Errors::message(format!("pbjson-build: {error}")))?;
     let json: HashMap<String, Vec<u8>> = json
         .into_iter()
         .map(|(package, code)| (package.to_string(), code))
@@ -115,7 +107,7 @@ pub fn from_proto(
             code.push_str(&String::from_utf8_lossy(serde));
         }
         let mut file: syn::File = syn::parse_str(&code).map_err(|error| {
-            general(format!(
+            Errors::message(format!(
                 "the code generated for `{package}` does not parse: {error}"
             ))
         })?;
@@ -127,7 +119,7 @@ pub fn from_proto(
             let tokens = crate::codegen::service_trait(service);
             let module = crate::codegen::service_module(service);
             let items: syn::File = syn::parse2(quote!(#tokens #module)).map_err(|error| {
-                general(format!(
+                Errors::message(format!(
                     "kitgen's code for `{}` does not parse: {error}",
                     service.name
                 ))
@@ -148,6 +140,27 @@ pub fn from_proto(
         contents: modules(&packages, mode, header).into_bytes(),
     });
     Ok(generated)
+}
+
+/// Compiles `files` and reads their services through the `.proto` frontend
+/// and the check pass: every problem of either, or services ready for the
+/// generators.
+pub fn read_services(
+    files: &[PathBuf],
+    includes: &[PathBuf],
+    embedded: &EmbeddedDescriptors,
+) -> Result<(Compiled, Vec<Service>), Errors> {
+    let cx = Diagnostics::new();
+    let read = proto::compile(&cx, files, includes).map(|compiled| {
+        let services = proto::services(&cx, &compiled, embedded);
+        for service in &services {
+            crate::check::check(&cx, service);
+        }
+        (compiled, services)
+    });
+    cx.finish()?;
+    // `compile` reports why whenever it returns `None`.
+    read.ok_or_else(|| Errors::message("the .proto files do not compile"))
 }
 
 /// The Rust path, under the generated `mod.rs`, of a package's module:

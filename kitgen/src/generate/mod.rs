@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub use builder::Builder;
 pub use emit::{WriteError, Written};
-pub use from_proto::{OutputMode, from_proto, package_module};
+pub use from_proto::{OutputMode, from_proto, package_module, read_services};
 pub use from_rust::from_rust;
 
 /// How every generated file's first line starts.

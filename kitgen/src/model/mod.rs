@@ -1,25 +1,85 @@
 //! The service model: what frontends build and generators read.
 //!
-//! Every node keeps the `syn` tokens it came from, so that errors found
-//! later (by the check pass, or by rustc in generated code) point at the
-//! user's source.
+//! Every node keeps where it came from (the `syn` tokens of a trait, or a
+//! `file:line:col` of a `.proto`), so that errors found later, by the
+//! check pass or by rustc in generated code, point at the user's source.
 
+mod error;
 mod message;
+pub(crate) mod names;
 mod path;
 
 use proc_macro2::Span;
 use syn::{Ident, LitStr, Type, Visibility};
 
+pub use error::{BusinessVariant, CODES, ErrorEnum};
 pub use message::{
     Encoding, EnumValue, MAX_TAG, MessageField, MessageKind, MessageType, RESERVED_TAGS,
 };
 pub use path::{PathTemplate, Segment};
+
+/// Where a node of the model was written.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    /// In Rust source: the tokens' span.
+    Span(Span),
+    /// In a `.proto` file.
+    File(FilePosition),
+}
+
+impl From<Span> for Origin {
+    fn from(span: Span) -> Self {
+        Origin::Span(span)
+    }
+}
+
+/// A place in a file that is not Rust.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilePosition {
+    /// The file, as it was imported (`orders.proto`), if known.
+    pub file: Option<String>,
+    /// 1-based line, or 0 when unknown.
+    pub line: usize,
+    /// 1-based column, or 0 when unknown.
+    pub column: usize,
+}
+
+impl FilePosition {
+    /// Nowhere in particular.
+    pub fn unknown() -> Self {
+        FilePosition {
+            file: None,
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// Whether it names at least a file.
+    pub fn is_known(&self) -> bool {
+        self.file.is_some()
+    }
+}
+
+impl std::fmt::Display for FilePosition {
+    /// `orders.proto:12:3`, `orders.proto` when the line is unknown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let file = self.file.as_deref().unwrap_or("<unknown>");
+        if self.line > 0 {
+            write!(f, "{file}:{}:{}", self.line, self.column)
+        } else {
+            f.write_str(file)
+        }
+    }
+}
 
 /// A service: a named set of methods.
 #[derive(Clone, Debug)]
 pub struct Service {
     /// The trait's name: `OrderService`.
     pub name: Ident,
+    /// Where the service was declared: the trait's name, or the `service`
+    /// of a `.proto`.
+    pub origin: Origin,
     /// The visibility of the trait, which the generated module shares.
     pub vis: Visibility,
     /// The protobuf package of its gRPC form: `ordersvc`.
@@ -49,6 +109,9 @@ pub struct EmbeddedDescriptors {
 pub struct Method {
     /// The Rust name: `get_by_id`.
     pub name: Ident,
+    /// Where the method was declared: its name in the trait, or its `rpc`
+    /// in a `.proto`.
+    pub origin: Origin,
     /// The gRPC name: `GetById`.
     pub rpc_name: String,
     /// Doc comment lines, without the `///`.
@@ -90,13 +153,13 @@ pub enum Messages {
 }
 
 /// One `google.api.http` rule of a `.proto` method.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct HttpRule {
     /// The HTTP method.
     pub method: HttpMethod,
     /// The route in axum's syntax; parameters are named after their field
     /// paths (`{order_id}` for `{order.id}`).
-    pub path: String,
+    pub path: PathTemplate,
     /// The path parameters, in order.
     pub params: Vec<RuleParam>,
     /// What the body holds.
@@ -128,6 +191,32 @@ pub enum RuleBody {
 }
 
 impl Method {
+    /// Every route the method is served on, with where each was written:
+    /// a trait method's one binding, or a `.proto` method's rules.
+    pub fn routes(&self) -> Vec<(HttpMethod, &PathTemplate, Origin)> {
+        if self.rules.is_empty() {
+            let origin = if self.http.explicit {
+                Origin::Span(self.http.path.span)
+            } else {
+                self.origin.clone()
+            };
+            return vec![(self.http.method, &self.http.path, origin)];
+        }
+        self.rules
+            .iter()
+            .map(|rule| (rule.method, &rule.path, self.origin.clone()))
+            .collect()
+    }
+
+    /// The method's name as its author wrote it, for messages: the trait's
+    /// `get_by_id`, the `.proto`'s `GetById`.
+    pub fn written_name(&self) -> String {
+        match self.origin {
+            Origin::Span(_) => self.name.to_string(),
+            Origin::File(_) => self.rpc_name.clone(),
+        }
+    }
+
     /// The parameter named `name`.
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|param| param.name == name)
@@ -186,9 +275,6 @@ pub struct HttpBinding {
     pub body: Option<LitStr>,
     /// Whether the binding came from an attribute rather than the default.
     pub explicit: bool,
-    /// Where the binding was written: the `http(…)` attribute, or the method
-    /// name for the default binding.
-    pub span: Span,
 }
 
 impl HttpBinding {

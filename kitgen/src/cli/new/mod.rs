@@ -16,7 +16,6 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 
 use self::templates::{Kind, Scaffold, ScaffoldMethod, ScaffoldService};
 use super::{Cli, Report};
-use crate::frontend::proto as proto_frontend;
 use crate::generate::{self, OutputMode, emit};
 use crate::model::{EmbeddedDescriptors, Service};
 
@@ -374,14 +373,12 @@ fn from_proto(
     includes: &[PathBuf],
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, Report> {
     let search = super::generate::proto_search_path(proto, includes);
-    let compiled = proto_frontend::compile(&[proto.to_path_buf()], &search)
-        .map_err(|errors| Report::proto(&errors))?;
     let embedded = EmbeddedDescriptors {
         file_name: String::new(),
         in_out_dir: false,
     };
-    let services =
-        proto_frontend::services(&compiled, &embedded).map_err(|errors| Report::proto(&errors))?;
+    let (compiled, services) = generate::read_services(&[proto.to_path_buf()], &search, &embedded)
+        .map_err(Report::from_errors)?;
     let main_name = compiled.files.first().cloned().unwrap_or_default();
     s.proto_file = format!("proto/{main_name}");
 
@@ -414,7 +411,7 @@ fn from_proto(
         OutputMode::Source,
         &generate::header(&command),
     )
-    .map_err(|errors| Report::proto(&errors))?;
+    .map_err(Report::from_errors)?;
     for file in generated {
         files.push((Path::new("src/generated").join(file.path), file.contents));
     }
@@ -488,7 +485,7 @@ fn curl_example(services: &[Service]) -> String {
                 format!(
                     "curl -s -X {} localhost:8080{} -H 'content-type: application/json' -d '{{}}'",
                     rule.method.as_str(),
-                    rule.path
+                    rule.path.text
                 )
             },
         )

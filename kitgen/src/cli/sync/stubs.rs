@@ -10,6 +10,8 @@ use syn::ext::IdentExt;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
+use crate::frontend::rust::recognise;
+
 /// A service trait found in the crate's sources.
 #[derive(Clone, Debug)]
 pub(crate) struct KnownTrait {
@@ -40,7 +42,7 @@ pub(crate) fn traits_in(file: &syn::File, module: &str, generated: bool) -> Vec<
         }
 
         fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
-            if self.generated || item.attrs.iter().any(is_service_attribute) {
+            if self.generated || item.attrs.iter().any(recognise::is_service_attr) {
                 self.found.push(KnownTrait {
                     name: item.ident.to_string(),
                     module: self.module.join("::"),
@@ -73,14 +75,6 @@ pub(crate) fn traits_in(file: &syn::File, module: &str, generated: bool) -> Vec<
     };
     finder.visit_file(file);
     finder.found
-}
-
-fn is_service_attribute(attr: &syn::Attribute) -> bool {
-    let path = attr.path();
-    path.segments
-        .last()
-        .is_some_and(|last| last.ident == "service")
-        && (path.segments.len() == 1 || path.segments[0].ident == "kit")
 }
 
 /// A stub added to an impl.

@@ -13,7 +13,7 @@ use protox::prost_reflect::{
     DescriptorPool, DynamicMessage, Kind, MessageDescriptor, MethodDescriptor, Value,
 };
 
-use crate::model::{HttpMethod, HttpRule, Method, PathTemplate, RuleBody, RuleParam};
+use crate::model::{HttpMethod, HttpRule, PathTemplate, RuleBody, RuleParam};
 
 /// How deep the field kinds of a request are listed for query strings.
 const MAX_DEPTH: usize = 4;
@@ -133,7 +133,7 @@ fn rule(
     if !template.starts_with('/') {
         return Err(format!("the path `{template}` must start with `/`"));
     }
-    PathTemplate::parse(&path, proc_macro2::Span::call_site())?;
+    let path = PathTemplate::parse(&path, proc_macro2::Span::call_site())?;
     let body = match body {
         "" => RuleBody::None,
         "*" => RuleBody::All,
@@ -271,33 +271,4 @@ fn kinds(
         json.pop();
         proto.pop();
     }
-}
-
-/// No two rules of a service may match the same requests. The error names
-/// the later method (by gRPC name) and says why.
-pub(super) fn check_routes(methods: &[Method]) -> Result<(), (String, String)> {
-    let mut seen: Vec<(HttpMethod, String, &str)> = Vec::new();
-    for method in methods {
-        for rule in &method.rules {
-            let shape = PathTemplate::parse(&rule.path, proc_macro2::Span::call_site())
-                .map(|template| template.shape())
-                .unwrap_or_else(|_| rule.path.clone());
-            if let Some((_, _, first)) = seen
-                .iter()
-                .find(|(verb, known, _)| *verb == rule.method && *known == shape)
-            {
-                return Err((
-                    method.rpc_name.clone(),
-                    format!(
-                        "`{} {}` of `{}` is already bound to `{first}`",
-                        rule.method.as_str(),
-                        rule.path,
-                        method.rpc_name
-                    ),
-                ));
-            }
-            seen.push((rule.method, shape, &method.rpc_name));
-        }
-    }
-    Ok(())
 }

@@ -2,12 +2,12 @@
 //! and each service becomes a [`Service`] of the same model a trait
 //! builds, with existing messages and `google.api.http` rules.
 //!
-//! Every problem is reported as `file:line:col: message`; nothing panics on
-//! user input.
+//! Every problem goes to the same [`Diagnostics`] as a trait's, at its
+//! `file:line:col`; nothing panics on user input. The services it builds
+//! then go through the same check pass.
 
 mod http_rule;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
@@ -17,8 +17,10 @@ use protox::file::{
 };
 use protox::prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor, MethodDescriptor};
 
+use crate::diagnostics::Diagnostics;
 use crate::model::{
-    ContextParam, EmbeddedDescriptors, HttpBinding, Messages, Method, Param, PathTemplate, Service,
+    ContextParam, EmbeddedDescriptors, FilePosition, HttpBinding, Messages, Method, Origin, Param,
+    Service,
 };
 
 /// Files kitgen brings along, so that `.proto` files can import them without
@@ -34,33 +36,6 @@ pub const BUNDLED_FILES: [(&str, &str); 2] = [
     ),
 ];
 
-/// A problem in a `.proto` file, where it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProtoError {
-    /// The file, as it was imported (`orders.proto`), if known.
-    pub file: Option<String>,
-    /// 1-based line, or 0 when unknown.
-    pub line: usize,
-    /// 1-based column, or 0 when unknown.
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ProtoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.file {
-            Some(file) if self.line > 0 => {
-                write!(f, "{file}:{}:{}: {}", self.line, self.column, self.message)
-            }
-            Some(file) => write!(f, "{file}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for ProtoError {}
-
 /// `.proto` files compiled with their imports.
 #[derive(Debug)]
 pub struct Compiled {
@@ -73,8 +48,8 @@ pub struct Compiled {
 }
 
 /// Compiles `files`, finding imports in `includes` (and the bundled and
-/// well-known files).
-pub fn compile(files: &[PathBuf], includes: &[PathBuf]) -> Result<Compiled, Vec<ProtoError>> {
+/// well-known files). `None` when they do not compile, and `cx` says why.
+pub fn compile(cx: &Diagnostics, files: &[PathBuf], includes: &[PathBuf]) -> Option<Compiled> {
     let mut resolver = ChainFileResolver::new();
     for include in includes {
         resolver.add(IncludeFileResolver::new(include.clone()));
@@ -86,13 +61,14 @@ pub fn compile(files: &[PathBuf], includes: &[PathBuf]) -> Result<Compiled, Vec<
     let mut names = Vec::new();
     for file in files {
         if let Err(error) = compiler.open_file(file) {
-            return Err(locate(&error, file));
+            report(cx, &error, file);
+            return None;
         }
         if let Some(name) = compiler.files().last().map(|file| file.name().to_owned()) {
             names.push(name);
         }
     }
-    Ok(Compiled {
+    Some(Compiled {
         pool: compiler.descriptor_pool(),
         descriptors: compiler.file_descriptor_set(),
         files: names,
@@ -111,10 +87,9 @@ impl FileResolver for Bundled {
     }
 }
 
-/// Turns a protox error (and the errors related to it) into located errors.
-fn locate(error: &protox::Error, opened: &Path) -> Vec<ProtoError> {
-    let mut located = Vec::new();
-    let mut push = |diagnostic: &dyn Diagnostic, message: String| {
+/// Reports a protox error (and the errors related to it), each where it is.
+fn report(cx: &Diagnostics, error: &protox::Error, opened: &Path) {
+    let push = |diagnostic: &dyn Diagnostic, message: String| {
         let source = diagnostic.source_code().or_else(|| error.source_code());
         let place = source.and_then(|source| {
             let label = diagnostic.labels()?.next()?;
@@ -125,23 +100,22 @@ fn locate(error: &protox::Error, opened: &Path) -> Vec<ProtoError> {
                 contents.column() + 1,
             ))
         });
-        located.push(match place {
-            Some((file, line, column)) => ProtoError {
+        let at = match place {
+            Some((file, line, column)) => FilePosition {
                 file: file.or_else(|| error.file().map(str::to_owned)),
                 line,
                 column,
-                message,
             },
-            None => ProtoError {
+            None => FilePosition {
                 file: error
                     .file()
                     .map(str::to_owned)
                     .or_else(|| Some(opened.display().to_string())),
                 line: 0,
                 column: 0,
-                message,
             },
-        });
+        };
+        cx.error(&Origin::File(at), message);
     };
     let mut any = false;
     for diagnostic in error.related().into_iter().flatten() {
@@ -151,57 +125,54 @@ fn locate(error: &protox::Error, opened: &Path) -> Vec<ProtoError> {
     if !any {
         push(error, error.to_string());
     }
-    located
 }
 
 /// The services of the files asked for, each with its methods, messages
-/// and HTTP rules. `descriptors` says where generated code will find the
-/// encoded descriptor set.
+/// and HTTP rules; what cannot be served is reported to `cx`.
+/// `descriptors` says where generated code will find the encoded
+/// descriptor set.
 pub fn services(
+    cx: &Diagnostics,
     compiled: &Compiled,
     descriptors: &EmbeddedDescriptors,
-) -> Result<Vec<Service>, Vec<ProtoError>> {
-    let mut errors = Vec::new();
+) -> Vec<Service> {
     let mut services = Vec::new();
     for name in &compiled.files {
         let Some(file) = compiled.pool.get_file_by_name(name) else {
             continue;
         };
         if file.services().len() == 0 {
-            errors.push(ProtoError {
+            let at = FilePosition {
                 file: Some(name.clone()),
                 line: 1,
                 column: 1,
-                message: format!("{name} defines no service; kitgen generates code for services"),
-            });
+            };
+            cx.error(
+                &Origin::File(at),
+                format!("{name} defines no service; kitgen generates code for services"),
+            );
             continue;
         }
         for service in file.services() {
-            let mut methods = Vec::new();
-            for method in service.methods() {
-                match build_method(&compiled.pool, &method) {
-                    Ok(method) => methods.push(method),
-                    Err(error) => errors.push(error),
-                }
-            }
-            let located = |message: String| at(&file, service.path(), message);
+            let methods = service
+                .methods()
+                .filter_map(|method| {
+                    build_method(&compiled.pool, &method)
+                        .map_err(|message| cx.error(&origin(&file, method.path()), message))
+                        .ok()
+                })
+                .collect();
+            let at = origin(&file, service.path());
             let Ok(name) = syn::parse_str::<syn::Ident>(service.name()) else {
-                errors.push(located(format!(
-                    "the service name `{}` is a Rust keyword",
-                    service.name()
-                )));
+                cx.error(
+                    &at,
+                    format!("the service name `{}` is a Rust keyword", service.name()),
+                );
                 continue;
             };
-            if let Err((rpc, clash)) = http_rule::check_routes(&methods) {
-                let path = service
-                    .methods()
-                    .find(|method| method.name() == rpc)
-                    .map(|method| method.path().to_vec())
-                    .unwrap_or_else(|| service.path().to_vec());
-                errors.push(at(&file, &path, clash));
-            }
             services.push(Service {
                 name,
+                origin: at,
                 vis: syn::parse_quote!(pub),
                 package: file.package_name().to_owned(),
                 docs: comments(&file, service.path()),
@@ -210,43 +181,37 @@ pub fn services(
             });
         }
     }
-    if errors.is_empty() {
-        Ok(services)
-    } else {
-        Err(errors)
-    }
+    services
 }
 
-fn build_method(pool: &DescriptorPool, method: &MethodDescriptor) -> Result<Method, ProtoError> {
+/// The method, or what keeps it from being served.
+fn build_method(pool: &DescriptorPool, method: &MethodDescriptor) -> Result<Method, String> {
     let file = method.parent_file();
-    let located = |message: String| at(&file, method.path(), message);
     if method.is_client_streaming() || method.is_server_streaming() {
-        return Err(located(format!(
+        return Err(format!(
             "the method `{}` streams, and kitgen serves unary methods only",
             method.name()
-        )));
+        ));
     }
     let package = file.package_name();
-    let request = message_type(package, &method.input()).map_err(&located)?;
-    let response = message_type(package, &method.output()).map_err(&located)?;
-    let rules = http_rule::rules(pool, method).map_err(&located)?;
+    let request = message_type(package, &method.input())?;
+    let response = message_type(package, &method.output())?;
+    let rules = http_rule::rules(pool, method)?;
     let first = rules
         .first()
-        .ok_or_else(|| located("a method needs an HTTP rule".to_owned()))?;
-    let path =
-        PathTemplate::parse(&first.path, proc_macro2::Span::call_site()).map_err(&located)?;
+        .ok_or_else(|| "a method needs an HTTP rule".to_owned())?;
     let name = rust_ident(&method.name().to_snake_case());
     let context_type: syn::Type = syn::parse_quote!(&::kit::Context);
     let output: syn::Type = syn::parse_quote!(::core::result::Result<#response, ::kit::Error>);
     Ok(Method {
         http: HttpBinding {
             method: first.method,
-            path,
+            path: first.path.clone(),
             body: None,
             explicit: true,
-            span: proc_macro2::Span::call_site(),
         },
         name: name.clone(),
+        origin: origin(&file, method.path()),
         rpc_name: method.name().to_owned(),
         docs: comments(&file, method.path()),
         messages: Messages::Existing,
@@ -318,17 +283,16 @@ fn rust_ident(name: &str) -> syn::Ident {
         .unwrap_or_else(|_| syn::Ident::new_raw(name, proc_macro2::Span::call_site()))
 }
 
-/// A located error at the element with `path` in `file`.
-fn at(file: &FileDescriptor, path: &[i32], message: String) -> ProtoError {
+/// Where the element with `path` in `file` is.
+fn origin(file: &FileDescriptor, path: &[i32]) -> Origin {
     let (line, column) = location(file, path)
         .map(|span| (span[0] as usize + 1, span[1] as usize + 1))
         .unwrap_or((0, 0));
-    ProtoError {
+    Origin::File(FilePosition {
         file: Some(file.name().to_owned()),
         line,
         column,
-        message,
-    }
+    })
 }
 
 fn location<'a>(file: &'a FileDescriptor, path: &[i32]) -> Option<&'a [i32]> {

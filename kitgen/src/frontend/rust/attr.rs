@@ -5,8 +5,6 @@
 //! #[kit(http(post = "/orders", body = "order"))]
 //! ```
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
 use crate::diagnostics::Diagnostics;
@@ -85,7 +83,6 @@ pub(crate) struct HttpAttr {
     pub(crate) method: HttpMethod,
     pub(crate) path: PathTemplate,
     pub(crate) body: Option<LitStr>,
-    pub(crate) span: Span,
 }
 
 /// Whether `attr` is a kit helper attribute, which the macro consumes.
@@ -207,7 +204,6 @@ fn http_attr(
         method,
         path: template,
         body,
-        span: meta.path.span(),
     }))
 }
 

@@ -4,8 +4,9 @@
 //! it; cross-method checks (routes, names) are the check pass's job.
 
 mod attr;
+mod error;
 mod message;
-mod rewrite;
+pub(crate) mod recognise;
 
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
@@ -14,12 +15,12 @@ use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, ItemTrait, Pat, PathArguments, ReturnType, TraitItem, Type};
 
 pub(crate) use attr::is_kit;
+pub use error::parse_error;
 pub use message::parse_message;
-pub use rewrite::rewrite_trait;
 
 use crate::diagnostics::Diagnostics;
 use crate::model::{
-    ContextParam, HttpBinding, HttpMethod, Messages, Method, Param, PathTemplate, Service,
+    ContextParam, HttpBinding, HttpMethod, Messages, Method, Origin, Param, PathTemplate, Service,
 };
 
 /// Builds the model of a `#[kit::service]` trait. `args` are the
@@ -62,6 +63,7 @@ pub fn parse_service(cx: &Diagnostics, args: TokenStream, item: &ItemTrait) -> S
         .unwrap_or_else(|| item.ident.unraw().to_string().to_snake_case());
     Service {
         name: item.ident.clone(),
+        origin: Origin::Span(item.ident.span()),
         vis: item.vis.clone(),
         package,
         docs: attr::docs(&item.attrs),
@@ -194,7 +196,6 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
             path: http.path,
             body: http.body,
             explicit: true,
-            span: http.span,
         },
         None => match default_binding(&sig.ident) {
             Ok(binding) => binding,
@@ -209,6 +210,7 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     };
     (cx.error_count() == errors_before).then(|| Method {
         name: sig.ident.clone(),
+        origin: Origin::Span(sig.ident.span()),
         rpc_name: sig.ident.unraw().to_string().to_upper_camel_case(),
         docs: attr::docs(&method.attrs),
         messages: Messages::Generated,
@@ -233,7 +235,6 @@ fn default_binding(name: &syn::Ident) -> Result<HttpBinding, String> {
         path,
         body: None,
         explicit: false,
-        span: name.span(),
     })
 }
 

@@ -1,5 +1,5 @@
-//! `#[derive(kit::Error)]`: a service's error enum, with the code of each
-//! variant and the variant that carries transport failures.
+//! `#[derive(kit::Error)]` input: a service's error enum, with the code of
+//! each variant and the variant that carries transport failures.
 //!
 //! ```text
 //! #[derive(Debug, thiserror::Error, kit::Error)]
@@ -16,17 +16,12 @@
 //! }
 //! ```
 
-mod generate;
-
-use proc_macro2::TokenStream;
 use syn::{Data, DeriveInput, Fields, Ident, LitInt};
 
-pub use generate::generate;
-
+use super::is_kit;
 use crate::diagnostics::Diagnostics;
+use crate::model::{BusinessVariant, CODES, ErrorEnum};
 
-/// The attribute path of the derive's helper attributes.
-const KIT: &str = "kit";
 /// `#[kit(code = …)]`: the variant's canonical code.
 const CODE: &str = "code";
 /// `#[kit(http = 418)]`: the variant's own HTTP status.
@@ -34,66 +29,8 @@ const HTTP: &str = "http";
 /// `#[kit(transport)]`: the variant that holds transport failures.
 const TRANSPORT: &str = "transport";
 
-/// The names of `kit::Code`'s variants, which `code = …` accepts.
-pub const CODES: [&str; 17] = [
-    "Ok",
-    "Cancelled",
-    "Unknown",
-    "InvalidArgument",
-    "DeadlineExceeded",
-    "NotFound",
-    "AlreadyExists",
-    "PermissionDenied",
-    "ResourceExhausted",
-    "FailedPrecondition",
-    "Aborted",
-    "OutOfRange",
-    "Unimplemented",
-    "Internal",
-    "Unavailable",
-    "DataLoss",
-    "Unauthenticated",
-];
-
-/// A business error enum.
-pub struct ErrorEnum {
-    /// The enum's name.
-    pub name: Ident,
-    /// The business variants, in declaration order.
-    pub variants: Vec<BusinessVariant>,
-    /// The `#[kit(transport)]` variant.
-    pub transport: Ident,
-}
-
-/// A variant with a code.
-pub struct BusinessVariant {
-    /// The variant's name, which also goes on the wire.
-    pub name: Ident,
-    /// Its fields, which travel as JSON details.
-    pub fields: Fields,
-    /// The `kit::Code` variant.
-    pub code: Ident,
-    /// The HTTP status, when it differs from the code's.
-    pub http: Option<LitInt>,
-}
-
-/// Expands `#[derive(kit::Error)]`; errors become `compile_error!`s.
-pub fn expand(input: TokenStream) -> TokenStream {
-    let cx = Diagnostics::new();
-    let parsed = syn::parse2::<DeriveInput>(input)
-        .map_err(|error| cx.push(error))
-        .ok()
-        .and_then(|input| parse(&cx, &input));
-    match (cx.finish(), parsed) {
-        (Ok(()), Some(error_enum)) => generate(&error_enum),
-        (Err(errors), _) => errors.into_compile_error(),
-        // `parse` reports why whenever it returns `None`.
-        (Ok(()), None) => TokenStream::new(),
-    }
-}
-
 /// Reads the enum and its attributes, reporting every problem to `cx`.
-pub fn parse(cx: &Diagnostics, input: &DeriveInput) -> Option<ErrorEnum> {
+pub fn parse_error(cx: &Diagnostics, input: &DeriveInput) -> Option<ErrorEnum> {
     let Data::Enum(data) = &input.data else {
         let keyword: &dyn quote::ToTokens = match &input.data {
             Data::Struct(data) => &data.struct_token,
@@ -109,13 +46,13 @@ pub fn parse(cx: &Diagnostics, input: &DeriveInput) -> Option<ErrorEnum> {
     if !input.generics.params.is_empty() {
         cx.error_spanned_by(&input.generics, "a kit error enum cannot be generic");
     }
-    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident(KIT)) {
+    for attr in input.attrs.iter().filter(|attr| is_kit(attr)) {
         cx.error_spanned_by(attr, "kit attributes go on the variants, not on the enum");
     }
     let fields = data.variants.iter().flat_map(|variant| &variant.fields);
     for attr in fields
         .flat_map(|field| &field.attrs)
-        .filter(|attr| attr.path().is_ident(KIT))
+        .filter(|attr| is_kit(attr))
     {
         cx.error_spanned_by(
             attr,
@@ -186,11 +123,7 @@ fn variant_attrs(cx: &Diagnostics, variant: &syn::Variant) -> VariantAttrs {
     let mut code: Option<Ident> = None;
     let mut http: Option<LitInt> = None;
     let mut transport: Option<Ident> = None;
-    for attr in variant
-        .attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident(KIT))
-    {
+    for attr in variant.attrs.iter().filter(|attr| is_kit(attr)) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident(CODE) {
                 let value: Ident = meta.value()?.parse()?;

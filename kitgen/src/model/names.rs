@@ -10,7 +10,7 @@ use proc_macro2::Ident;
 use quote::format_ident;
 use syn::ext::IdentExt;
 
-use crate::model::{Method, Service};
+use super::{Messages, Method, Service};
 
 /// The struct of every method's endpoints; implements the trait.
 pub(crate) const ENDPOINTS: &str = "Endpoints";
@@ -81,7 +81,8 @@ pub(crate) fn response_struct(method: &Method) -> Ident {
     format_ident!("{}Response", method_camel(method))
 }
 
-/// Every type name the service's module defines.
+/// Every type name the service's module defines (a `.proto` service's
+/// messages exist already, outside it).
 pub(crate) fn module_types(service: &Service) -> Vec<String> {
     let mut names: Vec<String> = [
         ENDPOINTS,
@@ -96,7 +97,11 @@ pub(crate) fn module_types(service: &Service) -> Vec<String> {
     ]
     .map(str::to_owned)
     .to_vec();
-    for method in &service.methods {
+    let generated = service
+        .methods
+        .iter()
+        .filter(|method| method.messages == Messages::Generated);
+    for method in generated {
         names.push(request_struct(method).to_string());
         names.push(response_struct(method).to_string());
     }

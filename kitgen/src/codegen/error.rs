@@ -6,10 +6,10 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Fields, Type};
 
-use super::{BusinessVariant, ErrorEnum};
+use crate::model::{BusinessVariant, ErrorEnum};
 
 /// `kit::ServiceError` and the two `From` conversions.
-pub fn generate(error: &ErrorEnum) -> TokenStream {
+pub fn error_derive(error: &ErrorEnum) -> TokenStream {
     let name = &error.name;
     let transport = &error.transport;
     let message = quote_spanned! {name.span()=> ::std::string::ToString::to_string(&self) };
