@@ -5,7 +5,9 @@
 //! runtime (`proto_schema()`); this module reaches the same
 //! [`kitgen_schema::File`] from the source alone, by mapping Rust types the
 //! way the runtime's `Field` impls do and by reading the file's
-//! `#[derive(kit::Message)]` types. A test holds the two to the same output.
+//! `#[derive(kit::Message)]` types. Type aliases in the file (`type Id =
+//! i64;`) are followed, as the compiler follows them. A test holds the two
+//! to the same output.
 
 use std::collections::HashMap;
 
@@ -26,23 +28,28 @@ use crate::model::{Encoding, MessageKind, MessageType, Service};
 /// the file) come back as one error per problem, each with its span.
 pub fn schemas(file: &syn::File) -> syn::Result<Vec<schema::File>> {
     let cx = Diagnostics::new();
-    let mut services = Vec::new();
-    let mut types = HashMap::new();
-    collect(&cx, &file.items, &mut services, &mut types);
-    let files = services
+    let mut found = Found::default();
+    collect(&cx, &file.items, &mut found);
+    let files = found
+        .services
         .iter()
-        .map(|service| ServiceSchema::new(&cx, service, &types).build())
+        .map(|service| ServiceSchema::new(&cx, service, &found).build())
         .collect();
     cx.finish()?;
     Ok(files)
 }
 
-fn collect(
-    cx: &Diagnostics,
-    items: &[Item],
-    services: &mut Vec<Service>,
-    types: &mut HashMap<String, MessageType>,
-) {
+/// What a file declares that its schema needs.
+#[derive(Default)]
+struct Found {
+    services: Vec<Service>,
+    /// `#[derive(kit::Message)]` types, by name.
+    types: HashMap<String, MessageType>,
+    /// `type Name = Type;` aliases without generics, by name.
+    aliases: HashMap<String, syn::Type>,
+}
+
+fn collect(cx: &Diagnostics, items: &[Item], found: &mut Found) {
     let imported = recognise::imported_from_kit(items);
     for item in items {
         match item {
@@ -58,7 +65,7 @@ fn collect(
                     .unwrap_or_default();
                 let service = parse_service(cx, args, item);
                 crate::check::check(cx, &service);
-                services.push(service);
+                found.services.push(service);
             }
             Item::Struct(_) | Item::Enum(_)
                 if recognise::derives(recognise::item_attrs(item), "Message", &imported) =>
@@ -68,7 +75,7 @@ fn collect(
                 };
                 if let Some(message) = parse_message(cx, &input) {
                     let name = message.name.unraw().to_string();
-                    match types.entry(name) {
+                    match found.types.entry(name) {
                         std::collections::hash_map::Entry::Occupied(entry) => cx.error_spanned_by(
                             &message.name,
                             format!(
@@ -83,9 +90,14 @@ fn collect(
                     }
                 }
             }
+            Item::Type(alias) if alias.generics.params.is_empty() => {
+                found
+                    .aliases
+                    .insert(alias.ident.unraw().to_string(), (*alias.ty).clone());
+            }
             Item::Mod(module) => {
                 if let Some((_, items)) = &module.content {
-                    collect(cx, items, services, types);
+                    collect(cx, items, found);
                 }
             }
             _ => {}
@@ -100,22 +112,20 @@ struct ServiceSchema<'a> {
     cx: &'a Diagnostics,
     service: &'a Service,
     types: &'a HashMap<String, MessageType>,
+    aliases: &'a HashMap<String, syn::Type>,
     file: schema::File,
     seen: Vec<String>,
     generated: Vec<String>,
 }
 
 impl<'a> ServiceSchema<'a> {
-    fn new(
-        cx: &'a Diagnostics,
-        service: &'a Service,
-        types: &'a HashMap<String, MessageType>,
-    ) -> Self {
+    fn new(cx: &'a Diagnostics, service: &'a Service, found: &'a Found) -> Self {
         let trait_name = service.name.unraw().to_string();
         ServiceSchema {
             cx,
             service,
-            types,
+            types: &found.types,
+            aliases: &found.aliases,
             file: schema::File {
                 package: service.package.clone(),
                 origin: format!("the Rust trait `{trait_name}`"),
@@ -262,8 +272,25 @@ impl<'a> ServiceSchema<'a> {
         Some(reference)
     }
 
+    /// The type `ty` names once aliases are followed.
+    fn resolve<'t>(&self, mut ty: &'t syn::Type) -> &'t syn::Type
+    where
+        'a: 't,
+    {
+        // A cycle of aliases does not compile; stop rather than loop.
+        for _ in 0..=self.aliases.len() {
+            let target = plain_name(ty).and_then(|name| self.aliases.get(&name));
+            match target {
+                Some(target) => ty = target,
+                None => break,
+            }
+        }
+        ty
+    }
+
     /// A field's label and type, as the runtime's `Field` impls map it.
     fn field_type(&mut self, ty: &syn::Type, encoding: Encoding) -> Option<FieldType> {
+        let ty = self.resolve(ty);
         if let Some((container, args)) = generic(ty)
             && !(container == "Vec" && is_u8(args.first().copied()))
         {
@@ -293,6 +320,7 @@ impl<'a> ServiceSchema<'a> {
 
     /// A single value's type.
     fn value_type(&mut self, ty: &syn::Type, encoding: Encoding) -> Option<Type> {
+        let ty = self.resolve(ty);
         if let syn::Type::Tuple(tuple) = ty
             && tuple.elems.is_empty()
             && encoding == Encoding::Plain
@@ -386,6 +414,16 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
         syn::Type::Paren(paren) => last_ident(&paren.elem),
         _ => None,
     }
+}
+
+/// The name of a path type without generic arguments, which could be an
+/// alias: `Id`, `crate::Id`.
+fn plain_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    (path.qself.is_none() && last.arguments.is_none()).then(|| last.ident.unraw().to_string())
 }
 
 fn is_u8(ty: Option<&syn::Type>) -> bool {

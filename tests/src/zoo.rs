@@ -28,6 +28,13 @@ pub mod staff {
     }
 }
 
+/// An animal's number: an alias, which `kitgen proto` follows as the
+/// compiler does.
+pub type AnimalId = u64;
+
+/// Keepers, through an alias of a container of a type in a module.
+pub type Roster = Vec<staff::Keeper>;
+
 /// An animal.
 #[derive(Clone, Debug, PartialEq, kit::Message)]
 pub struct Animal {
@@ -51,6 +58,8 @@ pub struct Animal {
     pub history: Vec<Mood>,
     /// A photo.
     pub photo: Vec<u8>,
+    /// Its number.
+    pub id: AnimalId,
 }
 
 /// A zoo.
@@ -70,4 +79,7 @@ pub trait Zoo: Send + Sync + 'static {
 
     /// Mood counts.
     async fn moods(&self, by: Option<Mood>) -> Result<HashMap<String, i64>, kit::Error>;
+
+    /// Who looks after the animals.
+    async fn keepers(&self, animals: Vec<AnimalId>) -> Result<Roster, kit::Error>;
 }
