@@ -103,17 +103,14 @@ where
     }
 
     /// Wraps the endpoint in a `tower::Layer` that keeps its types, such as
-    /// a kit middleware layer.
+    /// a kit middleware layer. Takes the layer as tower's `ServiceBuilder`
+    /// and the generated `Endpoints::layer` do; pass a clone to keep one.
     #[must_use]
-    pub fn layer<L>(self, layer: &L) -> Self
+    pub fn layer<L>(self, layer: L) -> Self
     where
         L: EndpointLayer<Req, Resp>,
     {
-        let (name, idempotent) = (self.name, self.idempotent);
-        layer
-            .layer_endpoint(self)
-            .named(name)
-            .idempotent(idempotent)
+        layer.layer_endpoint(self)
     }
 
     /// Calls the endpoint once: waits until it is ready, then sends one
@@ -174,7 +171,7 @@ impl<Req, Resp> Service<Request<Req>> for Endpoint<Req, Resp> {
 /// errors become [`Error`](struct@crate::Error)s through [`Error::from_box_error`]. There is
 /// nothing to implement by hand.
 pub trait EndpointLayer<Req, Resp> {
-    /// Wraps `endpoint`.
+    /// Wraps `endpoint`, keeping its name and whether it is idempotent.
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp>;
 }
 
@@ -190,7 +187,10 @@ where
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
         let to_kit: fn(<L::Service as Service<Request<Req>>>::Error) -> Error =
             |error| Error::from_box_error(error.into());
+        let (name, idempotent) = (endpoint.name, endpoint.idempotent);
         Endpoint::new(MapErr::new(self.layer(endpoint), to_kit))
+            .named(name)
+            .idempotent(idempotent)
     }
 }
 
@@ -232,7 +232,7 @@ mod tests {
             }
         }
         let layered = Arc::new(AtomicUsize::new(0));
-        let endpoint = doubler().layer(&Count(layered.clone()));
+        let endpoint = doubler().layer(Count(layered.clone()));
         assert_eq!(endpoint.send(Context::new(), 1).await.unwrap(), 4);
         assert_eq!(layered.load(Ordering::SeqCst), 1);
     }
@@ -245,13 +245,13 @@ mod tests {
         }));
         let timeout = tower::timeout::TimeoutLayer::new(std::time::Duration::from_millis(10));
         let error = slow
-            .layer(&timeout)
+            .layer(timeout)
             .send(Context::new(), ())
             .await
             .unwrap_err();
         assert_eq!(error.code(), crate::Code::DeadlineExceeded);
 
-        let limited = doubler().layer(&tower::limit::ConcurrencyLimitLayer::new(1));
+        let limited = doubler().layer(tower::limit::ConcurrencyLimitLayer::new(1));
         assert_eq!(limited.send(Context::new(), 2).await.unwrap(), 4);
     }
 }

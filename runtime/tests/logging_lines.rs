@@ -66,7 +66,7 @@ async fn every_line_of_a_request_carries_its_id() {
         service: "demo.Math",
         method: "Echo",
     })
-    .layer(&LoggingLayer::new());
+    .layer(LoggingLayer::new());
     endpoint
         .send(Context::new().with_request_id("req-1"), 1)
         .await

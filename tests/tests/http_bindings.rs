@@ -470,7 +470,7 @@ async fn layers_wrap_every_endpoint_or_one_by_name() {
     let one = Arc::new(AtomicUsize::new(0));
     let mut endpoints =
         inventory::Endpoints::new(Arc::new(Shop::default())).layer(CountLayer(all.clone()));
-    endpoints.get = endpoints.get.layer(&CountLayer(one.clone()));
+    endpoints.get = endpoints.get.layer(CountLayer(one.clone()));
     let addr = serve(inventory::http_router(endpoints)).await;
     let client = inventory::HttpClient::new(&base_url(addr)).unwrap();
     let ctx = kit::Context::new();

@@ -227,7 +227,7 @@ async fn a_client_retries_idempotent_calls_and_carries_the_trace() {
     endpoints.sum = endpoints
         .sum
         .idempotent(true)
-        .layer(&RetryLayer::new().backoff(Duration::from_millis(1), Duration::from_millis(5)));
+        .layer(RetryLayer::new().backoff(Duration::from_millis(1), Duration::from_millis(5)));
 
     let caller = kit::middleware::trace::TraceParent::root();
     let mut ctx = kit::Context::new();

@@ -53,7 +53,7 @@ async fn main() -> Result<(), kit::Error> {
     let client = add_service::HttpClient::with_transport(transport);
     let mut calls = add_service::Endpoints::new(Arc::new(client)).layer(TraceLayer::client());
     // One method by name: `sum` is safe to repeat, so retry it.
-    calls.sum = calls.sum.idempotent(true).layer(&RetryLayer::new());
+    calls.sum = calls.sum.idempotent(true).layer(RetryLayer::new());
 
     let ctx = kit::Context::new();
     println!(

@@ -17,7 +17,7 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
          endpoint set.\n\n\
          Build it from a service with [`{endpoints}::new`], wrap every endpoint in a \
          `tower::Layer` with [`{endpoints}::layer`], or one endpoint by assigning its field: \
-         `endpoints.method = endpoints.method.layer(&layer)`. It implements \
+         `endpoints.method = endpoints.method.layer(layer)`. It implements \
          [`{trait_name}`](super::{trait_name}) itself, so layered endpoints, local or over a \
          client, stand in for the service.",
     );
@@ -43,7 +43,7 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
     });
     let layered = service.methods.iter().map(|method| {
         let field = &method.name;
-        quote!(#field: self.#field.layer(&layer))
+        quote!(#field: ::kit::EndpointLayer::layer_endpoint(&layer, self.#field))
     });
     let trait_methods = service.methods.iter().map(trait_method);
     quote! {

@@ -1,7 +1,7 @@
 //! Endpoint middleware: Go kit's cross-cutting concerns as tower layers.
 //!
 //! Each layer wraps an [`Endpoint`](crate::Endpoint), so it applies to one
-//! method (`endpoints.get_by_id = endpoints.get_by_id.layer(&layer)`) or to
+//! method (`endpoints.get_by_id = endpoints.get_by_id.layer(layer)`) or to
 //! all (`endpoints.layer(layer)`), on the server or, around a client's
 //! endpoints (`Endpoints::new(Arc::new(client))`), on the calling side. Each
 //! lives in a folder of its own, in tower's shape: the service in `mod.rs`,
@@ -63,8 +63,8 @@ mod tests {
                 .map_err(Error::from_box_error)
                 .service(service),
         )
-        .layer(&ConcurrencyLimitLayer::new(1))
-        .layer(&tower::load_shed::LoadShedLayer::new());
+        .layer(ConcurrencyLimitLayer::new(1))
+        .layer(tower::load_shed::LoadShedLayer::new());
         let first = tokio::spawn(endpoint.clone().oneshot(Request::new(Context::new(), 1)));
         let (request, respond) = handle.next_request().await.unwrap();
         assert_eq!(request.message, 1);

@@ -19,7 +19,7 @@ use super::{Auth, Verify};
 ///     Ok::<_, kit::Error>("hello")
 /// }));
 /// // On a generated service: `endpoints.layer(AuthLayer::bearer(["s3cret"]))`.
-/// let guarded = hello.layer(&AuthLayer::bearer(["s3cret"]));
+/// let guarded = hello.layer(AuthLayer::bearer(["s3cret"]));
 ///
 /// let error = guarded.send(Context::new(), ()).await.unwrap_err();
 /// assert_eq!(error.code(), Code::Unauthenticated);

@@ -24,7 +24,7 @@ use super::{CircuitBreaker, Policy};
 /// }));
 /// // On a generated service: `endpoints.layer(breaker)`, one breaker for all.
 /// let breaker = CircuitBreakerLayer::consecutive_failures(2).open_for(Duration::from_secs(10));
-/// let guarded = down.layer(&breaker);
+/// let guarded = down.layer(breaker);
 /// for _ in 0..2 {
 ///     assert_eq!(guarded.send(Context::new(), ()).await.unwrap_err().message(), "down");
 /// }

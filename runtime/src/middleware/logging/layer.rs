@@ -21,7 +21,7 @@ use crate::Endpoint;
 /// }))
 /// .named(EndpointName { service: "demo.Echo", method: "Say" });
 /// // On a generated service: `endpoints.layer(LoggingLayer::new())`.
-/// let logged = echo.layer(&LoggingLayer::new());
+/// let logged = echo.layer(LoggingLayer::new());
 /// let ctx = Context::new().with_request_id("req-1");
 /// assert_eq!(logged.send(ctx, "hi".to_owned()).await.unwrap(), "hi");
 /// # }

@@ -20,7 +20,7 @@ use crate::Endpoint;
 /// .named(EndpointName { service: "demo.Echo", method: "Say" });
 /// let metrics = Metrics::new();
 /// // On a generated service: `endpoints.layer(metrics.layer())`.
-/// let counted = echo.layer(&metrics.layer());
+/// let counted = echo.layer(metrics.layer());
 /// counted.send(Context::new(), "hi".to_owned()).await.unwrap();
 /// assert!(metrics
 ///     .encode()

@@ -248,7 +248,7 @@ mod tests {
     #[tokio::test]
     async fn calls_are_counted_by_outcome_and_timed() {
         let metrics = Metrics::new();
-        let metered = endpoint().layer(&metrics.layer());
+        let metered = endpoint().layer(metrics.layer());
         assert_eq!(metered.name().method, "Echo");
         metered
             .clone()
@@ -296,7 +296,7 @@ mod tests {
             service: "demo.Slow",
             method: "Wait",
         })
-        .layer(&metrics.layer());
+        .layer(metrics.layer());
         let mut slow = slow;
         let call = slow
             .ready()

@@ -58,7 +58,7 @@ impl Rate {
 ///     Ok::<_, kit::Error>("hello")
 /// }));
 /// // On a generated service: `endpoints.layer(RateLimitLayer::reject(rate))`.
-/// let limited = hello.layer(&RateLimitLayer::reject(Rate::per_second(1)));
+/// let limited = hello.layer(RateLimitLayer::reject(Rate::per_second(1)));
 /// assert_eq!(limited.send(Context::new(), ()).await.unwrap(), "hello");
 /// let error = limited.send(Context::new(), ()).await.unwrap_err();
 /// assert_eq!(error.code(), Code::ResourceExhausted);

@@ -38,7 +38,7 @@ use crate::Endpoint;
 /// }))
 /// // Generated endpoints are marked from `#[kit(idempotent)]`.
 /// .idempotent(true);
-/// let retried = flaky.layer(&RetryLayer::new());
+/// let retried = flaky.layer(RetryLayer::new());
 /// assert_eq!(retried.send(Context::new(), ()).await.unwrap(), "done");
 /// assert_eq!(calls.load(Ordering::SeqCst), 2);
 /// # }

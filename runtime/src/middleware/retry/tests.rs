@@ -29,7 +29,7 @@ async fn idempotent_calls_are_retried_until_they_succeed() {
     let calls = Arc::new(AtomicU32::new(0));
     let endpoint = flaky(2, Code::Unavailable, calls.clone())
         .idempotent(true)
-        .layer(&RetryLayer::new());
+        .layer(RetryLayer::new());
     assert_eq!(endpoint.send(Context::new(), 5).await.unwrap(), 5);
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
@@ -39,7 +39,7 @@ async fn attempts_are_bounded() {
     let calls = Arc::new(AtomicU32::new(0));
     let endpoint = flaky(10, Code::Unavailable, calls.clone())
         .idempotent(true)
-        .layer(&RetryLayer::new().retries(3));
+        .layer(RetryLayer::new().retries(3));
     assert_eq!(
         endpoint.send(Context::new(), 5).await.unwrap_err().code(),
         Code::Unavailable
@@ -50,14 +50,14 @@ async fn attempts_are_bounded() {
 #[tokio::test(start_paused = true)]
 async fn other_methods_and_other_errors_are_not_retried() {
     let calls = Arc::new(AtomicU32::new(0));
-    let endpoint = flaky(1, Code::Unavailable, calls.clone()).layer(&RetryLayer::new());
+    let endpoint = flaky(1, Code::Unavailable, calls.clone()).layer(RetryLayer::new());
     assert!(endpoint.send(Context::new(), 5).await.is_err());
     assert_eq!(calls.load(Ordering::SeqCst), 1, "not idempotent: one call");
 
     let calls = Arc::new(AtomicU32::new(0));
     let endpoint = flaky(1, Code::InvalidArgument, calls.clone())
         .idempotent(true)
-        .layer(&RetryLayer::new());
+        .layer(RetryLayer::new());
     assert!(endpoint.send(Context::new(), 5).await.is_err());
     assert_eq!(calls.load(Ordering::SeqCst), 1, "a client error: one call");
 }
@@ -69,7 +69,7 @@ async fn the_budget_stops_a_retry_storm() {
     let endpoint = flaky(u32::MAX, Code::Unavailable, calls.clone())
         .idempotent(true)
         .layer(
-            &RetryLayer::new()
+            RetryLayer::new()
                 .retries(5)
                 .budget(Duration::from_secs(10), 0, 0.1),
         );
@@ -86,7 +86,7 @@ async fn backoff_waits_between_attempts() {
     let endpoint = flaky(3, Code::Unavailable, calls.clone())
         .idempotent(true)
         .layer(
-            &RetryLayer::new()
+            RetryLayer::new()
                 .retries(3)
                 .backoff(Duration::from_millis(40), Duration::from_millis(40)),
         );

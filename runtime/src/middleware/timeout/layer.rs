@@ -21,7 +21,7 @@ use super::Timeout;
 ///     Ok::<_, kit::Error>(())
 /// }));
 /// // On a generated service: `endpoints.layer(TimeoutLayer::new(…))`.
-/// let bounded = slow.layer(&TimeoutLayer::new(Duration::from_millis(10)));
+/// let bounded = slow.layer(TimeoutLayer::new(Duration::from_millis(10)));
 /// let error = bounded.send(Context::new(), ()).await.unwrap_err();
 /// assert_eq!(error.code(), Code::DeadlineExceeded);
 /// # }

@@ -30,7 +30,7 @@ pub enum Kind {
 /// }))
 /// .named(EndpointName { service: "demo.Echo", method: "Say" });
 /// // On a generated service: `endpoints.layer(TraceLayer::server())`.
-/// let traced = seen.layer(&TraceLayer::server());
+/// let traced = seen.layer(TraceLayer::server());
 ///
 /// let caller = TraceParent::root();
 /// let mut ctx = Context::new();
