@@ -144,9 +144,11 @@ impl Context {
 
 /// The caller's `X-Request-ID` if it is usable, or a fresh id.
 pub(crate) fn request_id_from(headers: &HeaderMap) -> HeaderValue {
-    headers
-        .get(crate::http::X_REQUEST_ID)
-        .and_then(|id| valid_request_id(id.as_bytes()))
+    // The caller's value itself, not a copy: its bytes are shared with the
+    // request, so keeping it (and cloning it to echo) allocates nothing.
+    crate::http::header(headers, &crate::http::X_REQUEST_ID)
+        .filter(|id| is_usable_request_id(id.as_bytes()))
+        .cloned()
         .unwrap_or_else(generate_request_id)
 }
 
@@ -175,10 +177,13 @@ pub(crate) fn forwards(name: &HeaderName) -> bool {
 const MAX_REQUEST_ID_LEN: usize = 128;
 
 fn valid_request_id(id: &[u8]) -> Option<HeaderValue> {
-    let usable = !id.is_empty()
-        && id.len() <= MAX_REQUEST_ID_LEN
-        && id.iter().all(|byte| byte.is_ascii_graphic());
-    usable.then(|| HeaderValue::from_bytes(id).ok()).flatten()
+    is_usable_request_id(id)
+        .then(|| HeaderValue::from_bytes(id).ok())
+        .flatten()
+}
+
+fn is_usable_request_id(id: &[u8]) -> bool {
+    !id.is_empty() && id.len() <= MAX_REQUEST_ID_LEN && id.iter().all(u8::is_ascii_graphic)
 }
 
 /// A fresh request id: 32 hex digits, unique within the process and, through
@@ -193,7 +198,10 @@ fn generate_request_id() -> HeaderValue {
     for (index, digit) in id.iter_mut().enumerate() {
         *digit = HEX[((number >> (124 - 4 * index)) & 0xf) as usize];
     }
-    HeaderValue::from_bytes(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
+    // Owned by a shared buffer, so that echoing the id (a clone) does not
+    // copy it again.
+    HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(id))
+        .unwrap_or_else(|_| HeaderValue::from_static("0"))
 }
 
 /// A number unique within the process and unpredictable-looking across
