@@ -107,7 +107,11 @@ mod tests {
             headers.append(X_REQUEST_ID, HeaderValue::from_static("second"));
             headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("a/b"));
             for name in [X_REQUEST_ID, http::header::CONTENT_TYPE, X_REQUEST_TIMEOUT] {
-                assert_eq!(header(&headers, &name), headers.get(&name), "{count} {name}");
+                assert_eq!(
+                    header(&headers, &name),
+                    headers.get(&name),
+                    "{count} {name}"
+                );
             }
         }
     }

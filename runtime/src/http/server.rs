@@ -1,8 +1,10 @@
 //! The HTTP server side: endpoints become axum routes.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use axum::body::Body;
+use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use axum::{Extension, Router};
@@ -72,7 +74,7 @@ impl RouterBuilder {
             )
         };
         RouterBuilder {
-            router: self.router.route(B::PATH, on(filter, handler)),
+            router: self.router.route(B::PATH, on(filter, Boxed(handler))),
         }
     }
 
@@ -103,7 +105,7 @@ impl RouterBuilder {
                     },
                 )
             };
-            self.router = self.router.route(route.path, on(filter, handler));
+            self.router = self.router.route(route.path, on(filter, Boxed(handler)));
         }
         self
     }
@@ -113,6 +115,27 @@ impl RouterBuilder {
         self.router
             .method_not_allowed_fallback(method_not_allowed)
             .fallback(not_found)
+    }
+}
+
+/// A handler that boxes the future of its function as it is. axum's own
+/// impl for functions boxes an `async` block that awaits the function's
+/// future, which copies the future once more per request.
+#[derive(Clone)]
+struct Boxed<F>(F);
+
+/// The marker of [`Boxed`]'s `Handler` impl.
+struct Direct;
+
+impl<F, Fut> Handler<Direct, ()> for Boxed<F>
+where
+    F: FnOnce(axum::extract::Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    type Future = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+    fn call(self, request: axum::extract::Request, _state: ()) -> Self::Future {
+        Box::pin((self.0)(request))
     }
 }
 

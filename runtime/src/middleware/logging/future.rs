@@ -14,12 +14,14 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: Instrumented<F>,
-        started: Instant,
+        // `None` when no event of this layer is enabled, so that a service
+        // with logging switched off does not read the clock for it.
+        started: Option<Instant>,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn new(inner: Instrumented<F>, started: Instant) -> Self {
+    pub(super) fn new(inner: Instrumented<F>, started: Option<Instant>) -> Self {
         ResponseFuture { inner, started }
     }
 }
@@ -33,10 +35,13 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let result = ready!(this.inner.as_mut().poll(cx));
+        let Some(started) = *this.started else {
+            return Poll::Ready(result);
+        };
         let _entered = this.inner.span().enter();
         // Microseconds, as milliseconds with three decimals. The span
         // already names the service and method.
-        let took_ms = (this.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        let took_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
         match &result {
             Ok(_) => tracing::info!(code = "OK", took_ms, "handled"),
             Err(error) if error.http_status().is_client_error() => {

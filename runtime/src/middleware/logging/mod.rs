@@ -62,6 +62,8 @@ where
             let _entered = span.enter();
             self.inner.call(request)
         };
-        ResponseFuture::new(call.instrument(span), Instant::now())
+        // The events are at `info` and above: if `error` is off, all are.
+        let started = tracing::enabled!(tracing::Level::ERROR).then(Instant::now);
+        ResponseFuture::new(call.instrument(span), started)
     }
 }
