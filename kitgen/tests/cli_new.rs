@@ -49,6 +49,29 @@ fn the_order_service_by_default() {
     insta::assert_snapshot!("order", crate_text(&scratch, "ordersvc"));
 }
 
+/// `echo 'dep = "1"' >> Cargo.toml` must not join two lines.
+#[test]
+fn every_file_of_every_kind_ends_with_a_newline() {
+    let scratch = Scratch::new("new-newlines");
+    let proto = repo().join("fixtures/order.proto");
+    let proto = proto.to_str().unwrap();
+    for (dir, kind) in [("a", None), ("b", Some("--blank")), ("c", Some("--proto"))] {
+        let mut args = vec!["new", dir, "--kit-version", "0.1"];
+        args.extend(kind);
+        if kind == Some("--proto") {
+            args.push(proto);
+        }
+        scratch.kitgen().args(&args).assert().success();
+        for file in scratch.files(dir) {
+            if file.ends_with(".bin") {
+                continue;
+            }
+            let text = scratch.read(&format!("{dir}/{file}"));
+            assert!(text.ends_with('\n'), "{dir}/{file} ends without a newline");
+        }
+    }
+}
+
 #[test]
 fn a_blank_service_is_named_after_the_crate() {
     let scratch = Scratch::new("new-blank");

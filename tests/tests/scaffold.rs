@@ -217,6 +217,27 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
         .unwrap();
     assert!(status.success(), "{status}");
 
+    // Text logs into a pipe carry no colour codes, so grep finds fields.
+    let mut child = tokio::process::Command::new(target_dir().join("debug/ordersvc"))
+        .args(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"])
+        .args(["--debug-addr", "127.0.0.1:0"])
+        .env("ORDERSVC_LOG_FORMAT", "text")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the service logged")
+        .unwrap()
+        .expect("a log line");
+    assert!(
+        first.contains("INFO") && !first.contains('\u{1b}'),
+        "{first:?}"
+    );
+    child.kill().await.unwrap();
+
     // A new method: `kitgen sync` adds its stub, and the crate builds.
     scaffold.edit("src/lib.rs", |lib| {
         lib.replace(

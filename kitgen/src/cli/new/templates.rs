@@ -167,5 +167,12 @@ pub(super) fn render(
         ("src/service.rs", service),
         ("tests/e2e.rs", test),
     ]);
+    // askama drops a template's last newline; a text file ends with one, or
+    // `echo 'dep = "1"' >> Cargo.toml` joins two lines.
+    for (_, text) in &mut files {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
     Ok(files)
 }
