@@ -125,8 +125,8 @@ impl Error {
     }
 
     /// Tells the caller when trying again may succeed: HTTP sends it as
-    /// `Retry-After` (whole seconds, rounded up), gRPC as `retry-after`
-    /// metadata in milliseconds.
+    /// `Retry-After` (whole seconds, rounded up), gRPC as `retry-after-ms`
+    /// metadata (milliseconds).
     #[must_use]
     pub fn with_retry_after(mut self, after: std::time::Duration) -> Self {
         self.0.retry_after = Some(after);

@@ -47,8 +47,8 @@ async fn main() -> Result<(), kit::Error> {
     // Client side: the generated HTTP client, with credentials, behind
     // endpoints of its own, so that layers apply to calls going out too.
     let transport = kit::http::Client::new(&url)?.with_header(
-        kit::__private::http::header::AUTHORIZATION,
-        kit::__private::http::HeaderValue::from_static("Bearer s3cret"),
+        kit::http::header::AUTHORIZATION,
+        kit::http::HeaderValue::from_static("Bearer s3cret"),
     );
     let client = add_service::HttpClient::with_transport(transport);
     let mut calls = add_service::Endpoints::new(Arc::new(client)).layer(TraceLayer::client());

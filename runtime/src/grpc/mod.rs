@@ -18,7 +18,7 @@ use tonic::server::NamedService;
 
 pub use client::Client;
 pub use server::{DEFAULT_MAX_MESSAGE_SIZE, Limits, Routes, Server, ServerBuilder};
-pub use status::{ERROR_DETAILS, ERROR_VARIANT, RETRY_AFTER, from_status, to_status};
+pub use status::{ERROR_DETAILS, ERROR_VARIANT, RETRY_AFTER_MS, from_status, to_status};
 
 use crate::Error;
 use crate::proto::schema;

@@ -15,7 +15,8 @@ pub const ERROR_VARIANT: &str = "kit-error-variant";
 pub const ERROR_DETAILS: &str = "kit-error-details-bin";
 
 /// The metadata that says, in milliseconds, when trying again may succeed.
-pub const RETRY_AFTER: &str = "retry-after";
+/// Named for its unit: HTTP's `Retry-After` counts seconds.
+pub const RETRY_AFTER_MS: &str = "retry-after-ms";
 
 /// The status a server sends for `error`.
 pub fn to_status(error: &Error) -> tonic::Status {
@@ -33,7 +34,7 @@ pub fn to_status(error: &Error) -> tonic::Status {
     }
     if let Some(after) = error.retry_after() {
         metadata.insert(
-            RETRY_AFTER,
+            RETRY_AFTER_MS,
             AsciiMetadataValue::from(after.as_millis() as u64),
         );
     }
@@ -45,7 +46,7 @@ pub fn from_status(status: &tonic::Status) -> Error {
     let mut error = Error::new(Code::from_i32(status.code() as i32), status.message());
     if let Some(millis) = status
         .metadata()
-        .get(RETRY_AFTER)
+        .get(RETRY_AFTER_MS)
         .and_then(|value| value.to_str().ok())
         .and_then(|text| text.parse::<u64>().ok())
     {
@@ -75,7 +76,9 @@ mod tests {
         let error = Error::resource_exhausted("slow down")
             .with_retry_after(std::time::Duration::from_millis(1500));
         let status = to_status(&error);
-        assert_eq!(status.metadata().get(RETRY_AFTER).unwrap(), "1500");
+        assert_eq!(status.metadata().get(RETRY_AFTER_MS).unwrap(), "1500");
+        // Not under HTTP's name, whose unit is seconds.
+        assert!(status.metadata().get("retry-after").is_none());
         let back = from_status(&status);
         assert_eq!(
             back.retry_after(),

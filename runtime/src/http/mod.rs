@@ -25,11 +25,15 @@ use std::future::Future;
 
 use bytes::Bytes;
 use http::request::Parts;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use client::{Client, DEFAULT_MAX_RESPONSE_SIZE};
+/// The `http` crate's header types, which [`Client::with_header`] and
+/// [`Context::metadata_mut`](crate::Context::metadata_mut) take, so that
+/// using them needs no dependency of one's own.
+pub use http::{HeaderMap, HeaderName, HeaderValue, header};
 pub use server::{BodyLimit, DEFAULT_BODY_LIMIT, RouterBuilder, body_limit};
 
 use crate::Error;
