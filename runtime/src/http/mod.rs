@@ -24,8 +24,8 @@ mod server;
 use std::future::Future;
 
 use bytes::Bytes;
-use http::request::Parts;
 use http::Method;
+use http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
