@@ -2,9 +2,10 @@
 //! middleware wraps and transports serve.
 
 use std::fmt;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either};
 use tower::util::{BoxCloneSyncService, MapErr, ServiceExt};
 use tower::{Layer, Service};
 
@@ -30,14 +31,40 @@ impl<T> Request<T> {
 /// One service method as a `tower::Service` from [`Request<Req>`] to `Resp`,
 /// failing with [`Error`](struct@crate::Error): Go kit's `endpoint.Endpoint`.
 ///
-/// The service inside is boxed, so every endpoint of a method has the same
-/// type however many layers wrap it. It knows which method it serves
+/// The service inside is type-erased, so every endpoint of a method has the
+/// same type however many layers wrap it. It knows which method it serves
 /// ([`Endpoint::name`]), so that layers such as metrics and logging can
 /// label what they record.
 pub struct Endpoint<Req, Resp> {
-    inner: BoxCloneSyncService<Request<Req>, Resp, Error>,
+    inner: Inner<Req, Resp>,
     name: EndpointName,
     idempotent: bool,
+}
+
+/// What an endpoint calls.
+///
+/// Most endpoints are always ready: a service method, and kit's logging,
+/// metrics and tracing layers over it, which add no waiting of their own.
+/// Those are a shared function, so that cloning one (per call, as servers
+/// do) is a reference count and each layer costs one boxed future per call.
+/// An endpoint behind a layer that can be not ready, such as a concurrency
+/// limit, keeps tower's readiness: a boxed service, cloned per call, so
+/// that tower's `LoadShed` above it sees when it is full.
+enum Inner<Req, Resp> {
+    Ready(Arc<ReadyFn<Req, Resp>>),
+    Service(BoxCloneSyncService<Request<Req>, Resp, Error>),
+}
+
+type ReadyFn<Req, Resp> =
+    dyn Fn(Request<Req>) -> BoxFuture<'static, Result<Resp, Error>> + Send + Sync;
+
+impl<Req, Resp> Clone for Inner<Req, Resp> {
+    fn clone(&self) -> Self {
+        match self {
+            Inner::Ready(call) => Inner::Ready(Arc::clone(call)),
+            Inner::Service(service) => Inner::Service(service.clone()),
+        }
+    }
 }
 
 /// Which method an endpoint serves.
@@ -95,11 +122,62 @@ where
         S: Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
         S::Future: Send + 'static,
     {
+        Endpoint::with_inner(Inner::Service(BoxCloneSyncService::new(service)))
+    }
+
+    /// An endpoint that calls `call`, and is always ready: tower's
+    /// `service_fn`, for a function that needs no `poll_ready`, such as a
+    /// service method. Its name is empty; see [`Endpoint::named`].
+    ///
+    /// ```
+    /// use kit::{Context, Endpoint, Request};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let double = Endpoint::from_fn(|request: Request<i64>| async move {
+    ///     Ok::<_, kit::Error>(request.message * 2)
+    /// });
+    /// assert_eq!(double.send(Context::new(), 21).await.unwrap(), 42);
+    /// # }
+    /// ```
+    pub fn from_fn<F, Fut>(call: F) -> Self
+    where
+        F: Fn(Request<Req>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Resp, Error>> + Send + 'static,
+    {
+        Endpoint::with_inner(Inner::Ready(Arc::new(move |request| {
+            Box::pin(call(request))
+        })))
+    }
+
+    fn with_inner(inner: Inner<Req, Resp>) -> Self {
         Endpoint {
-            inner: BoxCloneSyncService::new(service),
+            inner,
             name: EndpointName::default(),
             idempotent: false,
         }
+    }
+
+    /// Wraps the endpoint in `wrap`, a service that is ready whenever what
+    /// it wraps is and forwards `poll_ready` to it (kit's logging, metrics
+    /// and tracing), keeping the name, whether the method is idempotent, and
+    /// the always-ready fast path of an endpoint that has it.
+    pub(crate) fn wrap_ready<S>(self, wrap: impl FnOnce(Self) -> S) -> Self
+    where
+        S: Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+    {
+        let (name, idempotent) = (self.name, self.idempotent);
+        let wrapped = match self.inner {
+            Inner::Ready(_) => {
+                let service = wrap(self);
+                // Ready because what it wraps always is: `call` needs no
+                // `poll_ready` first.
+                Endpoint::from_fn(move |request| service.clone().call(request))
+            }
+            Inner::Service(_) => Endpoint::new(wrap(self)),
+        };
+        wrapped.named(name).idempotent(idempotent)
     }
 
     /// Wraps the endpoint in a `tower::Layer` that keeps its types, such as
@@ -123,7 +201,11 @@ where
     where
         Req: Send,
     {
-        self.inner.clone().oneshot(Request::new(ctx, message))
+        let request = Request::new(ctx, message);
+        match &self.inner {
+            Inner::Ready(call) => Either::Left(call(request)),
+            Inner::Service(service) => Either::Right(service.clone().oneshot(request)),
+        }
     }
 }
 
@@ -154,11 +236,17 @@ impl<Req, Resp> Service<Request<Req>> for Endpoint<Req, Resp> {
     type Future = BoxFuture<'static, Result<Resp, Error>>;
 
     fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
+        match &mut self.inner {
+            Inner::Ready(_) => Poll::Ready(Ok(())),
+            Inner::Service(service) => service.poll_ready(cx),
+        }
     }
 
     fn call(&mut self, request: Request<Req>) -> Self::Future {
-        self.inner.call(request)
+        match &mut self.inner {
+            Inner::Ready(call) => call(request),
+            Inner::Service(service) => service.call(request),
+        }
     }
 }
 
@@ -235,6 +323,49 @@ mod tests {
         let endpoint = doubler().layer(Count(layered.clone()));
         assert_eq!(endpoint.send(Context::new(), 1).await.unwrap(), 4);
         assert_eq!(layered.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn kits_own_layers_keep_an_always_ready_endpoint_always_ready() {
+        use crate::middleware::{LoggingLayer, Metrics, TraceLayer};
+
+        let name = EndpointName {
+            service: "demo.Math",
+            method: "Double",
+        };
+        let metrics = Metrics::new();
+        let always_ready = Endpoint::from_fn(|request: Request<i64>| async move {
+            Ok::<_, Error>(request.message * 2)
+        })
+        .named(name)
+        .idempotent(true)
+        .layer(metrics.layer())
+        .layer(TraceLayer::server())
+        .layer(LoggingLayer::new());
+        assert!(matches!(always_ready.inner, Inner::Ready(_)));
+        assert_eq!(always_ready.name(), name);
+        assert!(always_ready.is_idempotent());
+        assert_eq!(always_ready.send(Context::new(), 21).await.unwrap(), 42);
+        assert_eq!(
+            always_ready
+                .clone()
+                .oneshot(Request::new(Context::new(), 4))
+                .await
+                .unwrap(),
+            8
+        );
+        assert!(
+            metrics
+                .encode()
+                .contains(r#"requests_total{service="demo.Math",method="Double",code="OK"} 2"#)
+        );
+
+        // Over a layer with readiness of its own, they forward it.
+        let limited = always_ready.layer(tower::limit::ConcurrencyLimitLayer::new(1));
+        assert!(matches!(
+            limited.layer(LoggingLayer::new()).inner,
+            Inner::Service(_)
+        ));
     }
 
     #[tokio::test(start_paused = true)]

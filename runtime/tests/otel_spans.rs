@@ -17,7 +17,7 @@ use kit::{Context, Endpoint, EndpointName, Request};
 use opentelemetry::trace::{SpanId, SpanKind, TraceId, TracerProvider as _};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
-use tower::{Layer, ServiceExt};
+use tower::ServiceExt;
 use tracing_subscriber::layer::SubscriberExt;
 
 /// Keeps what OpenTelemetry exports.
@@ -53,7 +53,7 @@ async fn spans_are_opentelemetry_spans_under_the_callers_and_their_ids_travel_on
         service: "demo.Math",
         method: "Echo",
     });
-    let traced = TraceLayer::server().layer(endpoint);
+    let traced = endpoint.layer(TraceLayer::server());
     let caller =
         TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
     let mut ctx = Context::new();

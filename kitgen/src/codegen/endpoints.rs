@@ -90,8 +90,8 @@ fn endpoint_type(method: &Method) -> TokenStream {
     quote!(::kit::Endpoint<#request, #response>)
 }
 
-/// `field: Endpoint::new(service_fn(…))`, calling the service method with
-/// the message's fields.
+/// `field: Endpoint::from_fn(…)`, calling the service method with the
+/// message's fields.
 fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let field = &method.name;
     let trait_name = &service.name;
@@ -122,18 +122,16 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     quote! {
         #field: {
             let service = ::std::sync::Arc::clone(&service);
-            ::kit::Endpoint::new(::kit::__private::tower::service_fn(
-                move |request: ::kit::Request<#request>| {
-                    let service = ::std::sync::Arc::clone(&service);
-                    async move {
-                        #unpack
-                        super::#trait_name::#field(&*service, #ctx #args)
-                            .await
-                            #wrap
-                            #into_error
-                    }
-                },
-            ))
+            ::kit::Endpoint::from_fn(move |request: ::kit::Request<#request>| {
+                let service = ::std::sync::Arc::clone(&service);
+                async move {
+                    #unpack
+                    super::#trait_name::#field(&*service, #ctx #args)
+                        .await
+                        #wrap
+                        #into_error
+                }
+            })
             .named(::kit::EndpointName { service: #service_name, method: #method_name })
             #idempotent
         }

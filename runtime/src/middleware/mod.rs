@@ -55,16 +55,38 @@ mod tests {
     use super::*;
     use crate::{Code, Context, Endpoint, Error, Request};
 
-    #[tokio::test]
-    async fn a_concurrency_limit_with_load_shedding_rejects_the_call_over_it() {
-        let (service, mut handle) = mock::pair::<Request<u8>, u8>();
+    /// An endpoint that serves one call at a time and sheds the others,
+    /// around a mock, with `between` applied over the limit and under the
+    /// load shedding.
+    fn limited(
+        between: impl FnOnce(Endpoint<u8, u8>) -> Endpoint<u8, u8>,
+    ) -> (Endpoint<u8, u8>, mock::Handle<Request<u8>, u8>) {
+        let (service, handle) = mock::pair::<Request<u8>, u8>();
         let endpoint = Endpoint::new(
             tower::ServiceBuilder::new()
                 .map_err(Error::from_box_error)
                 .service(service),
         )
-        .layer(ConcurrencyLimitLayer::new(1))
-        .layer(tower::load_shed::LoadShedLayer::new());
+        .layer(ConcurrencyLimitLayer::new(1));
+        let endpoint = between(endpoint).layer(tower::load_shed::LoadShedLayer::new());
+        (endpoint, handle)
+    }
+
+    /// Fails rather than hangs if a call waits for the slot, or is lost.
+    async fn the_call_over_the_limit_is_shed(
+        endpoint: Endpoint<u8, u8>,
+        handle: mock::Handle<Request<u8>, u8>,
+    ) {
+        let calls = calls_over_the_limit_are_shed(endpoint, handle);
+        tokio::time::timeout(std::time::Duration::from_secs(10), calls)
+            .await
+            .expect("a call waited for the slot, or never reached the service");
+    }
+
+    async fn calls_over_the_limit_are_shed(
+        endpoint: Endpoint<u8, u8>,
+        mut handle: mock::Handle<Request<u8>, u8>,
+    ) {
         let first = tokio::spawn(endpoint.clone().oneshot(Request::new(Context::new(), 1)));
         let (request, respond) = handle.next_request().await.unwrap();
         assert_eq!(request.message, 1);
@@ -82,5 +104,23 @@ mod tests {
         let (_, respond) = handle.next_request().await.unwrap();
         respond.send_response(30);
         assert_eq!(second.await.unwrap().unwrap(), 30);
+    }
+
+    #[tokio::test]
+    async fn a_concurrency_limit_with_load_shedding_rejects_the_call_over_it() {
+        let (endpoint, handle) = limited(|endpoint| endpoint);
+        the_call_over_the_limit_is_shed(endpoint, handle).await;
+    }
+
+    #[tokio::test]
+    async fn kits_layers_between_a_limit_and_load_shedding_pass_its_readiness_on() {
+        let metrics = Metrics::new();
+        let (endpoint, handle) = limited(|endpoint| {
+            endpoint
+                .layer(metrics.layer())
+                .layer(TraceLayer::server())
+                .layer(LoggingLayer::new())
+        });
+        the_call_over_the_limit_is_shed(endpoint, handle).await;
     }
 }

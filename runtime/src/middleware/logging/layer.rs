@@ -1,9 +1,7 @@
 //! [`LoggingLayer`].
 
-use tower::Layer;
-
 use super::Logging;
-use crate::Endpoint;
+use crate::{Endpoint, EndpointLayer};
 
 /// Logs every call of the endpoints it wraps: a `request` span with the
 /// request id, service and method around the handler, and one event when
@@ -36,11 +34,11 @@ impl LoggingLayer {
     }
 }
 
-impl<Req, Resp> Layer<Endpoint<Req, Resp>> for LoggingLayer {
-    type Service = Logging<Endpoint<Req, Resp>>;
-
-    fn layer(&self, inner: Endpoint<Req, Resp>) -> Self::Service {
-        let name = inner.name();
-        Logging::new(inner, name)
+impl<Req: Send + 'static, Resp: 'static> EndpointLayer<Req, Resp> for LoggingLayer {
+    fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
+        endpoint.wrap_ready(|inner| {
+            let name = inner.name();
+            Logging::new(inner, name)
+        })
     }
 }

@@ -1,9 +1,7 @@
 //! [`MetricsLayer`].
 
-use tower::Layer;
-
 use super::{Metered, Metrics};
-use crate::Endpoint;
+use crate::{Endpoint, EndpointLayer};
 
 /// Counts and times the calls of every endpoint it wraps, labelled with the
 /// endpoint's name. Make one with [`Metrics::layer`].
@@ -39,11 +37,11 @@ impl MetricsLayer {
     }
 }
 
-impl<Req, Resp> Layer<Endpoint<Req, Resp>> for MetricsLayer {
-    type Service = Metered<Endpoint<Req, Resp>>;
-
-    fn layer(&self, inner: Endpoint<Req, Resp>) -> Self::Service {
-        let name = inner.name();
-        Metered::new(inner, self.metrics.clone(), name)
+impl<Req: Send + 'static, Resp: 'static> EndpointLayer<Req, Resp> for MetricsLayer {
+    fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
+        endpoint.wrap_ready(|inner| {
+            let name = inner.name();
+            Metered::new(inner, self.metrics.clone(), name)
+        })
     }
 }

@@ -1,9 +1,7 @@
 //! [`TraceLayer`].
 
-use tower::Layer;
-
 use super::Trace;
-use crate::Endpoint;
+use crate::{Endpoint, EndpointLayer};
 
 /// Which side of a call a span is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,14 +56,12 @@ impl TraceLayer {
     }
 }
 
-impl<Req, Resp> Layer<Endpoint<Req, Resp>> for TraceLayer {
-    type Service = Trace<Endpoint<Req, Resp>>;
-
-    fn layer(&self, inner: Endpoint<Req, Resp>) -> Self::Service {
-        Trace {
+impl<Req: Send + 'static, Resp: 'static> EndpointLayer<Req, Resp> for TraceLayer {
+    fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
+        endpoint.wrap_ready(|inner| Trace {
             name: inner.name(),
             inner,
             kind: self.kind,
-        }
+        })
     }
 }

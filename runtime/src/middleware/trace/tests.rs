@@ -1,5 +1,3 @@
-use tower::Layer;
-
 use super::*;
 use crate::{Context, Endpoint};
 
@@ -44,7 +42,7 @@ fn seen() -> Endpoint<(), Option<String>> {
 async fn a_call_continues_its_callers_trace_in_a_span_of_its_own() {
     use tower::ServiceExt;
 
-    let traced = TraceLayer::server().layer(seen());
+    let traced = seen().layer(TraceLayer::server());
     let caller =
         TraceParent::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
     let mut ctx = Context::new();
@@ -67,7 +65,7 @@ async fn a_call_continues_its_callers_trace_in_a_span_of_its_own() {
 async fn without_a_caller_a_trace_starts() {
     use tower::ServiceExt;
 
-    let traced = TraceLayer::client().layer(seen());
+    let traced = seen().layer(TraceLayer::client());
     let first = traced
         .clone()
         .oneshot(Request::new(Context::new(), ()))
