@@ -53,6 +53,8 @@
 //! * [`Endpoint`]: one method as a `tower::Service`, so that every tower
 //!   layer applies.
 //! * [`http`]: the HTTP/JSON server and client.
+//! * [`sd`]: service discovery, and clients balanced over a service's
+//!   instances.
 
 pub mod code;
 pub mod context;
@@ -64,6 +66,7 @@ pub mod grpc;
 pub mod http;
 pub mod middleware;
 pub mod proto;
+pub mod sd;
 mod serve;
 mod server_call;
 

@@ -50,6 +50,7 @@ pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
         "A client of the service at `base_url`, such as `{example}`. Connections open on \
          first use."
     ));
+    let service_name = super::grpc::full_name(service);
     let methods = service
         .methods
         .iter()
@@ -65,6 +66,17 @@ pub(crate) fn client(service: &Service, transport: Transport) -> TokenStream {
             #new_doc
             pub fn new(base_url: &str) -> ::core::result::Result<Self, ::kit::Error> {
                 #transport_type::new(base_url).map(Self::with_transport)
+            }
+
+            /// A client that sends each call to one of the instances that
+            /// `instancer` finds, the less busy of two chosen at random
+            /// (see [`kit::sd`]).
+            pub fn discover(instancer: ::kit::sd::Instancer) -> Self {
+                Self::with_transport(#transport_type::discover(
+                    #service_name,
+                    instancer,
+                    ::kit::sd::Balance::PowerOfTwoChoices,
+                ))
             }
 
             /// A client over a configured transport, such as one with a

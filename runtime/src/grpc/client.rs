@@ -1,5 +1,6 @@
 //! The gRPC client side: a tonic channel that calls unary methods.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http::uri::PathAndQuery;
@@ -7,10 +8,13 @@ use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use super::{DEFAULT_MAX_MESSAGE_SIZE, GrpcMessage, from_status};
+use crate::sd::{Balance, Balancer, Instancer};
 use crate::{Code, Context, Error};
 
-/// A gRPC client over one HTTP/2 channel, which connects on first use and
-/// reconnects as needed. Cloning is cheap and shares the channel.
+/// A gRPC client over one HTTP/2 channel, or balancing over the instances
+/// of a service ([`Client::discover`]) with a channel to each. Channels
+/// connect on first use and reconnect as needed. Cloning is cheap and
+/// shares them.
 ///
 /// Each call sends the context's request id as `x-request-id`, the time
 /// left (the earlier of the context's deadline and the client timeout) as
@@ -18,10 +22,19 @@ use crate::{Code, Context, Error};
 /// forwards too.
 #[derive(Clone, Debug)]
 pub struct Client {
-    grpc: tonic::client::Grpc<Channel>,
+    target: Target,
     timeout: Option<Duration>,
     max_message_size: usize,
     headers: http::HeaderMap,
+}
+
+/// Where a client's calls go.
+#[derive(Clone, Debug)]
+enum Target {
+    /// One channel.
+    Fixed(Channel),
+    /// The instances of a service, one chosen per call.
+    Discovered(Arc<Balancer<Channel>>),
 }
 
 impl Client {
@@ -44,8 +57,25 @@ impl Client {
 
     /// A client over a channel configured elsewhere.
     pub fn from_channel(channel: Channel) -> Self {
+        Client::to(Target::Fixed(channel))
+    }
+
+    /// A client of `service` (`ordersvc.OrderService`, named in errors)
+    /// that sends each call to one of the instances of `instancer`, over
+    /// `http://`, chosen by `balance`. See [`crate::sd`] for what happens
+    /// when there are none, or one fails.
+    pub fn discover(service: &'static str, instancer: Instancer, balance: Balance) -> Self {
+        let balancer = Balancer::new(service, instancer, balance, |instance| {
+            ChannelEndpoint::from(instance.uri().clone())
+                .tcp_nodelay(true)
+                .connect_lazy()
+        });
+        Client::to(Target::Discovered(Arc::new(balancer)))
+    }
+
+    fn to(target: Target) -> Self {
         Client {
-            grpc: tonic::client::Grpc::new(channel),
+            target,
             timeout: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             headers: http::HeaderMap::new(),
@@ -101,10 +131,15 @@ impl Client {
                 _ => return Err(Error::deadline_exceeded()),
             }
         }
-        let mut grpc = self
-            .grpc
-            .clone()
-            .max_decoding_message_size(self.max_message_size);
+        let (channel, picked) = match &self.target {
+            Target::Fixed(channel) => (channel.clone(), None),
+            Target::Discovered(balancer) => {
+                let picked = balancer.pick()?;
+                (picked.connection().clone(), Some(picked))
+            }
+        };
+        let mut grpc =
+            tonic::client::Grpc::new(channel).max_decoding_message_size(self.max_message_size);
         let exchange = async move {
             grpc.ready().await.map_err(|error| {
                 Error::unavailable(format!("cannot reach the gRPC server: {error}"))
@@ -114,9 +149,14 @@ impl Client {
             grpc.unary(request, PathAndQuery::from_static(path), codec)
                 .await
                 .map(tonic::Response::into_inner)
-                .map_err(|status| from_status(&status))
+                .map_err(|status| match closed_before_an_answer(&status) {
+                    Some(closed) => Error::unavailable(format!(
+                        "the connection to the gRPC server closed before it answered: {closed}"
+                    )),
+                    None => from_status(&status),
+                })
         };
-        match deadline {
+        let result = match deadline {
             Some(deadline) => match tokio::time::timeout_at(deadline.into(), exchange).await {
                 // tonic's channel enforces `grpc-timeout` too, and calls it
                 // CANCELLED when it wins the race to the deadline.
@@ -127,8 +167,28 @@ impl Client {
                 Err(_) => Err(Error::deadline_exceeded()),
             },
             None => exchange.await,
+        };
+        if let Some(picked) = picked {
+            picked.record(&result);
         }
+        result
     }
+}
+
+/// The connection's own failure, when a call failed because its connection
+/// closed under it (the server shut down, say) rather than with a status
+/// the server sent. tonic calls that `CANCELLED`, which is the caller's
+/// code; to the caller it is `UNAVAILABLE`, which a retry on another
+/// connection or instance can cure.
+fn closed_before_an_answer(status: &tonic::Status) -> Option<&hyper::Error> {
+    let mut source = std::error::Error::source(status);
+    while let Some(error) = source {
+        if let Some(hyper) = error.downcast_ref::<hyper::Error>() {
+            return hyper.is_canceled().then_some(hyper);
+        }
+        source = error.source();
+    }
+    None
 }
 
 /// The metadata a call sends: the request id, what the context forwards,

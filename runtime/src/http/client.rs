@@ -1,6 +1,7 @@
 //! The HTTP client side: a pooled hyper client that sends [`Binding`]s.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -18,9 +19,11 @@ use super::message::{MessageRoute, encode_message};
 use super::{Binding, Encoded, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::context::timeout;
 use crate::error::ErrorBody;
+use crate::sd::{Balance, Balancer, Instancer};
 use crate::{Code, Context, Error};
 
-/// A pooled HTTP/1.1 client bound to one base URL, with an optional timeout
+/// A pooled HTTP/1.1 client bound to one base URL, or balancing over the
+/// instances of a service ([`Client::discover`]), with an optional timeout
 /// for every call. Cloning is cheap and shares the pool.
 ///
 /// Each call sends the context's request id as `X-Request-ID`, the time left
@@ -30,12 +33,20 @@ use crate::{Code, Context, Error};
 #[derive(Clone)]
 pub struct Client {
     http: HyperClient<HttpConnector, Full<Bytes>>,
-    scheme: Scheme,
-    authority: Authority,
+    target: Target,
     base_path: String,
     timeout: Option<Duration>,
     max_response_size: usize,
     headers: http::HeaderMap,
+}
+
+/// Where a client's calls go.
+#[derive(Clone)]
+enum Target {
+    /// One server.
+    Fixed(Authority),
+    /// The instances of a service, one chosen per call.
+    Discovered(Arc<Balancer<Authority>>),
 }
 
 /// The largest response body a client reads unless told otherwise: 4 MiB,
@@ -67,18 +78,32 @@ impl Client {
             return Err(invalid("it cannot have a query"));
         }
         let base_path = uri.path().trim_end_matches('/').to_owned();
+        Ok(Client::to(Target::Fixed(authority), base_path))
+    }
+
+    /// A client of `service` (`ordersvc.OrderService`, named in errors)
+    /// that sends each call to one of the instances of `instancer`, over
+    /// `http://`, chosen by `balance`. See [`crate::sd`] for what happens
+    /// when there are none, or one fails.
+    pub fn discover(service: &'static str, instancer: Instancer, balance: Balance) -> Self {
+        let balancer = Balancer::new(service, instancer, balance, |instance| {
+            instance.authority().clone()
+        });
+        Client::to(Target::Discovered(Arc::new(balancer)), String::new())
+    }
+
+    fn to(target: Target, base_path: String) -> Self {
         let http = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .build_http();
-        Ok(Client {
+        Client {
             http,
-            scheme,
-            authority,
+            target,
             base_path,
             timeout: None,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             headers: http::HeaderMap::new(),
-        })
+        }
     }
 
     /// Sends `value` as the header `name` with every call, such as
@@ -158,11 +183,36 @@ impl Client {
         has_body: bool,
         encoded: Result<Encoded, Error>,
     ) -> Result<Resp, Error> {
+        let (authority, picked) = match &self.target {
+            Target::Fixed(authority) => (authority.clone(), None),
+            Target::Discovered(balancer) => {
+                let picked = balancer.pick()?;
+                (picked.connection().clone(), Some(picked))
+            }
+        };
+        let result = self
+            .exchange_with(ctx, &authority, method, route, has_body, encoded)
+            .await;
+        if let Some(picked) = picked {
+            picked.record(&result);
+        }
+        result
+    }
+
+    async fn exchange_with<Resp: DeserializeOwned>(
+        &self,
+        ctx: &Context,
+        authority: &Authority,
+        method: Method,
+        route: &'static str,
+        has_body: bool,
+        encoded: Result<Encoded, Error>,
+    ) -> Result<Resp, Error> {
         let deadline = ctx.deadline_within(self.timeout);
-        let request = self.request(ctx, method.clone(), has_body, encoded?, deadline)?;
+        let request = self.request(ctx, authority, method.clone(), has_body, encoded?, deadline)?;
         let exchange = async {
             let response = self.http.request(request).await.map_err(|error| {
-                Error::unavailable(format!("{method} {}{route}: {error}", self.authority))
+                Error::unavailable(format!("{method} {authority}{route}: {error}"))
                     .with_source(error)
             })?;
             let (parts, body) = response.into_parts();
@@ -200,6 +250,7 @@ impl Client {
     fn request(
         &self,
         ctx: &Context,
+        authority: &Authority,
         method: Method,
         has_body: bool,
         encoded: Encoded,
@@ -219,8 +270,8 @@ impl Client {
             Error::invalid_argument(format!("cannot build the request target: {error}"))
         })?;
         let uri = Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
+            .scheme(Scheme::HTTP)
+            .authority(authority.clone())
             .path_and_query(path_and_query)
             .build()
             .map_err(|error| Error::internal(format!("cannot build the request URI: {error}")))?;
@@ -253,13 +304,15 @@ impl Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field(
+        let mut debug = f.debug_struct("Client");
+        match &self.target {
+            Target::Fixed(authority) => debug.field(
                 "base_url",
-                &format_args!("{}://{}{}", self.scheme, self.authority, self.base_path),
-            )
-            .field("timeout", &self.timeout)
-            .finish()
+                &format_args!("http://{authority}{}", self.base_path),
+            ),
+            Target::Discovered(balancer) => debug.field("instancer", balancer.instancer()),
+        };
+        debug.field("timeout", &self.timeout).finish()
     }
 }
 
