@@ -1,8 +1,10 @@
 //! Helpers for kitgen's end-to-end tests: serve a router on an ephemeral
 //! loopback port, and speak raw HTTP/1.1 to it over one connection.
 
+pub mod etcd_server;
 pub mod from_proto;
 pub mod inventory;
+pub mod replicas;
 pub mod zoo;
 
 use std::net::SocketAddr;

@@ -224,6 +224,17 @@ impl Publisher {
         });
     }
 
+    /// Whether every [`Instancer`] fed by this publisher is gone, so that
+    /// a task feeding it can stop.
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+
+    /// Waits until every [`Instancer`] fed by this publisher is gone.
+    pub async fn closed(&self) {
+        self.sender.closed().await;
+    }
+
     /// Reports that the registry could not be read: the instances stay the
     /// last good set, and [`Instancer::error`] says why.
     pub fn fail(&self, error: impl fmt::Display) {

@@ -11,6 +11,7 @@
 //! |---|---|
 //! | a fixed list | [`Instancer::fixed`] |
 //! | a list in an environment variable | [`Instancer::from_env`] |
+//! | etcd v3, watched; with [`etcd::Etcd::register`] to register | [`etcd::Etcd::instancer`] |
 //! | anything else: your registry, a test | [`Instancer::channel`], fed through its [`Publisher`] |
 //!
 //! A balanced client never waits for an instance: with none, a call fails
@@ -24,6 +25,7 @@
 //! on another instance.
 
 mod balancer;
+pub mod etcd;
 mod instancer;
 
 pub use balancer::Balance;

@@ -72,11 +72,7 @@ where
             span_id = tracing::field::Empty,
             parent_span_id = parent.as_ref().map(|parent| parent.span_id_hex()),
         );
-        #[cfg(feature = "otel")]
-        let own = otel::join(&span, parent.as_ref());
-        #[cfg(not(feature = "otel"))]
-        let own = None;
-        let own = own.unwrap_or_else(|| match &parent {
+        let own = joined(&span, parent.as_ref()).unwrap_or_else(|| match &parent {
             Some(parent) => parent.child(),
             None => TraceParent::root(),
         });
@@ -95,3 +91,16 @@ where
 
 #[cfg(test)]
 mod tests;
+
+/// The ids of the OpenTelemetry span that a `tracing-opentelemetry` layer
+/// made for `span`, under `parent`: with the feature `otel`, when there is
+/// such a layer.
+fn joined(span: &tracing::Span, parent: Option<&TraceParent>) -> Option<TraceParent> {
+    #[cfg(feature = "otel")]
+    return otel::join(span, parent);
+    #[cfg(not(feature = "otel"))]
+    {
+        let _ = (span, parent);
+        None
+    }
+}
