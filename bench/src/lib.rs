@@ -85,7 +85,8 @@ impl Measurement {
         self.latencies_us[index]
     }
 
-    fn absorb(&mut self, other: Measurement) {
+    /// Adds another round's measurement to this one.
+    pub fn absorb(&mut self, other: Measurement) {
         self.requests += other.requests;
         self.failures += other.failures;
         self.elapsed += other.elapsed;

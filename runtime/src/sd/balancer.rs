@@ -6,7 +6,7 @@
 //! instances. Here a pick is a read lock and two atomic counters.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use super::{Instance, Instancer};
@@ -37,7 +37,7 @@ pub(crate) struct Balancer<C> {
     instancer: Instancer,
     balance: Balance,
     connect: Box<dyn Fn(&Instance) -> C + Send + Sync>,
-    current: RwLock<Arc<Slots<C>>>,
+    current: RwLock<Slots<C>>,
     next: AtomicUsize,
 }
 
@@ -79,10 +79,10 @@ impl<C: Clone> Balancer<C> {
             instancer,
             balance,
             connect: Box::new(connect),
-            current: RwLock::new(Arc::new(Slots {
+            current: RwLock::new(Slots {
                 generation: u64::MAX,
                 slots: Vec::new(),
-            })),
+            }),
             next: AtomicUsize::new(0),
         }
     }
@@ -108,7 +108,15 @@ impl<C: Clone> Balancer<C> {
             }
             return Err(Error::unavailable(message));
         }
-        let now = nanos_since_epoch(Instant::now());
+        // The clock is read only when some instance has been left out.
+        let ever_ejected = slots
+            .iter()
+            .any(|slot| slot.ejected_until.load(Ordering::Relaxed) != 0);
+        let now = if ever_ejected {
+            nanos_since_epoch(Instant::now())
+        } else {
+            0
+        };
         let available = |slot: &Arc<Slot<C>>| slot.ejected_until.load(Ordering::Relaxed) <= now;
         let count = slots.iter().filter(|slot| available(slot)).count();
         // Every instance left out: try them all rather than none.
@@ -143,17 +151,23 @@ impl<C: Clone> Balancer<C> {
         })
     }
 
-    /// The slots for the instancer's current set, rebuilt when it changed;
-    /// an instance still there keeps its connection and its counts.
-    fn current(&self) -> Arc<Slots<C>> {
-        let generation = self.instancer.snapshot().generation;
-        {
-            let current = self.current.read().unwrap_or_else(|e| e.into_inner());
-            if current.generation == generation {
-                return Arc::clone(&current);
-            }
+    /// The slots for the instancer's current set, rebuilt first if it
+    /// changed.
+    fn current(&self) -> RwLockReadGuard<'_, Slots<C>> {
+        let generation = self.instancer.generation();
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        if current.generation == generation {
+            return current;
         }
-        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        drop(current);
+        self.refresh();
+        self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Rebuilds the slots from the instancer's set: an instance still there
+    /// keeps its connection and its counts.
+    fn refresh(&self) {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         let snapshot = self.instancer.snapshot().clone();
         if current.generation != snapshot.generation {
             let slots = snapshot
@@ -175,12 +189,11 @@ impl<C: Clone> Balancer<C> {
                     )
                 })
                 .collect();
-            *current = Arc::new(Slots {
+            *current = Slots {
                 generation: snapshot.generation,
                 slots,
-            });
+            };
         }
-        Arc::clone(&current)
     }
 }
 
@@ -211,11 +224,13 @@ impl<C> Picked<C> {
                 let until = nanos_since_epoch(Instant::now() + ejection);
                 slot.ejected_until.store(until, Ordering::Relaxed);
             }
-            _ => {
-                if slot.failures.swap(0, Ordering::Relaxed) != 0 {
-                    slot.ejected_until.store(0, Ordering::Relaxed);
-                }
+            // Read before writing: most calls succeed, and a write per call
+            // would bounce the counter between cores.
+            _ if slot.failures.load(Ordering::Relaxed) != 0 => {
+                slot.failures.store(0, Ordering::Relaxed);
+                slot.ejected_until.store(0, Ordering::Relaxed);
             }
+            _ => {}
         }
     }
 }
@@ -289,11 +304,11 @@ mod tests {
 
         // Two of three busy: the idle one wins every pair it is in, two
         // pairs in three.
-        let current = balancer.current();
-        for slot in &current.slots[..2] {
+        let slots = balancer.current().slots.clone();
+        for slot in &slots[..2] {
             slot.in_flight.store(5, Ordering::Relaxed);
         }
-        let idle = current.slots[2].instance.address();
+        let idle = slots[2].instance.address();
         let seen = spread(&balancer, 300);
         assert!(seen[idle] >= 150, "{seen:?}");
     }
@@ -333,8 +348,8 @@ mod tests {
         assert_eq!(seen.len(), 2);
         assert!(seen.contains_key("c:1") && seen.contains_key(kept.address()));
         // The call still in flight counts on the instance that stayed.
-        let current = balancer.current();
-        let slot = current.slots.iter().find(|s| s.instance == kept).unwrap();
+        let slots = balancer.current().slots.clone();
+        let slot = slots.iter().find(|s| s.instance == kept).unwrap();
         assert_eq!(slot.in_flight.load(Ordering::Relaxed), 1);
         drop(held);
         assert_eq!(slot.in_flight.load(Ordering::Relaxed), 0);

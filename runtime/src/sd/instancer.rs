@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::Uri;
 use http::uri::Authority;
@@ -100,6 +101,9 @@ pub(crate) struct Snapshot {
 pub struct Instancer {
     source: Arc<str>,
     updates: watch::Receiver<Snapshot>,
+    /// The snapshot's generation, readable without the watch's lock: a
+    /// balancer checks it on every call.
+    generation: Arc<AtomicU64>,
 }
 
 impl Instancer {
@@ -154,11 +158,13 @@ impl Instancer {
     /// set stays.
     pub fn channel(source: impl Into<String>) -> (Publisher, Instancer) {
         let (sender, updates) = watch::channel(Snapshot::default());
+        let generation = Arc::new(AtomicU64::new(0));
         let instancer = Instancer {
             source: source.into().into(),
             updates,
+            generation: Arc::clone(&generation),
         };
-        (Publisher { sender }, instancer)
+        (Publisher { sender, generation }, instancer)
     }
 
     /// Where the instances come from: `"the environment variable X"`.
@@ -183,6 +189,11 @@ impl Instancer {
         self.updates.changed().await.is_ok()
     }
 
+    /// The generation of the current snapshot.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// The current snapshot, for a balancer.
     pub(crate) fn snapshot(&self) -> watch::Ref<'_, Snapshot> {
         self.updates.borrow()
@@ -204,6 +215,7 @@ impl fmt::Debug for Instancer {
 #[derive(Debug)]
 pub struct Publisher {
     sender: watch::Sender<Snapshot>,
+    generation: Arc<AtomicU64>,
 }
 
 impl Publisher {
@@ -220,6 +232,8 @@ impl Publisher {
             snapshot.instances = instances.into();
             snapshot.error = None;
             snapshot.generation += 1;
+            self.generation
+                .store(snapshot.generation, Ordering::Release);
             true
         });
     }
