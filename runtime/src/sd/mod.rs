@@ -11,6 +11,7 @@
 //! |---|---|
 //! | a fixed list | [`Instancer::fixed`] |
 //! | a list in an environment variable | [`Instancer::from_env`] |
+//! | DNS: A/AAAA or SRV records, resolved on an interval | [`dns::Dns::instancer`], [`dns::Dns::srv_instancer`] |
 //! | etcd v3, watched; with [`etcd::Etcd::register`] to register | [`etcd::Etcd::instancer`] |
 //! | anything else: your registry, a test | [`Instancer::channel`], fed through its [`Publisher`] |
 //!
@@ -25,6 +26,7 @@
 //! on another instance.
 
 mod balancer;
+pub mod dns;
 pub mod etcd;
 mod instancer;
 
