@@ -149,6 +149,20 @@ pub async fn load(client: &Arc<dyn WhoamiDyn>, calls: usize) -> Outcomes {
     (answered, failed)
 }
 
+/// Makes 300 calls through `client`, and checks that none failed and that
+/// each of the `replicas` answered at least a fifth of them; then stops
+/// the replicas.
+pub async fn calls_are_spread_over(client: &Arc<dyn WhoamiDyn>, replicas: Vec<Replica>) {
+    let count = replicas.len();
+    let (answered, failed) = load(client, 300).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(answered.len(), count, "{answered:?}");
+    assert!(answered.values().all(|&n| n >= 60), "{answered:?}");
+    for replica in replicas {
+        replica.stop().await;
+    }
+}
+
 /// Starts a replica per name.
 pub async fn replicas(transport: Transport, names: &[&str]) -> Vec<Replica> {
     let mut replicas = Vec::new();

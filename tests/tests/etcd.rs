@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use kit::sd::Instancer;
 use kit::sd::etcd::{Etcd, Registration};
 use kitgen_tests::etcd_server::EtcdServer;
-use kitgen_tests::replicas::{Background, Replica, Transport, client, load};
+use kitgen_tests::replicas::{Background, Replica, Transport, calls_are_spread_over, client};
 
 const SERVICE: &str = "whoami";
 /// The shortest lease etcd grants with its default timings.
@@ -47,13 +47,7 @@ async fn three_registered_instances_share_the_calls(transport: Transport) {
     let instancer = etcd.instancer(SERVICE);
     until_listed(&instancer, 3, Duration::from_secs(5)).await;
     let client = client(transport, instancer);
-    let (answered, failed) = load(&client, 300).await;
-    assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(answered.len(), 3, "{answered:?}");
-    assert!(answered.values().all(|&n| n >= 60), "{answered:?}");
-    for replica in replicas {
-        replica.stop().await;
-    }
+    calls_are_spread_over(&client, replicas).await;
 }
 
 #[tokio::test]

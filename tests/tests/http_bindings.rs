@@ -431,6 +431,58 @@ async fn a_chunked_body_over_the_limit_is_refused_with_413() {
     assert!(response.contains("limit of 64 bytes"), "{response}");
 }
 
+#[tokio::test]
+async fn a_large_body_sent_without_expect_still_gets_its_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (_, addr) = start().await;
+    let body = format!(r#"{{"amount": 1, "pad": "{}"}}"#, "x".repeat(6 << 20));
+    // The client writes all of its body (no `Expect: 100-continue`) while
+    // the server has already decided: each time, it must read the 413,
+    // not a reset connection.
+    for attempt in 0..10 {
+        // Small buffers, so that the body cannot all sit in the kernel's
+        // buffers when the server answers.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_send_buffer_size(64 << 10).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let (mut reader, mut writer) = stream.into_split();
+        let head = format!(
+            "PATCH /items/3 HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\n\r\n",
+            body.len()
+        );
+        let request = [head.as_bytes(), body.as_bytes()].concat();
+        let sent = tokio::spawn(async move {
+            let written = writer.write_all(&request).await;
+            (written, writer)
+        });
+        let mut response = Vec::new();
+        let mut buffer = [0; 4096];
+        loop {
+            match reader.read(&mut buffer).await {
+                Ok(0) => break,
+                Ok(read) => {
+                    response.extend_from_slice(&buffer[..read]);
+                    if response.windows(4).any(|w| w == b"\r\n\r\n")
+                        && String::from_utf8_lossy(&response).contains("limit of")
+                    {
+                        break;
+                    }
+                }
+                Err(error) => panic!("attempt {attempt}: {error}, after {response:?}"),
+            }
+        }
+        let response = String::from_utf8_lossy(&response);
+        assert!(
+            response.starts_with("HTTP/1.1 413"),
+            "attempt {attempt}: {response}"
+        );
+        let (written, _writer) = sent.await.unwrap();
+        written.unwrap_or_else(|error| panic!("attempt {attempt}: the body was cut off: {error}"));
+    }
+}
+
 /// Counts the requests through every service it wraps.
 #[derive(Clone)]
 struct CountLayer(Arc<AtomicUsize>);

@@ -217,16 +217,44 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     };
     let declared = super::header(headers, &CONTENT_LENGTH)
         .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+    let mut body = body;
     if declared.is_some_and(|length| length > limit as u64) {
+        drain(body).await;
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
+    match Limited::new(&mut body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(error) if error.is::<LengthLimitError>() => {
+            drain(body).await;
+            Err(too_large())
+        }
         Err(error) => Err(Error::invalid_argument(format!(
             "cannot read the request body: {error}"
         ))),
     }
+}
+
+/// How much of a body refused as too large the server still reads, and for
+/// how long, before it answers: closing a connection with unread data makes
+/// the kernel reset it, and a client still sending its body would see the
+/// reset instead of the 413. A larger body is cut off, as before.
+const DRAIN_AT_MOST: usize = 8 << 20;
+const DRAIN_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Reads and drops what is left of `body`, within [`DRAIN_AT_MOST`] and
+/// [`DRAIN_FOR`].
+async fn drain(mut body: Body) {
+    let mut left = DRAIN_AT_MOST;
+    let read = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            let read = frame.data_ref().map_or(0, Bytes::len);
+            left = left.saturating_sub(read);
+            if left == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_FOR, read).await;
 }
 
 /// `application/json`, or any `application/*+json`, with or without
