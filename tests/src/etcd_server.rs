@@ -20,8 +20,15 @@ pub struct EtcdServer {
 impl EtcdServer {
     /// Starts etcd and waits until it serves.
     pub async fn start() -> EtcdServer {
-        let data_dir =
-            std::env::temp_dir().join(format!("kit-etcd-{}-{}", std::process::id(), free_port()));
+        // In memory where there is /dev/shm: etcd syncs every write, and a
+        // slow disk under a loaded CI machine would delay lease renewals.
+        let shm = std::path::Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let data_dir = base.join(format!("kit-etcd-{}-{}", std::process::id(), free_port()));
         let mut server = EtcdServer {
             child: None,
             data_dir,

@@ -23,8 +23,11 @@ async fn a_new_instance_gets_calls_at_once(transport: Transport) {
     let (registry, instancer) = Instancer::channel("a test registry");
     registry.update(instances(&replicas));
     let client = client(transport, instancer);
-    let (before, _) = load(&client, 50).await;
-    assert!(!before.contains_key("c"));
+    let (before, failed) = load(&client, 50).await;
+    assert!(
+        failed.is_empty() && before.len() == 2,
+        "{before:?} {failed:?}"
+    );
 
     replicas.push(Replica::start(transport, "c").await);
     registry.update(instances(&replicas));
@@ -52,16 +55,12 @@ async fn a_deregistered_or_stopped_instance_fails_no_idempotent_call(transport: 
     // "b" stops without deregistering, as a crashed instance does until
     // its registration expires: nothing listens where the registry says.
     replicas.remove(0).stop().await;
-    load.wait_for(300).await;
-    let before = load.outcomes.lock().unwrap().0.clone();
-    load.wait_for(200).await;
+    load.wait_for(500).await;
 
+    // Every call succeeded: those that met "b" dead were retried elsewhere.
     let (answered, failed) = load.stop().await;
     assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(answered.len(), 4, "{answered:?}");
-    // The last 200 calls went to the two left.
-    assert_eq!(answered["a"], before["a"]);
-    assert_eq!(answered["b"], before["b"]);
     for replica in replicas {
         replica.stop().await;
     }

@@ -44,23 +44,23 @@ async fn three_registered_instances_share_the_calls(transport: Transport) {
         registrations.push(register(&etcd, &replica, name).await);
         replicas.push(replica);
     }
-    let instancer = etcd.instancer(SERVICE);
+    let instancer = etcd.instancer(SERVICE).unwrap();
     until_listed(&instancer, 3, Duration::from_secs(5)).await;
     let client = client(transport, instancer);
     calls_are_spread_over(&client, replicas).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_registered_instances_share_the_calls_over_http() {
     three_registered_instances_share_the_calls(Transport::Http).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_registered_instances_share_the_calls_over_grpc() {
     three_registered_instances_share_the_calls(Transport::Grpc).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_leave_and_join_under_load_and_no_call_fails() {
     let etcd_server = EtcdServer::start().await;
     let etcd = Etcd::connect(&etcd_server.url()).unwrap();
@@ -72,7 +72,7 @@ async fn instances_leave_and_join_under_load_and_no_call_fails() {
     let registered_a = register(&etcd, &a, "a").await;
     let registered_b = register(&etcd, &b, "b").await;
     let _registered_c = register(&etcd, &c, "c").await;
-    let instancer = etcd.instancer(SERVICE);
+    let instancer = etcd.instancer(SERVICE).unwrap();
     until_listed(&instancer, 3, Duration::from_secs(5)).await;
     let client = client(Transport::Http, instancer.clone());
     let load = Background::start(&client);
@@ -93,8 +93,8 @@ async fn instances_leave_and_join_under_load_and_no_call_fails() {
 
     // A new instance registers and gets calls.
     let d = Replica::start(Transport::Http, "d").await;
-    let registered_at = Instant::now();
     let _registered_d = register(&etcd, &d, "d").await;
+    let registered_at = Instant::now();
     let mut seen_after = None;
     while seen_after.is_none() {
         if load.outcomes.lock().unwrap().0.contains_key("d") {
@@ -125,7 +125,7 @@ async fn instances_leave_and_join_under_load_and_no_call_fails() {
     d.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_keep_serving_while_etcd_restarts_and_then_watch_again() {
     let mut etcd_server = EtcdServer::start().await;
     let etcd = Etcd::connect(&etcd_server.url()).unwrap();
@@ -135,7 +135,7 @@ async fn clients_keep_serving_while_etcd_restarts_and_then_watch_again() {
     );
     let _registered_a = register(&etcd, &a, "a").await;
     let _registered_b = register(&etcd, &b, "b").await;
-    let instancer = etcd.instancer(SERVICE);
+    let instancer = etcd.instancer(SERVICE).unwrap();
     until_listed(&instancer, 2, Duration::from_secs(5)).await;
     let client = client(Transport::Http, instancer.clone());
     let load = Background::start(&client);

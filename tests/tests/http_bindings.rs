@@ -483,6 +483,24 @@ async fn a_large_body_sent_without_expect_still_gets_its_413() {
     }
 }
 
+#[tokio::test]
+async fn a_large_body_announced_with_expect_is_refused_before_it_is_sent() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (_, addr) = start().await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PATCH /items/3 HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n",
+        6 << 20
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // No `100 Continue`: the answer comes first, and no body was sent.
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+}
+
 /// Counts the requests through every service it wraps.
 #[derive(Clone)]
 struct CountLayer(Arc<AtomicUsize>);

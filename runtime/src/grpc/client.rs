@@ -68,6 +68,7 @@ impl Client {
         let balancer = Balancer::new(service, instancer, balance, |instance| {
             ChannelEndpoint::from(instance.uri().clone())
                 .tcp_nodelay(true)
+                .connect_timeout(Duration::from_secs(5))
                 .connect_lazy()
         });
         Client::to(Target::Discovered(Arc::new(balancer)))
@@ -152,7 +153,8 @@ impl Client {
                 .map_err(|status| match closed_before_an_answer(&status) {
                     Some(closed) => Error::unavailable(format!(
                         "the connection to the gRPC server closed before it answered: {closed}"
-                    )),
+                    ))
+                    .with_source(status),
                     None => from_status(&status),
                 })
         };

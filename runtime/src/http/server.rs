@@ -218,8 +218,13 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     let declared = super::header(headers, &CONTENT_LENGTH)
         .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
     let mut body = body;
-    if declared.is_some_and(|length| length > limit as u64) {
-        drain(body).await;
+    if let Some(declared) = declared.filter(|&length| length > limit as u64) {
+        // A client waiting for `100 Continue` has sent nothing to drain,
+        // and one whose body is larger than the drain is cut off anyway.
+        let waits = super::header(headers, &http::header::EXPECT).is_some();
+        if !waits && declared <= (limit + DRAIN_AT_MOST) as u64 {
+            drain(body).await;
+        }
         return Err(too_large());
     }
     match Limited::new(&mut body, limit).collect().await {

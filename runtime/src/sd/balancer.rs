@@ -214,6 +214,12 @@ impl<C> Picked<C> {
         let slot = &self.slot;
         match result {
             Err(error) if error.code() == Code::Unavailable => {
+                // Calls in flight when an instance goes away all fail at
+                // once: count them as one failure.
+                let now = nanos_since_epoch(Instant::now());
+                if slot.ejected_until.load(Ordering::Relaxed) > now {
+                    return;
+                }
                 let failures = slot
                     .failures
                     .fetch_add(1, Ordering::Relaxed)

@@ -110,6 +110,8 @@ impl Dns {
 
     fn watch(&self, query: Query, source: String, every: Duration) -> Instancer {
         let (publisher, instancer) = Instancer::channel(source);
+        // An interval of 0 would ask without pause.
+        let every = every.max(Duration::from_millis(10));
         tokio::spawn(refresh(self.clone(), query, publisher, every));
         instancer
     }

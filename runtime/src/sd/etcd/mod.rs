@@ -55,9 +55,16 @@ impl Etcd {
             .map(|url| {
                 ChannelEndpoint::from_shared(url.to_owned())
                     .map(|endpoint| {
+                        // HTTP/2 pings find a connection that went silent
+                        // (a partition, a dead host): the watch and the
+                        // lease's renewals then fail and start again.
                         endpoint
                             .tcp_nodelay(true)
                             .connect_timeout(Duration::from_secs(2))
+                            .timeout(REQUEST_TIMEOUT)
+                            .http2_keep_alive_interval(Duration::from_secs(5))
+                            .keep_alive_timeout(Duration::from_secs(5))
+                            .keep_alive_while_idle(true)
                     })
                     .map_err(|error| {
                         Error::invalid_argument(format!("invalid etcd URL {url:?}: {error}"))
@@ -76,17 +83,19 @@ impl Etcd {
     }
 
     /// The instances of `service`, as etcd has them now and as they change.
+    /// Fails with `INVALID_ARGUMENT` on a service name that is empty or has
+    /// a `/`.
     /// A background task keeps them current: it reads them, watches for
     /// changes, and after a lost watch or an etcd restart reads them again;
     /// meanwhile the set stays the last one read, and
     /// [`Instancer::error`] says what went wrong. The task ends when the
     /// last clone of the instancer is dropped.
-    pub fn instancer(&self, service: &str) -> Instancer {
-        let prefix = prefix(service);
+    pub fn instancer(&self, service: &str) -> Result<Instancer, Error> {
+        let prefix = prefix(service)?;
         let (publisher, instancer) =
             Instancer::channel(format!("etcd at {} under {prefix}", self.endpoints));
         tokio::spawn(watcher::watch(self.clone(), prefix, publisher));
-        instancer
+        Ok(instancer)
     }
 
     /// Registers the instance `id` of `service` at `address` (`host:port`),
@@ -108,7 +117,7 @@ impl Etcd {
                 "invalid instance id {id:?}: it must be non-empty, without '/'"
             )));
         }
-        let key = format!("{}{id}", prefix(service));
+        let key = format!("{}{id}", prefix(service)?);
         let value = serde_json::json!({ "address": instance.address() }).to_string();
         Registration::start(self.clone(), key, value, ttl).await
     }
@@ -143,9 +152,18 @@ impl fmt::Debug for Etcd {
     }
 }
 
+/// How long a unary call to etcd (a read, a lease grant, a put, a revoke)
+/// may take; the streams are watched by HTTP/2 pings instead.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The keys of a service's instances: `/services/{service}/`.
-fn prefix(service: &str) -> String {
-    format!("/services/{service}/")
+fn prefix(service: &str) -> Result<String, Error> {
+    if service.is_empty() || service.contains('/') {
+        return Err(Error::invalid_argument(format!(
+            "invalid service name {service:?}: it must be non-empty, without '/'"
+        )));
+    }
+    Ok(format!("/services/{service}/"))
 }
 
 /// The end of the range of keys that start with `prefix`: its last byte
@@ -177,7 +195,9 @@ mod tests {
 
     #[test]
     fn keys_and_values() {
-        assert_eq!(prefix("ordersvc"), "/services/ordersvc/");
+        assert_eq!(prefix("ordersvc").unwrap(), "/services/ordersvc/");
+        assert!(prefix("orders/v2").is_err());
+        assert!(prefix("").is_err());
         assert_eq!(range_end("/services/ordersvc/"), b"/services/ordersvc0");
         let json = parse_instance(br#"{"address":"10.0.0.7:8080","metadata":{"zone":"a"}}"#);
         assert_eq!(json.unwrap().address(), "10.0.0.7:8080");

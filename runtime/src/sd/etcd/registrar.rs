@@ -118,9 +118,10 @@ impl Lease {
     }
 
     /// Renews the lease `id` until stopped, and publishes each new lease
-    /// id. A failed stream (etcd away) is opened again after a pause; a
-    /// lost lease is granted again and the key put again, retried until
-    /// etcd takes it.
+    /// id. A failed stream (etcd away, or silent) is opened again at once,
+    /// then after pauses doubling from 100 ms, so that one blip costs no
+    /// lease; a lost lease is granted again and the key put again, retried
+    /// until etcd takes it.
     async fn keep_alive(
         self,
         mut id: i64,
@@ -128,6 +129,8 @@ impl Lease {
         mut stopped: oneshot::Receiver<()>,
     ) {
         let every = Duration::from_secs(u64::try_from(self.ttl).unwrap_or(2)) / 3;
+        let first_retry = Duration::from_millis(100);
+        let mut retry = Duration::ZERO;
         loop {
             let renewed = tokio::select! {
                 renewed = self.renew(id, every) => renewed,
@@ -135,12 +138,19 @@ impl Lease {
             };
             if renewed.is_err() {
                 tokio::select! {
-                    () = tokio::time::sleep(every) => continue,
+                    () = tokio::time::sleep(retry) => {}
                     _ = &mut stopped => return,
                 }
+                retry = (retry * 2).clamp(first_retry, every);
+                continue;
             }
+            retry = Duration::ZERO;
             loop {
-                if let Ok(new_id) = self.register().await {
+                let registered = tokio::select! {
+                    registered = self.register() => registered,
+                    _ = &mut stopped => return,
+                };
+                if let Ok(new_id) = registered {
                     id = new_id;
                     let _ = ids.send(id);
                     break;
@@ -171,11 +181,16 @@ impl Lease {
             .map_err(|status| self.etcd.error("cannot keep the lease alive", &status))?
             .into_inner();
         loop {
-            match responses.message().await {
-                Ok(Some(response)) if response.ttl > 0 => {}
-                Ok(Some(_)) => return Ok(()),
-                Ok(None) => return Err(Error::unavailable("etcd closed the keep-alive stream")),
-                Err(status) => return Err(self.etcd.error("the keep-alive failed", &status)),
+            // A reply slower than a renewal period counts as a failure.
+            let reply = tokio::time::timeout(every, responses.message()).await;
+            match reply {
+                Ok(Ok(Some(response))) if response.ttl > 0 => {}
+                Ok(Ok(Some(_))) => return Ok(()),
+                Ok(Ok(None)) => {
+                    return Err(Error::unavailable("etcd closed the keep-alive stream"));
+                }
+                Ok(Err(status)) => return Err(self.etcd.error("the keep-alive failed", &status)),
+                Err(_) => return Err(Error::unavailable("etcd did not answer a keep-alive")),
             }
             tokio::time::sleep(every).await;
             if requests.send(keep_alive).await.is_err() {

@@ -22,7 +22,10 @@ pub(super) async fn watch(etcd: Etcd, prefix: String, publisher: Publisher) {
     let mut retry = RETRY_FIRST;
     while !publisher.is_closed() {
         let mut watched = false;
-        let error = read_and_watch(&etcd, &prefix, &publisher, &mut watched).await;
+        let error = tokio::select! {
+            error = read_and_watch(&etcd, &prefix, &publisher, &mut watched) => error,
+            () = publisher.closed() => return,
+        };
         publisher.fail(error.message());
         if watched {
             retry = RETRY_FIRST;
