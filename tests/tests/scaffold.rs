@@ -1,6 +1,7 @@
 //! `kitgen new` end to end: the scaffolded crates pass their own tests, the
-//! binary serves HTTP, gRPC and metrics on real sockets and stops on
-//! SIGTERM, and after a new method and `kitgen sync` they build again.
+//! binary serves HTTP, gRPC and metrics on real sockets, stops on SIGTERM,
+//! and registers in a real etcd for balanced clients; after a new method
+//! and `kitgen sync` the crates build again.
 //!
 //! The crates build in one target directory, `target/scaffold`, with this
 //! workspace's Cargo.lock, so that the dependencies compile once.
@@ -10,9 +11,13 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use kit::sd::Instancer;
+use kit::sd::etcd::Etcd;
 use kitgen_tests::RawConnection;
+use kitgen_tests::etcd_server::EtcdServer;
 use ordersvc::{Order, OrderError, OrderService, order_service};
 use tokio::io::AsyncBufReadExt;
+use tokio::process::Child;
 
 /// One cargo at a time in the shared target directory.
 static CARGO: Mutex<()> = Mutex::new(());
@@ -139,23 +144,13 @@ async fn addresses(stdout: tokio::process::ChildStdout) -> Addresses {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
-    let scaffold = Scaffold::new("ordersvc", &[]);
-    scaffold.cargo(&["test"]);
-    scaffold.cargo(&["fmt", "--check"]);
-
-    // The binary, on ephemeral ports, called by the clients of this
-    // workspace's ordersvc: the same service, compiled apart.
+/// The scaffolded `ordersvc` binary on ephemeral ports of 127.0.0.1, with
+/// JSON logs and `extra` flags, once it has said where it serves.
+async fn start_ordersvc(extra: &[&str]) -> (Child, Addresses) {
     let mut child = tokio::process::Command::new(target_dir().join("debug/ordersvc"))
-        .args([
-            "--http-addr",
-            "127.0.0.1:0",
-            "--grpc-addr",
-            "127.0.0.1:0",
-            "--debug-addr",
-            "127.0.0.1:0",
-        ])
+        .args(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"])
+        .args(["--debug-addr", "127.0.0.1:0"])
+        .args(extra)
         .env("ORDERSVC_LOG_FORMAT", "json")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -167,6 +162,171 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
     )
     .await
     .expect("the service started");
+    (child, addrs)
+}
+
+/// Sends `signal` to `child` by PID.
+fn signal(child: &Child, signal: &str) {
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// How many `GetById` calls answered `NOT_FOUND` the replica whose debug
+/// address is `debug` counted, over both transports.
+async fn not_found_count(debug: &str) -> u64 {
+    let mut connection = RawConnection::open(debug.parse().unwrap()).await;
+    let metrics = connection
+        .send(http::Method::GET, "/metrics", &[], "")
+        .await;
+    let text = String::from_utf8_lossy(&metrics.body);
+    let series =
+        r#"requests_total{service="ordersvc.OrderService",method="GetById",code="NOT_FOUND"} "#;
+    text.lines()
+        .find_map(|line| line.strip_prefix(series))
+        .map_or(0, |count| count.parse().unwrap())
+}
+
+/// Waits until `instancer` lists exactly `addresses`; how long it took.
+async fn until_listing(instancer: &Instancer, addresses: &[&str], within: Duration) -> Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let mut listed: Vec<String> = instancer
+            .instances()
+            .iter()
+            .map(|instance| instance.address().to_owned())
+            .collect();
+        listed.sort();
+        let mut expected: Vec<String> = addresses.iter().map(|a| (*a).to_owned()).collect();
+        expected.sort();
+        if listed == expected {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "{instancer:?} lists {listed:?}, not {expected:?}, after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Two replicas of the scaffold registered in a real etcd: balanced
+/// clients over both transports spread their calls over the two; SIGTERM
+/// deregisters one at once; after SIGKILL, the other's lease expires.
+async fn replicas_register_in_etcd() {
+    const TTL: Duration = Duration::from_secs(2);
+    let etcd_server = EtcdServer::start().await;
+    let url = etcd_server.url();
+
+    // Listening on every interface, a replica must be told what to
+    // register; it says so before it binds anything.
+    let refused = Command::new(target_dir().join("debug/ordersvc"))
+        .args(["--http-addr", "0.0.0.0:0", "--etcd", &url])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        !refused.status.success() && said.contains("--advertise-host"),
+        "{said}"
+    );
+
+    let flags = ["--etcd", url.as_str(), "--etcd-ttl", "2"];
+    let (a, a_addrs) = start_ordersvc(&flags).await;
+    let (b, b_addrs) = start_ordersvc(&flags).await;
+    let etcd = Etcd::connect(&url).unwrap();
+    let http = etcd.instancer("ordersvc-http").unwrap();
+    let grpc = etcd.instancer("ordersvc-grpc").unwrap();
+    let registered = Duration::from_secs(10);
+    until_listing(&http, &[&a_addrs.http, &b_addrs.http], registered).await;
+    until_listing(&grpc, &[&a_addrs.grpc, &b_addrs.grpc], registered).await;
+
+    let ctx = kit::Context::new();
+    let http_client = order_service::HttpClient::discover(http.clone());
+    let grpc_client = order_service::GrpcClient::discover(grpc.clone());
+    for _ in 0..40 {
+        not_found(&http_client, &ctx).await;
+        not_found(&grpc_client, &ctx).await;
+    }
+    // 80 calls, each replica chosen at random: fewer than 10 on one has a
+    // chance below one in 10^12.
+    let (on_a, on_b) = (
+        not_found_count(&a_addrs.debug).await,
+        not_found_count(&b_addrs.debug).await,
+    );
+    assert_eq!(on_a + on_b, 80);
+    assert!(on_a >= 10 && on_b >= 10, "a answered {on_a}, b {on_b}");
+
+    // SIGTERM: out of etcd before it stops, and no call fails meanwhile.
+    signal(&a, "-TERM");
+    let left = until_listing(&http, &[&b_addrs.http], Duration::from_secs(5)).await;
+    until_listing(&grpc, &[&b_addrs.grpc], Duration::from_secs(5)).await;
+    not_found(&http_client, &ctx).await;
+    not_found(&grpc_client, &ctx).await;
+    let mut a = a;
+    let status = tokio::time::timeout(Duration::from_secs(30), a.wait())
+        .await
+        .expect("a stopped on SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status}");
+
+    // SIGKILL: no deregistration; the lease, no longer renewed, expires.
+    signal(&b, "-KILL");
+    let killed = std::time::Instant::now();
+    let expired = until_listing(&http, &[], TTL * 4).await;
+    until_listing(&grpc, &[], TTL * 4).await;
+    // A deregistration takes milliseconds; a lease renewed every third of
+    // its time to live has well over a quarter of it left.
+    assert!(
+        killed.elapsed() >= TTL / 4,
+        "b dropped out after {expired:?}: not by its lease"
+    );
+
+    // Nobody left: UNAVAILABLE at once, naming the registry.
+    for error in [
+        unavailable(&http_client, &ctx).await,
+        unavailable(&grpc_client, &ctx).await,
+    ] {
+        assert!(error.message().contains("etcd"), "{error}");
+    }
+    eprintln!(
+        "160 balanced calls (a {on_a} and b {on_b} of the first 80), none failed; \
+         a left etcd {left:?} after SIGTERM; b's lease expired {expired:?} after SIGKILL"
+    );
+}
+
+/// Calls `get_by_id` for an order that no replica has.
+async fn not_found(client: &impl OrderService, ctx: &kit::Context) {
+    let result = client.get_by_id(ctx, "nope".to_owned()).await;
+    assert!(matches!(result, Err(OrderError::NotFound)), "{result:?}");
+}
+
+/// Calls with no instance to call: `UNAVAILABLE`, at once; the error.
+async fn unavailable(client: &impl OrderService, ctx: &kit::Context) -> kit::Error {
+    let started = std::time::Instant::now();
+    match client.get_by_id(ctx, "nope".to_owned()).await {
+        Err(OrderError::Transport(error)) if error.code() == kit::Code::Unavailable => {
+            assert!(started.elapsed() < Duration::from_secs(1), "{error}");
+            error
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
+    let scaffold = Scaffold::new("ordersvc", &[]);
+    scaffold.cargo(&["test"]);
+    scaffold.cargo(&["fmt", "--check"]);
+
+    // The binary, on ephemeral ports, called by the clients of this
+    // workspace's ordersvc: the same service, compiled apart.
+    let (mut child, addrs) = start_ordersvc(&[]).await;
     let ctx = kit::Context::new();
     let http = order_service::HttpClient::new(&format!("http://{}", addrs.http)).unwrap();
     let grpc = order_service::GrpcClient::new(&format!("http://{}", addrs.grpc)).unwrap();
@@ -203,14 +363,7 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
     );
 
     // SIGTERM: a graceful stop, and a clean exit.
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal(&child, "-TERM");
     let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
         .await
         .expect("the service stopped on SIGTERM")
@@ -237,6 +390,8 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
         "{first:?}"
     );
     child.kill().await.unwrap();
+
+    replicas_register_in_etcd().await;
 
     // A new method: `kitgen sync` adds its stub, and the crate builds.
     scaffold.edit("src/lib.rs", |lib| {

@@ -1,12 +1,16 @@
 //! Serves {{ s.name }} over HTTP/JSON and gRPC, with Prometheus
 //! metrics and health probes on a separate debug address, until Ctrl-C or
-//! SIGTERM, when it finishes the requests in flight and exits.
+//! SIGTERM, when it finishes the requests in flight and exits. Given etcd,
+//! it registers itself there for the balanced clients of other services,
+//! and deregisters before it stops.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use kit::sd::etcd::{Etcd, Registration};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 {%- for svc in s.services %}
@@ -21,6 +25,7 @@ use {{ s.lib_path }}::{ {{- svc.impl_name }}, {{ svc.module -}} };
     after_help = "Examples:
   {{ s.name }}
   {{ s.name }} --http-addr 0.0.0.0:8080 --log-format json
+  {{ s.name }} --etcd http://127.0.0.1:2379
   RUST_LOG=debug {{ s.name }}"
 )]
 struct Args {
@@ -36,6 +41,21 @@ struct Args {
     /// How to write logs. RUST_LOG filters them; the default is `info`.
     #[arg(long, env = "{{ s.env }}_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// etcd to register with, as comma-separated URLs. The HTTP address is
+    /// registered under /services/{{ s.name }}-http/ and the gRPC address
+    /// under /services/{{ s.name }}-grpc/, until shutdown.
+    #[arg(long, env = "{{ s.env }}_ETCD", value_name = "URLS")]
+    etcd: Option<String>,
+    /// The host or IP address other services reach this instance at, which
+    /// is registered with the ports. Needed with --etcd when listening on
+    /// 0.0.0.0 or [::]; in Kubernetes, the pod's IP.
+    #[arg(long, env = "{{ s.env }}_ADVERTISE_HOST", value_name = "HOST")]
+    advertise_host: Option<String>,
+    /// How soon, in seconds, a crashed instance drops out of etcd: its
+    /// registration's lease, which a running instance renews.
+    #[arg(long, env = "{{ s.env }}_ETCD_TTL", value_name = "SECONDS", default_value_t = 10)]
+    #[arg(value_parser = clap::value_parser!(u64).range(2..))]
+    etcd_ttl: u64,
 }
 
 /// How logs are written.
@@ -76,6 +96,11 @@ fn init_logs(format: LogFormat) {
 }
 
 async fn serve(args: &Args) -> Result<(), kit::Error> {
+    if args.etcd.is_some() {
+        // Before anything is bound: a flag missing is an error at once.
+        advertised(args, args.http_addr)?;
+        advertised(args, args.grpc_addr)?;
+    }
     // Every address is bound before anything is served, so that a port in
     // use fails at once.
     let http = bind(args.http_addr).await?;
@@ -103,12 +128,66 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
 {%- endfor %};
 {%- endif %}
 
+    // The signal handlers are in place before anything is registered.
+    let shutdown = kit::shutdown_signal();
+    let registrations = match &args.etcd {
+        Some(endpoints) => register(args, endpoints, &http, &grpc).await?,
+        None => Vec::new(),
+    };
     kit::Server::new()
         .http(http, router)
         .grpc(grpc, routes)
         .debug(debug, metrics)
-        .run()
+        .run_until(async move {
+            shutdown.await;
+            // Out of the registry first, so that clients stop choosing this
+            // instance while it finishes the requests in flight.
+            for registration in registrations {
+                match registration.deregister().await {
+                    Ok(()) => tracing::info!("deregistered from etcd"),
+                    Err(error) => tracing::warn!(%error, "cannot deregister; the lease will expire"),
+                }
+            }
+        })
         .await
+}
+
+/// Registers the HTTP and gRPC addresses in etcd, each under the address as
+/// its instance id. If this process dies, the registrations' leases expire
+/// and the instance drops out; a graceful stop deregisters at once.
+async fn register(
+    args: &Args,
+    endpoints: &str,
+    http: &TcpListener,
+    grpc: &TcpListener,
+) -> Result<Vec<Registration>, kit::Error> {
+    let etcd = Etcd::connect(endpoints)?;
+    let ttl = Duration::from_secs(args.etcd_ttl);
+    let mut registrations = Vec::new();
+    for (service, listener) in [("{{ s.name }}-http", http), ("{{ s.name }}-grpc", grpc)] {
+        let address = advertised(args, listener.local_addr()?)?;
+        let registration = etcd.register(service, &address, &address, ttl).await?;
+        tracing::info!(key = registration.key(), %address, "registered in etcd");
+        registrations.push(registration);
+    }
+    Ok(registrations)
+}
+
+/// The address to register for `addr`: `--advertise-host` with its port,
+/// or `addr` itself, which must then be one others can reach.
+fn advertised(args: &Args, addr: SocketAddr) -> Result<String, kit::Error> {
+    match &args.advertise_host {
+        Some(host) if host.parse::<std::net::Ipv6Addr>().is_ok() => {
+            Ok(format!("[{host}]:{}", addr.port()))
+        }
+        Some(host) => Ok(format!("{host}:{}", addr.port())),
+        None if addr.ip().is_unspecified() => Err(kit::Error::invalid_argument(format!(
+            "listening on {addr}, which other services cannot call: \
+             give the host they reach this instance at with --advertise-host \
+             or {{ s.env }}_ADVERTISE_HOST"
+        ))),
+        None => Ok(addr.to_string()),
+    }
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, kit::Error> {
