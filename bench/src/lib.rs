@@ -67,6 +67,8 @@ pub struct Measurement {
     pub elapsed: Duration,
     /// Latency of every successful request, in microseconds.
     pub latencies_us: Vec<u32>,
+    /// Requests per second in each round, in order.
+    pub rounds: Vec<f64>,
 }
 
 impl Measurement {
@@ -91,6 +93,7 @@ impl Measurement {
         self.failures += other.failures;
         self.elapsed += other.elapsed;
         self.latencies_us.extend(other.latencies_us);
+        self.rounds.extend(other.rounds);
     }
 }
 
@@ -125,6 +128,7 @@ pub async fn round<C: LoadClient>(clients: Vec<C>, length: Duration) -> Measurem
         total.absorb(task.await.expect("a load client panicked"));
     }
     total.elapsed = start.elapsed();
+    total.rounds = vec![total.throughput()];
     total
 }
 
@@ -205,9 +209,25 @@ pub fn compare(
             measured.failures,
         );
     }
-    let ratio = kitgen.throughput() / baseline.throughput();
+    // Round i of one target ran next to round i of the other, so their
+    // ratio shares the machine's state; the median of those ratios is the
+    // result, and their spread says how much to trust it.
+    let mut ratios: Vec<f64> = kitgen
+        .rounds
+        .iter()
+        .zip(&baseline.rounds)
+        .map(|(ours, theirs)| ours / theirs)
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
     let p99 = f64::from(kitgen.percentile(0.99)) / f64::from(baseline.percentile(0.99).max(1));
-    println!("  throughput ratio {name}/{baseline_name}: {ratio:.3} (target >= {target})");
+    println!(
+        "  throughput ratio {name}/{baseline_name}: {median:.3}, the median of {} per-round ratios \
+         ({:.3} to {:.3}; target >= {target})",
+        ratios.len(),
+        ratios.first().copied().unwrap_or(f64::NAN),
+        ratios.last().copied().unwrap_or(f64::NAN),
+    );
     println!("  p99 latency ratio {name}/{baseline_name}: {p99:.3}");
     assert_eq!(
         kitgen.failures + baseline.failures,
@@ -226,17 +246,25 @@ pub fn is_smoke_run() -> bool {
     !std::env::args().any(|arg| arg == "--bench")
 }
 
-/// Two single-threaded-worker runtimes: one for the servers, one for the
-/// load, so that each gets about one core of a two-core machine.
+/// Two single-threaded-worker runtimes: one for the servers, its worker
+/// pinned to the first core, and one for the load, pinned to the second,
+/// so that neither takes time from the other (on a machine with one core,
+/// both share it).
 pub fn runtimes() -> (tokio::runtime::Runtime, tokio::runtime::Runtime) {
-    let build = || {
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let build = |core: Option<core_affinity::CoreId>| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
+            .on_thread_start(move || {
+                if let Some(core) = core {
+                    core_affinity::set_for_current(core);
+                }
+            })
             .enable_all()
             .build()
             .expect("a runtime")
     };
-    (build(), build())
+    (build(cores.first().copied()), build(cores.get(1).copied()))
 }
 
 /// Load over HTTP/1.1: keep-alive connections posting one JSON body.
