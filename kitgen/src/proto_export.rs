@@ -300,6 +300,13 @@ impl<'a> ServiceSchema<'a> {
                 }
                 ("Option", [inner]) => Some(FieldType::Optional(self.value_type(inner, encoding)?)),
                 ("HashMap" | "BTreeMap", [key, value]) if encoding == Encoding::Plain => {
+                    // `u8` is a field of its own only: `Vec<u8>` is `bytes`.
+                    if let Some(u8) = [key, value]
+                        .into_iter()
+                        .find(|ty| is_u8(Some(self.resolve(ty))))
+                    {
+                        return self.unsupported(u8, "a map of `u8` has no mapping; use `u32`");
+                    }
                     let key = match self.value_type(key, Encoding::Plain)? {
                         Type::Scalar(scalar) if scalar.is_map_key() => scalar,
                         _ => {
@@ -342,6 +349,13 @@ impl<'a> ServiceSchema<'a> {
             ("i64", Encoding::Plain) => Scalar::Int64,
             ("u32", Encoding::Plain) => Scalar::Uint32,
             ("u64", Encoding::Plain) => Scalar::Uint64,
+            // No protobuf scalar this narrow or this wide: carried as the
+            // next one up, and range-checked on decode.
+            ("usize", Encoding::Plain) => Scalar::Uint64,
+            ("isize", Encoding::Plain) => Scalar::Int64,
+            ("u8" | "u16", Encoding::Plain) => Scalar::Uint32,
+            ("i8" | "i16", Encoding::Plain) => Scalar::Int32,
+            ("char", Encoding::Plain) => Scalar::String,
             ("f32", Encoding::Plain) => Scalar::Float,
             ("f64", Encoding::Plain) => Scalar::Double,
             ("String", Encoding::Plain) => Scalar::String,

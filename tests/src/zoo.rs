@@ -60,6 +60,22 @@ pub struct Animal {
     pub photo: Vec<u8>,
     /// Its number.
     pub id: AnimalId,
+    /// Legs, however many.
+    pub legs: usize,
+    /// Degrees from the keeper's heading, either way.
+    pub heading: isize,
+    /// Age in years.
+    pub age: u8,
+    /// Its enclosure, if it has one.
+    pub enclosure: Option<u16>,
+    /// Temperatures, in degrees.
+    pub temperatures: Vec<i8>,
+    /// Depth of its pool, in centimetres below ground.
+    pub depth: i16,
+    /// Its grade.
+    pub grade: char,
+    /// Hours awake by day number.
+    pub awake: BTreeMap<u16, usize>,
 }
 
 /// A zoo.
@@ -82,4 +98,7 @@ pub trait Zoo: Send + Sync + 'static {
 
     /// Who looks after the animals.
     async fn keepers(&self, animals: Vec<AnimalId>) -> Result<Roster, kit::Error>;
+
+    /// How many animals have a name with `letter`, up to `limit`.
+    async fn count(&self, letter: char, limit: u8) -> Result<usize, kit::Error>;
 }

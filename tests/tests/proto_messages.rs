@@ -333,3 +333,112 @@ fn messages_are_serde_too() {
         serde_json::from_value(serde_json::to_value(everything()).unwrap()).unwrap();
     assert_eq!(back, everything());
 }
+
+/// Rust's integer types without a protobuf scalar of their own, and `char`.
+#[derive(Clone, Debug, PartialEq, kit::Message)]
+struct Narrow {
+    count: usize,
+    offset: isize,
+    age: u8,
+    port: Option<u16>,
+    deltas: Vec<i8>,
+    depth: i16,
+    grade: char,
+    by_port: BTreeMap<u16, usize>,
+}
+
+/// `Narrow` as prost sees it: the next scalar up.
+#[derive(Clone, PartialEq, prost::Message)]
+struct NarrowProst {
+    #[prost(uint64, tag = "1")]
+    count: u64,
+    #[prost(int64, tag = "2")]
+    offset: i64,
+    #[prost(uint32, tag = "3")]
+    age: u32,
+    #[prost(uint32, optional, tag = "4")]
+    port: Option<u32>,
+    #[prost(int32, repeated, tag = "5")]
+    deltas: Vec<i32>,
+    #[prost(int32, tag = "6")]
+    depth: i32,
+    #[prost(string, tag = "7")]
+    grade: String,
+    #[prost(btree_map = "uint32, uint64", tag = "8")]
+    by_port: BTreeMap<u32, u64>,
+}
+
+#[test]
+fn narrow_and_wide_integers_travel_as_the_next_scalar_up() {
+    let narrow = Narrow {
+        count: 1 << 40,
+        offset: -7,
+        age: 255,
+        port: Some(0),
+        deltas: vec![-128, 0, 127],
+        depth: -300,
+        grade: 'é',
+        by_port: BTreeMap::from([(8080, 3)]),
+    };
+    let prost = NarrowProst {
+        count: 1 << 40,
+        offset: -7,
+        age: 255,
+        port: Some(0),
+        deltas: vec![-128, 0, 127],
+        depth: -300,
+        grade: "é".to_owned(),
+        by_port: BTreeMap::from([(8080, 3)]),
+    };
+    assert_eq!(narrow.encode_to_vec(), prost.encode_to_vec());
+    assert_eq!(
+        Narrow::decode(prost.encode_to_vec().as_slice()).unwrap(),
+        narrow
+    );
+    assert_eq!(Narrow::decode(&[][..]).unwrap().grade, '\0');
+    let json = serde_json::to_value(&narrow).unwrap();
+    assert_eq!(json["grade"], "é");
+    assert_eq!(json["count"], 1_u64 << 40);
+}
+
+#[test]
+fn a_number_too_big_for_its_type_fails_to_decode_and_is_not_truncated() {
+    let too_big = |prost: NarrowProst| {
+        Narrow::decode(prost.encode_to_vec().as_slice())
+            .unwrap_err()
+            .to_string()
+    };
+    let error = too_big(NarrowProst {
+        age: 256,
+        ..NarrowProst::default()
+    });
+    assert!(
+        error.contains("256 is out of range for u8") && error.contains("Narrow.age"),
+        "{error}"
+    );
+    let error = too_big(NarrowProst {
+        port: Some(70_000),
+        ..NarrowProst::default()
+    });
+    assert!(error.contains("70000 is out of range for u16"), "{error}");
+    let error = too_big(NarrowProst {
+        deltas: vec![1, 200],
+        ..NarrowProst::default()
+    });
+    assert!(error.contains("200 is out of range for i8"), "{error}");
+    let error = too_big(NarrowProst {
+        depth: -40_000,
+        ..NarrowProst::default()
+    });
+    assert!(error.contains("-40000 is out of range for i16"), "{error}");
+    let error = too_big(NarrowProst {
+        grade: "ab".to_owned(),
+        ..NarrowProst::default()
+    });
+    assert!(error.contains("\"ab\" is out of range for char"), "{error}");
+    let error = too_big(NarrowProst {
+        by_port: BTreeMap::from([(70_000, 1)]),
+        ..NarrowProst::default()
+    });
+    assert!(error.contains("out of range for u16"), "{error}");
+}

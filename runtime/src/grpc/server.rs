@@ -93,7 +93,7 @@ impl ServerBuilder {
                         Ok(request) => request,
                         Err(status) => return Ok(status_response(status, request_id)),
                     };
-                    let codec = tonic_prost::ProstCodec::<Resp, Req>::default();
+                    let codec = RequestCodec::<Resp, Req>::default();
                     let mut grpc = tonic::server::Grpc::new(codec)
                         .max_decoding_message_size(limits.max_decoding_message_size)
                         .max_encoding_message_size(limits.max_encoding_message_size);
@@ -377,5 +377,61 @@ fn merge_file(
         if !existing.dependency.contains(&dependency) {
             existing.dependency.push(dependency);
         }
+    }
+}
+
+/// prost's codec, except that a request with a number too large for its
+/// Rust type (300 for a `u8`) is `INVALID_ARGUMENT`, the caller's mistake,
+/// where tonic calls every decode error `INTERNAL`.
+struct RequestCodec<Resp, Req>(tonic_prost::ProstCodec<Resp, Req>);
+
+impl<Resp, Req> Default for RequestCodec<Resp, Req> {
+    fn default() -> Self {
+        RequestCodec(tonic_prost::ProstCodec::default())
+    }
+}
+
+impl<Resp, Req> tonic::codec::Codec for RequestCodec<Resp, Req>
+where
+    Resp: prost::Message + Send + 'static,
+    Req: prost::Message + Default + Send + 'static,
+{
+    type Encode = Resp;
+    type Decode = Req;
+    type Encoder = <tonic_prost::ProstCodec<Resp, Req> as tonic::codec::Codec>::Encoder;
+    type Decoder =
+        RangeChecked<<tonic_prost::ProstCodec<Resp, Req> as tonic::codec::Codec>::Decoder>;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        self.0.encoder()
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RangeChecked(self.0.decoder())
+    }
+}
+
+/// A decoder whose out-of-range errors are `INVALID_ARGUMENT`.
+struct RangeChecked<D>(D);
+
+impl<D: tonic::codec::Decoder<Error = tonic::Status>> tonic::codec::Decoder for RangeChecked<D> {
+    type Item = D::Item;
+    type Error = tonic::Status;
+
+    fn decode(
+        &mut self,
+        buf: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Self::Item>, Self::Error> {
+        self.0.decode(buf).map_err(|status| {
+            if crate::proto::is_out_of_range(status.message()) {
+                tonic::Status::invalid_argument(status.message())
+            } else {
+                status
+            }
+        })
+    }
+
+    fn buffer_settings(&self) -> tonic::codec::BufferSettings {
+        self.0.buffer_settings()
     }
 }

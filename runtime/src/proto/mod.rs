@@ -8,6 +8,9 @@
 //! | Rust | protobuf |
 //! |---|---|
 //! | `bool`, `i32`, `i64`, `u32`, `u64` | the same scalars; `#[kit(sint)]` / `#[kit(fixed)]` pick `sint*` / `fixed*` / `sfixed*` |
+//! | `usize`, `isize` | `uint64`, `int64` |
+//! | `u8`, `u16`, `i8`, `i16` | `uint32`, `int32` (`Vec<u8>` is `bytes`) |
+//! | `char` | `string`, of one character |
 //! | `f32`, `f64` | `float`, `double` |
 //! | `String` | `string` |
 //! | `Vec<u8>`, `bytes::Bytes` | `bytes` |
@@ -17,6 +20,10 @@
 //! | a struct deriving `kit::Message` | a message |
 //! | a C-like enum deriving `kit::Message` | an enum |
 //! | `()` | an empty message, `Empty` |
+//!
+//! A number that does not fit its narrower Rust type (300 for a `u8`), or
+//! a `char` string that is not one character, fails to decode, and a server
+//! answers `INVALID_ARGUMENT`; nothing is truncated.
 
 mod encodings;
 mod registry;
@@ -33,6 +40,7 @@ pub use kitgen_schema as schema;
 pub use pbjson_types as wkt;
 pub use registry::{Definition, Describe, Registry};
 pub use values::MapKey;
+pub(crate) use values::is_out_of_range;
 
 /// A type with a protobuf encoding as one value: a scalar, a string, bytes,
 /// a message or an enum. Containers ([`Option`], [`Vec`], maps) are built
@@ -40,7 +48,7 @@ pub use values::MapKey;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no protobuf mapping",
     label = "not a protobuf type",
-    note = "kit maps bool, i32, i64, u32, u64, f32, f64, String, Vec<u8>, bytes::Bytes, \
+    note = "kit maps bool, integers up to 64 bits, f32, f64, char, String, Vec<u8>, bytes::Bytes, \
             types that derive `kit::Message`, and Vec, Option, HashMap and BTreeMap of those"
 )]
 pub trait Value: Default + Send + Sync {
@@ -103,7 +111,7 @@ pub trait ProtoMessage: prost::Message + Describe + Default + Send + Sync {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no protobuf mapping as a message field",
     label = "not a protobuf field type",
-    note = "kit maps bool, i32, i64, u32, u64, f32, f64, String, Vec<u8>, bytes::Bytes, \
+    note = "kit maps bool, integers up to 64 bits, f32, f64, char, String, Vec<u8>, bytes::Bytes, \
             types that derive `kit::Message`, and Vec, Option, HashMap and BTreeMap of those; \
             `sint` applies to i32 and i64, `fixed` to i32, i64, u32 and u64 (and to Vec or Option of them)"
 )]

@@ -67,6 +67,251 @@ packed_scalar!(u64, uint64, Uint64);
 packed_scalar!(f32, float, Float);
 packed_scalar!(f64, double, Double);
 
+/// Whether a decode error says a number did not fit its Rust type (see
+/// [`narrow`]): the caller's fault, `INVALID_ARGUMENT`, where other
+/// malformed messages are `INTERNAL`, as gRPC has it.
+pub(crate) fn is_out_of_range(message: &str) -> bool {
+    message.contains(OUT_OF_RANGE)
+}
+
+/// What [`narrow`]'s errors say.
+const OUT_OF_RANGE: &str = "is out of range for";
+
+/// `wide`, decoded as a wider protobuf scalar, as the narrower `T`; a
+/// value that does not fit is an error, never truncated.
+fn narrow<T, W>(wide: W) -> Result<T, DecodeError>
+where
+    T: TryFrom<W>,
+    W: Copy + std::fmt::Display,
+{
+    T::try_from(wide).map_err(|_| {
+        out_of_range(format!(
+            "{wide} {OUT_OF_RANGE} {}",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// A decode error that [`is_out_of_range`] recognises.
+fn out_of_range(text: String) -> DecodeError {
+    // prost 0.14 has no other way to make a decode error of one's own; it
+    // deprecates this one for a later major release, when this moves.
+    #[allow(deprecated)]
+    DecodeError::new(text)
+}
+
+/// An integer type that protobuf has no scalar for, carried as the wider
+/// `$wire` (`uint64` for `usize`, `int32` for `i16`, …) and range-checked
+/// on decode.
+macro_rules! widened_scalar {
+    ($ty:ty, $wire:ty, $module:ident, $scalar:ident) => {
+        impl Value for $ty {
+            fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
+                encoding::$module::encode(tag, &Widen::<$wire>::widen(*self), buf);
+            }
+
+            fn merge_value(
+                &mut self,
+                wire_type: WireType,
+                buf: &mut impl Buf,
+                ctx: DecodeContext,
+            ) -> Result<(), DecodeError> {
+                let mut wide = Widen::<$wire>::widen(*self);
+                encoding::$module::merge(wire_type, &mut wide, buf, ctx)?;
+                *self = narrow(wide)?;
+                Ok(())
+            }
+
+            fn value_len(&self, tag: u32) -> usize {
+                encoding::$module::encoded_len(tag, &Widen::<$wire>::widen(*self))
+            }
+
+            fn is_default(&self) -> bool {
+                *self == 0
+            }
+
+            fn proto_type(_: &mut Registry) -> schema::Type {
+                schema::Type::Scalar(schema::Scalar::$scalar)
+            }
+
+            fn encode_repeated(values: &[Self], tag: u32, buf: &mut impl BufMut) {
+                let wide: Vec<$wire> = values
+                    .iter()
+                    .map(|value| Widen::<$wire>::widen(*value))
+                    .collect();
+                encoding::$module::encode_packed(tag, &wide, buf);
+            }
+
+            fn merge_repeated(
+                values: &mut Vec<Self>,
+                wire_type: WireType,
+                buf: &mut impl Buf,
+                ctx: DecodeContext,
+            ) -> Result<(), DecodeError> {
+                let mut wide: Vec<$wire> = Vec::new();
+                encoding::$module::merge_repeated(wire_type, &mut wide, buf, ctx)?;
+                for value in wide {
+                    values.push(narrow(value)?);
+                }
+                Ok(())
+            }
+
+            fn repeated_len(values: &[Self], tag: u32) -> usize {
+                let wide: Vec<$wire> = values
+                    .iter()
+                    .map(|value| Widen::<$wire>::widen(*value))
+                    .collect();
+                encoding::$module::encoded_len_packed(tag, &wide)
+            }
+        }
+    };
+}
+
+/// The lossless conversion of an integer to its wire type, which `From`
+/// lacks for `usize` and `isize`.
+trait Widen<W> {
+    fn widen(self) -> W;
+}
+
+macro_rules! widen_by_from {
+    ($($ty:ty => $wire:ty),*) => {
+        $(impl Widen<$wire> for $ty {
+            fn widen(self) -> $wire {
+                <$wire>::from(self)
+            }
+        })*
+    };
+}
+
+widen_by_from!(u16 => u32, i8 => i32, i16 => i32);
+
+// `usize` and `isize` are at most 64 bits wide on every target Rust
+// supports, so these casts lose nothing.
+impl Widen<u64> for usize {
+    fn widen(self) -> u64 {
+        self as u64
+    }
+}
+
+impl Widen<i64> for isize {
+    fn widen(self) -> i64 {
+        self as i64
+    }
+}
+
+widened_scalar!(u16, u32, uint32, Uint32);
+widened_scalar!(i8, i32, int32, Int32);
+widened_scalar!(i16, i32, int32, Int32);
+widened_scalar!(usize, u64, uint64, Uint64);
+widened_scalar!(isize, i64, int64, Int64);
+
+/// `u8` alone or optional is a `uint32`, range-checked on decode. It is no
+/// [`Value`], because `Vec<u8>` is `bytes`, not `repeated uint32`.
+impl Field<Plain> for u8 {
+    fn encode_field(&self, tag: u32, buf: &mut impl BufMut) {
+        Field::<Plain>::encode_field(&u32::from(*self), tag, buf);
+    }
+
+    fn merge_field(
+        &mut self,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        let mut wide = u32::from(*self);
+        Field::<Plain>::merge_field(&mut wide, wire_type, buf, ctx)?;
+        *self = narrow(wide)?;
+        Ok(())
+    }
+
+    fn field_len(&self, tag: u32) -> usize {
+        Field::<Plain>::field_len(&u32::from(*self), tag)
+    }
+
+    fn clear_field(&mut self) {
+        *self = 0;
+    }
+
+    fn field_type(registry: &mut Registry) -> schema::FieldType {
+        <u32 as Field<Plain>>::field_type(registry)
+    }
+}
+
+/// `Option<u8>`: an `optional uint32`, range-checked on decode.
+impl Field<Plain> for Option<u8> {
+    fn encode_field(&self, tag: u32, buf: &mut impl BufMut) {
+        Field::<Plain>::encode_field(&self.map(u32::from), tag, buf);
+    }
+
+    fn merge_field(
+        &mut self,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        let mut wide = u32::from(self.unwrap_or_default());
+        wide.merge_value(wire_type, buf, ctx)?;
+        *self = Some(narrow(wide)?);
+        Ok(())
+    }
+
+    fn field_len(&self, tag: u32) -> usize {
+        Field::<Plain>::field_len(&self.map(u32::from), tag)
+    }
+
+    fn clear_field(&mut self) {
+        *self = None;
+    }
+
+    fn field_type(registry: &mut Registry) -> schema::FieldType {
+        <Option<u32> as Field<Plain>>::field_type(registry)
+    }
+}
+
+/// `char` is a `string` of one character, as serde writes it in JSON.
+impl Value for char {
+    fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
+        let mut utf8 = [0; 4];
+        let text = self.encode_utf8(&mut utf8);
+        encoding::encode_key(tag, WireType::LengthDelimited, buf);
+        encoding::encode_varint(text.len() as u64, buf);
+        buf.put_slice(text.as_bytes());
+    }
+
+    fn merge_value(
+        &mut self,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        let mut text = String::new();
+        encoding::string::merge(wire_type, &mut text, buf, ctx)?;
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(char), None) => {
+                *self = char;
+                Ok(())
+            }
+            _ => Err(out_of_range(format!(
+                "{text:?} {OUT_OF_RANGE} char, which is one character"
+            ))),
+        }
+    }
+
+    fn value_len(&self, tag: u32) -> usize {
+        let len = self.len_utf8();
+        encoding::key_len(tag) + encoding::encoded_len_varint(len as u64) + len
+    }
+
+    fn is_default(&self) -> bool {
+        *self == char::default()
+    }
+
+    fn proto_type(_: &mut Registry) -> schema::Type {
+        schema::Type::Scalar(schema::Scalar::String)
+    }
+}
+
 macro_rules! length_delimited {
     ($ty:ty, $module:ident, $scalar:ident) => {
         impl Value for $ty {
@@ -288,7 +533,19 @@ macro_rules! map_key {
     };
 }
 
-map_key!(bool => Bool, i32 => Int32, i64 => Int64, u32 => Uint32, u64 => Uint64, String => String);
+map_key!(
+    bool => Bool,
+    i8 => Int32,
+    i16 => Int32,
+    i32 => Int32,
+    i64 => Int64,
+    isize => Int64,
+    u16 => Uint32,
+    u32 => Uint32,
+    u64 => Uint64,
+    usize => Uint64,
+    String => String,
+);
 
 macro_rules! map_field {
     ($map:ident, $module:ident) => {
