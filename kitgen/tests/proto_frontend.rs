@@ -305,23 +305,37 @@ fn rules_of_one_method_that_clash_are_refused_too() {
     );
 }
 
-/// axum's router panics on `/v1/books/{book_id}` beside `/v1/books/{name}`;
-/// the check pass refuses them before any code is generated, at the rule's
-/// method, as it does for a trait.
+/// axum's router refuses `/v1/{inner_name}` beside `/v1/{id}`, and a
+/// `.proto`'s author cannot rename a field path: the later rule takes the
+/// name the earlier one gave that place, and keeps its own field path.
 #[test]
-fn rules_naming_different_fields_at_one_place_are_refused_before_the_router_panics() {
+fn rules_naming_different_fields_at_one_place_share_the_name_and_keep_their_fields() {
     let text = format!(
-        "{HEAD}service S {{\n  rpc A(Req) returns (Resp) {{ option (google.api.http) = {{ get: \"/v1/{{id}}\" }}; }}\n  \
-         rpc B(Req) returns (Resp) {{ option (google.api.http) = {{ delete: \"/v1/{{inner.name}}\" }}; }}\n}}\n"
+        "{HEAD}service S {{\n  rpc A(Req) returns (Resp) {{ option (google.api.http) = {{ get: \"/v1/{{id}}/x/{{inner.name}}\" }}; }}\n  \
+         rpc B(Req) returns (Resp) {{ option (google.api.http) = {{ delete: \"/v1/{{inner.name}}/x/{{id}}\" }}; }}\n}}\n"
     );
-    let error = first(&text);
-    assert!(error.starts_with("bad.proto:9:3: "), "{error}");
-    assert!(
-        error.contains(
-            "the path `/v1/{inner_name}` names `{inner_name}` where `/v1/{id}` of `A` names `{id}`"
-        ),
-        "{error}"
+    let dir = std::env::temp_dir().join(format!("kitgen-proto-places-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("good.proto"), text).unwrap();
+    let services = read_services(
+        &[dir.join("good.proto")],
+        std::slice::from_ref(&dir),
+        &embedded(),
     );
+    let _ = std::fs::remove_dir_all(&dir);
+    let services = services.unwrap().1;
+    let rule = |index: usize| &services[0].methods[index].rules[0];
+    assert_eq!(rule(0).path.text, "/v1/{id}/x/{inner_name}");
+    assert_eq!(rule(1).path.text, "/v1/{id}/x/{inner_name}");
+    let fields = |index: usize| -> Vec<String> {
+        rule(index)
+            .params
+            .iter()
+            .map(|param| format!("{}={}", param.name, param.field.join(".")))
+            .collect()
+    };
+    assert_eq!(fields(0), ["id=id", "inner_name=inner.name"]);
+    assert_eq!(fields(1), ["id=inner.name", "inner_name=id"]);
 }
 
 /// Names the check pass reserves hold for `.proto` methods as for trait

@@ -109,7 +109,9 @@ pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
 /// attribute a method is `POST /{kebab-case-name}` with every parameter in
 /// the body. Query parameters must be scalars, strings or `Option`s of them
 /// (what `serde_urlencoded` supports); other types fail each call with
-/// `INVALID_ARGUMENT`.
+/// `INVALID_ARGUMENT`. A parameter absent from the JSON or the query is its
+/// type's default, as an absent field is over gRPC, unless it is marked
+/// `#[kit(required)]`, when its absence is `INVALID_ARGUMENT`.
 ///
 /// Parameter and return types implement `Clone`, `Debug`, serde's
 /// `Serialize` and `Deserialize`, and are `Send + 'static`; the error type
@@ -135,8 +137,10 @@ pub use kitgen_macros::Error;
 /// own, `#[kit(tag = 7)]` (later fields count on from there).
 /// `#[kit(sint)]` and `#[kit(fixed)]` choose ZigZag or fixed-width
 /// integers. The supported field types are listed in [`proto`]; any other
-/// type is a compile error at the field. `#[serde(…)]` attributes pass on
-/// to serde.
+/// type is a compile error at the field. A field absent from JSON is its
+/// type's default, as in proto3, unless it is `#[kit(required)]` (or its own
+/// `#[serde(default = "…")]` says otherwise). `#[serde(…)]` attributes pass
+/// on to serde.
 ///
 /// The derive also implements `Default` (every field's default; for an
 /// enum, the value numbered 0), as prost's derive does, so do not derive

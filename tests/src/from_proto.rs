@@ -191,6 +191,17 @@ impl acme::catalog::v1::Catalog for Catalog {
         })
     }
 
+    async fn update_product(
+        &self,
+        _ctx: &kit::Context,
+        request: acme::catalog::v1::UpdateProductRequest,
+    ) -> Result<acme::catalog::v1::Product, kit::Error> {
+        let product = request.product.unwrap_or_default();
+        let key = product.key.clone().unwrap_or_default();
+        self.record(format!("update {}/{} {}", key.shop, key.sku, product.title));
+        Ok(product)
+    }
+
     async fn set_price(
         &self,
         _ctx: &kit::Context,

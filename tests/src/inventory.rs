@@ -7,7 +7,8 @@ use std::time::Duration;
 /// A stocked item.
 #[derive(Clone, Debug, PartialEq, kit::Message)]
 pub struct Item {
-    /// Its name.
+    /// Its name, which JSON must give; an absent stock is 0.
+    #[kit(required)]
     pub name: String,
     /// How many are in stock.
     pub stock: u32,
@@ -37,7 +38,7 @@ pub trait Inventory: Send + Sync + 'static {
     #[kit(http(get = "/items/{id}"))]
     async fn get(&self, ctx: &kit::Context, id: i64) -> Result<Item, InventoryError>;
 
-    /// GET with query parameters, one optional.
+    /// GET with query parameters, one optional; an absent limit is 0.
     #[kit(http(get = "/items"))]
     async fn list(
         &self,
@@ -62,7 +63,7 @@ pub trait Inventory: Send + Sync + 'static {
         &self,
         ctx: &kit::Context,
         id: i64,
-        amount: u32,
+        #[kit(required)] amount: u32,
     ) -> Result<u32, InventoryError>;
 
     /// DELETE with a path parameter.

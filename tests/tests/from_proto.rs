@@ -380,6 +380,55 @@ mod catalog {
         );
     }
 
+    /// `GET …/{key.shop}/products/{key.sku}` and the standard update
+    /// method's `PATCH …/{product.key.shop}/products/{product.key.sku}`:
+    /// one route shape, two field paths, both served.
+    #[tokio::test]
+    async fn routes_at_the_same_places_with_other_field_paths_are_served() {
+        let shop = Arc::new(Catalog::default());
+        let (http, _) = servers(shop.clone()).await;
+        let mut connection = RawConnection::open(http).await;
+        let response = connection
+            .send_json(
+                Method::PATCH,
+                "/v1/shops/s2/products/sku-5",
+                r#"{"title": "Kettle"}"#,
+            )
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.json());
+        assert_eq!(
+            response.json()["key"],
+            serde_json::json!({"shop": "s2", "sku": "sku-5"})
+        );
+        let response = connection
+            .send(Method::GET, "/v1/shops/s1/products/sku%2F1", &[], "")
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.json());
+
+        let client = catalog::HttpClient::new(&base_url(http)).unwrap();
+        let mut product = Catalog::product();
+        product.title = "Teapot II".into();
+        let updated = client
+            .update_product(
+                &kit::Context::new(),
+                acme::catalog::v1::UpdateProductRequest {
+                    product: Some(product.clone()),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated, product);
+        let seen = shop.seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            [
+                "update s2/sku-5 Kettle",
+                "get s1/sku/1",
+                "update s1/sku/1 Teapot II"
+            ]
+        );
+    }
+
     #[tokio::test]
     async fn the_http_client_sends_queries_and_single_field_bodies() {
         let shop = Arc::new(Catalog::default());

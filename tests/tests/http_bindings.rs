@@ -107,6 +107,9 @@ async fn raw_requests_match_the_bindings() {
         .send(Method::GET, "/items?prefix=sa&limit=5", &[], "")
         .await;
     assert_eq!(response.json(), serde_json::json!(["saw"]));
+    // Absent query parameters are their defaults: no prefix, a limit of 0.
+    let response = connection.send(Method::GET, "/items", &[], "").await;
+    assert_eq!(response.json(), serde_json::json!([]));
 
     let response = connection
         .send_json(
@@ -116,6 +119,11 @@ async fn raw_requests_match_the_bindings() {
         )
         .await;
     assert_eq!(response.json(), serde_json::json!("3:axe:2:hi"));
+    // An absent message field is its default.
+    let response = connection
+        .send_json(Method::PUT, "/items/3", r#"{"name": "axe"}"#)
+        .await;
+    assert_eq!(response.json(), serde_json::json!("3:axe:0:"));
 
     let response = connection
         .send_json(Method::PATCH, "/items/3", r#"{"amount": 4}"#)
@@ -139,11 +147,16 @@ async fn bad_input_gets_a_json_error_and_the_connection_carries_on() {
         .send_json(Method::PATCH, "/items/3", r#"{"amount": 4"#)
         .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "malformed JSON");
-    // A missing field.
+    // A missing field that is `#[kit(required)]`, as a parameter and in a
+    // message.
     let response = connection
         .send_json(Method::PATCH, "/items/3", r#"{}"#)
         .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "missing field `amount`");
+    let response = connection
+        .send_json(Method::PUT, "/items/3", r#"{"stock": 2}"#)
+        .await;
+    assert_error(&response, 400, "INVALID_ARGUMENT", "missing field `name`");
     // A mistyped field.
     let response = connection
         .send_json(Method::PATCH, "/items/3", r#"{"amount": "four"}"#)
@@ -191,13 +204,11 @@ async fn bad_input_gets_a_json_error_and_the_connection_carries_on() {
         "INVALID_ARGUMENT",
         "Cannot parse `id` with value `abc` to a `i64`",
     );
-    // A query that does not parse, and one that lacks a required parameter.
+    // A query that does not parse.
     let response = connection
         .send(Method::GET, "/items?limit=many", &[], "")
         .await;
     assert_error(&response, 400, "INVALID_ARGUMENT", "invalid query string");
-    let response = connection.send(Method::GET, "/items", &[], "").await;
-    assert_error(&response, 400, "INVALID_ARGUMENT", "missing field `limit`");
     // A timeout header that does not parse.
     let response = connection
         .send(
@@ -549,4 +560,58 @@ async fn layers_wrap_every_endpoint_or_one_by_name() {
     let _ = client.brew().await;
     assert_eq!(all.load(Ordering::SeqCst), 3);
     assert_eq!(one.load(Ordering::SeqCst), 1);
+}
+
+/// A route of another service at a place where the inventory has one.
+mod finder {
+    /// Finds items by name.
+    #[kit::service]
+    pub(crate) trait Finder: Send + Sync + 'static {
+        /// `{name}` where the inventory's `get` has `{id}`.
+        #[kit(http(get = "/items/{name}"))]
+        async fn find(&self, name: String) -> Result<String, kit::Error>;
+    }
+
+    /// Finds nothing.
+    pub(crate) struct Nothing;
+
+    impl Finder for Nothing {
+        async fn find(&self, name: String) -> Result<String, kit::Error> {
+            Err(kit::Error::not_found(name))
+        }
+    }
+}
+
+#[test]
+fn routes_built_by_hand_that_clash_are_an_error_not_a_panic() {
+    let items = inventory::Endpoints::new(Arc::new(Shop::default()));
+    let finder = finder::finder::Endpoints::new(Arc::new(finder::Nothing));
+
+    let error = kit::http::RouterBuilder::new()
+        .endpoint(items.get.clone())
+        .endpoint(finder.find.clone())
+        .build()
+        .unwrap_err();
+    assert_eq!(error.code(), Code::InvalidArgument);
+    assert!(
+        error.message().contains("cannot serve `GET /items/{name}`")
+            && error.message().contains("/items/{id}"),
+        "{error}"
+    );
+
+    let error = kit::http::RouterBuilder::new()
+        .endpoint(items.get.clone())
+        .endpoint(items.get.clone())
+        .build()
+        .unwrap_err();
+    assert!(error.message().contains("bound twice"), "{error}");
+
+    // Another method at the same path is no clash.
+    assert!(
+        kit::http::RouterBuilder::new()
+            .endpoint(items.get.clone())
+            .endpoint(items.remove.clone())
+            .build()
+            .is_ok()
+    );
 }

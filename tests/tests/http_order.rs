@@ -88,3 +88,29 @@ async fn routes_have_the_declared_shapes() {
     assert_eq!(response.status, 400);
     assert_eq!(response.json()["details"], "Lost");
 }
+
+#[tokio::test]
+async fn absent_fields_are_their_defaults_as_over_grpc() {
+    let addr = start().await;
+    let mut connection = RawConnection::open(addr).await;
+
+    // Go's `json:",omitempty"` leaves out empty ids and zero times; proto3
+    // leaves them out on the wire. Both mean the default.
+    let response = connection
+        .send_json(
+            Method::POST,
+            "/orders",
+            r#"{"customer_id": "c-1", "order_items": [{"name": "Tea"}]}"#,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{:?}", response.json());
+    let id = response.json().as_str().unwrap().to_owned();
+    let response = connection
+        .send(Method::GET, &format!("/orders/{id}"), &[], "")
+        .await;
+    let json = response.json();
+    assert_eq!(json["customer_id"], "c-1");
+    assert_eq!(json["restaurant_id"], "");
+    assert_eq!(json["order_items"][0]["quantity"], 0);
+    assert_eq!(json["order_items"][0]["unit_price"], 0.0);
+}

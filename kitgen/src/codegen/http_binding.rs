@@ -5,10 +5,11 @@
 //! parameters only ever appear as field names.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use heck::ToShoutySnakeCase;
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 
 use crate::model::names;
 use crate::model::{HttpMethod, HttpRule, Location, Method, Param, RuleBody, Segment};
@@ -55,13 +56,21 @@ fn http_method(method: HttpMethod) -> TokenStream {
 }
 
 /// A struct, local to the function, that (de)serializes the parameters that
-/// travel in one place.
-fn params_struct(name: &str, params: &[&Param], derive: TokenStream) -> TokenStream {
+/// travel in one place. Decoding a query or a body, an absent parameter is
+/// its default unless it is `#[kit(required)]`, as in the request message.
+fn params_struct(name: &str, params: &[&Param], derive: Derive) -> TokenStream {
     let name = quote::format_ident!("{name}");
+    let (derive, absent_is_default) = match derive {
+        Derive::Serialize => (quote!(::kit::__private::serde::Serialize), false),
+        Derive::DeserializePath => (quote!(::kit::__private::serde::Deserialize), false),
+        Derive::Deserialize => (quote!(::kit::__private::serde::Deserialize), true),
+    };
     let fields = params.iter().map(|param| {
         let field = &param.name;
         let ty = &param.ty;
-        quote!(#field: #ty)
+        let default = (absent_is_default && !param.required)
+            .then(|| quote_spanned!(ty.span()=> #[serde(default)]));
+        quote!(#default #field: #ty)
     });
     quote! {
         #[derive(#derive)]
@@ -70,6 +79,17 @@ fn params_struct(name: &str, params: &[&Param], derive: TokenStream) -> TokenStr
             #(#fields,)*
         }
     }
+}
+
+/// What a [`params_struct`] is for.
+#[derive(Clone, Copy)]
+enum Derive {
+    /// Client side: encoding.
+    Serialize,
+    /// Server side: the path's parameters, which are never absent.
+    DeserializePath,
+    /// Server side: the query's or the body's.
+    Deserialize,
 }
 
 fn field_moves<'a>(params: &'a [&'a Param]) -> impl Iterator<Item = TokenStream> + 'a {
@@ -115,11 +135,7 @@ fn encode_body(method: &Method) -> TokenStream {
 
     if !query.is_empty() {
         let fields = field_moves(&query);
-        let query_struct = params_struct(
-            names::QUERY_PARAMS,
-            &query,
-            quote!(::kit::__private::serde::Serialize),
-        );
+        let query_struct = params_struct(names::QUERY_PARAMS, &query, Derive::Serialize);
         target.extend(quote! {
             #query_struct
             ::kit::http::encode::push_query(&mut target, &QueryParams { #(#fields,)* })?;
@@ -136,11 +152,7 @@ fn encode_body(method: &Method) -> TokenStream {
         )?))
     } else if !fields.is_empty() {
         let moves = field_moves(&fields);
-        let body_struct = params_struct(
-            names::BODY_FIELDS,
-            &fields,
-            quote!(::kit::__private::serde::Serialize),
-        );
+        let body_struct = params_struct(names::BODY_FIELDS, &fields, Derive::Serialize);
         quote!({
             #body_struct
             ::core::option::Option::Some(::kit::http::encode::json(&BodyFields { #(#moves,)* })?)
@@ -160,13 +172,12 @@ fn encode_body(method: &Method) -> TokenStream {
 /// Server side: path parameters, query, body, each into a local struct,
 /// then the message from their fields.
 fn decode_body(method: &Method) -> TokenStream {
-    let deserialize = quote!(::kit::__private::serde::Deserialize);
     let mut steps = TokenStream::new();
     let mut fields = Vec::new();
 
     let path: Vec<&Param> = method.params_in(Location::Path).collect();
     if !path.is_empty() {
-        let path_struct = params_struct(names::PATH_PARAMS, &path, deserialize.clone());
+        let path_struct = params_struct(names::PATH_PARAMS, &path, Derive::DeserializePath);
         steps.extend(quote! {
             #path_struct
             let path: PathParams = ::kit::http::decode::path(parts).await?;
@@ -179,7 +190,7 @@ fn decode_body(method: &Method) -> TokenStream {
 
     let query: Vec<&Param> = method.params_in(Location::Query).collect();
     if !query.is_empty() {
-        let query_struct = params_struct(names::QUERY_PARAMS, &query, deserialize.clone());
+        let query_struct = params_struct(names::QUERY_PARAMS, &query, Derive::Deserialize);
         steps.extend(quote! {
             #query_struct
             let query: QueryParams = ::kit::http::decode::query(parts)?;
@@ -200,7 +211,7 @@ fn decode_body(method: &Method) -> TokenStream {
             ::kit::http::decode::json(&body)
         };
     } else if !body_fields.is_empty() {
-        let body_struct = params_struct(names::BODY_FIELDS, &body_fields, deserialize);
+        let body_struct = params_struct(names::BODY_FIELDS, &body_fields, Derive::Deserialize);
         steps.extend(quote! {
             #body_struct
             let body: BodyFields = ::kit::http::decode::json(&body)?;

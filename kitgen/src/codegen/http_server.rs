@@ -46,6 +46,7 @@ pub(crate) fn router(service: &Service) -> TokenStream {
             ::kit::http::RouterBuilder::new()
                 #(#routes)*
                 .build()
+                .expect("kitgen's check pass refuses routes that clash")
         }
     }
 }

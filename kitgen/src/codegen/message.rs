@@ -49,7 +49,11 @@ fn serde_impls(message: &MessageType) -> TokenStream {
         MessageKind::Struct(fields) => {
             let fields = fields.iter().map(|field| {
                 let (member, ty, attrs) = (&field.name, &field.ty, &field.serde_attrs);
-                quote!(#(#attrs)* #member: #ty)
+                // Absent means the default, as in proto3 and Go, unless the
+                // field is required or the user's own serde says otherwise.
+                let default = (!field.required && !says_default_or_flatten(attrs))
+                    .then(|| quote!(#[serde(default)]));
+                quote!(#default #(#attrs)* #member: #ty)
             });
             quote!(struct Shadow { #(#fields,)* })
         }
@@ -88,4 +92,27 @@ fn serde_impls(message: &MessageType) -> TokenStream {
             }
         }
     }
+}
+
+/// Whether `#[serde(…)]` attributes already say what an absent field is
+/// (`default`, `default = "…"`), or make the field no field of its own
+/// (`flatten`), where serde's `default` must not be added.
+fn says_default_or_flatten(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let mut found = false;
+        // Only the keys matter; a value after `=` is skipped.
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("default") || meta.path.is_ident("flatten") {
+                found = true;
+            }
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+            }
+            Ok(())
+        });
+        found
+    })
 }

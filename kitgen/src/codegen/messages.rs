@@ -31,6 +31,7 @@ pub(crate) fn request_struct(service: &Service, method: &Method) -> TokenStream 
                 format!("The `{}` parameter.", param.name.unraw())
             },
             redact: param.redact,
+            required: param.required,
         })
         .collect();
     message_struct(&name, &doc, &fields, quote!())
@@ -49,6 +50,8 @@ pub(crate) fn response_struct(service: &Service, method: &Method) -> TokenStream
         ty: &method.ok,
         doc: "What the method returned.".to_owned(),
         redact: false,
+        // The struct is the value itself (`transparent`): never absent.
+        required: true,
     };
     message_struct(&name, &doc, &[value], quote!(, transparent))
 }
@@ -59,6 +62,8 @@ struct Field<'a> {
     doc: String,
     /// Shown as `<redacted>` by `Debug`.
     redact: bool,
+    /// Refused when absent from JSON, rather than its type's default.
+    required: bool,
 }
 
 impl Field<'_> {
@@ -87,8 +92,11 @@ fn message_struct(
     let declarations = fields.iter().map(|field| {
         let (member, ty) = (&field.name, field.ty);
         let doc = super::doc(&field.doc);
+        // Spanned at the type, where a type without `Default` is reported.
+        let default = (!field.required).then(|| quote_spanned!(ty.span()=> #[serde(default)]));
         quote! {
             #doc
+            #default
             pub #member: #ty
         }
     });

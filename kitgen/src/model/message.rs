@@ -40,6 +40,9 @@ pub struct MessageField {
     pub docs: Vec<String>,
     /// `#[serde(…)]` attributes, passed on to serde.
     pub serde_attrs: Vec<Attribute>,
+    /// `#[kit(required)]`: JSON without the field is refused, where
+    /// otherwise an absent field is its type's default, as in proto3.
+    pub required: bool,
 }
 
 /// How a field's integers are encoded.

@@ -158,7 +158,8 @@ pub struct HttpRule {
     /// The HTTP method.
     pub method: HttpMethod,
     /// The route in axum's syntax; parameters are named after their field
-    /// paths (`{order_id}` for `{order.id}`).
+    /// paths (`{order_id}` for `{order.id}`), or after the parameter an
+    /// earlier rule of the service put at the same place.
     pub path: PathTemplate,
     /// The path parameters, in order.
     pub params: Vec<RuleParam>,
@@ -249,6 +250,10 @@ pub struct Param {
     /// `#[kit(redact)]`: a secret, which `Debug` output and logs show as
     /// `<redacted>`.
     pub redact: bool,
+    /// `#[kit(required)]`: a request over HTTP/JSON without it is refused,
+    /// where otherwise an absent parameter is its type's default, as in
+    /// proto3.
+    pub required: bool,
 }
 
 /// Where a parameter travels in an HTTP request.

@@ -47,10 +47,19 @@ pub fn body_limit(bytes: usize) -> Extension<BodyLimit> {
 /// JSON answers for unknown paths (404) and wrong methods (405).
 ///
 /// Generated `http_router` functions use it; it is public for routers built
-/// from endpoints by hand.
+/// from endpoints by hand. Routes that axum's router cannot hold side by
+/// side (the same method and path twice, or `/items/{id}` beside
+/// `/items/{name}`) make [`RouterBuilder::build`] fail, naming both, where
+/// axum would panic.
 #[derive(Debug, Default)]
 pub struct RouterBuilder {
     router: Router,
+    /// The paths so far, as axum's router holds them.
+    paths: matchit::Router<()>,
+    /// The method and path of every route so far.
+    bound: Vec<(http::Method, &'static str)>,
+    /// The first route that could not be added.
+    clash: Option<Error>,
 }
 
 impl RouterBuilder {
@@ -59,9 +68,46 @@ impl RouterBuilder {
         RouterBuilder::default()
     }
 
+    /// Whether axum's router can take `method` at `path`; if not, the
+    /// first such reason is kept for [`RouterBuilder::build`].
+    fn admits(&mut self, method: &http::Method, path: &'static str) -> bool {
+        let refused = if !path.starts_with('/') {
+            Some("a path starts with `/`".to_owned())
+        } else if self.bound.iter().any(|(m, p)| m == method && *p == path) {
+            Some("it is bound twice".to_owned())
+        } else if self.bound.iter().any(|(_, p)| *p == path) {
+            // Another method at a path axum holds already.
+            None
+        } else {
+            match self.paths.insert(path, ()) {
+                Ok(()) => None,
+                Err(matchit::InsertError::Conflict { with }) => Some(format!(
+                    "axum's router cannot hold it beside `{with}` (a parameter at the same \
+                     place must have the same name)"
+                )),
+                Err(error) => Some(error.to_string()),
+            }
+        };
+        match refused {
+            None => {
+                self.bound.push((method.clone(), path));
+                true
+            }
+            Some(why) => {
+                self.clash.get_or_insert_with(|| {
+                    Error::invalid_argument(format!("cannot serve `{method} {path}`: {why}"))
+                });
+                false
+            }
+        }
+    }
+
     /// Serves `endpoint` at its binding's method and path.
     #[must_use]
-    pub fn endpoint<B: Binding>(self, endpoint: Endpoint<B, B::Response>) -> Self {
+    pub fn endpoint<B: Binding>(mut self, endpoint: Endpoint<B, B::Response>) -> Self {
+        if !self.admits(&B::METHOD, B::PATH) {
+            return self;
+        }
         let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
         // axum clones the handler for each request and calls it once.
         let handler = move |request: axum::extract::Request| {
@@ -73,9 +119,8 @@ impl RouterBuilder {
                 |mut parts, body| async move { B::decode(&mut parts, body).await },
             )
         };
-        RouterBuilder {
-            router: self.router.route(B::PATH, on(filter, Boxed(handler))),
-        }
+        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
+        self
     }
 
     /// Serves `endpoint`, whose messages are protobuf messages with proto3
@@ -92,6 +137,9 @@ impl RouterBuilder {
         Resp: Serialize + Send + 'static,
     {
         for route in routes {
+            if !self.admits(&route.method, route.path) {
+                continue;
+            }
             let filter = MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::POST);
             let endpoint = endpoint.clone();
             let handler = move |request: axum::extract::Request| {
@@ -110,11 +158,16 @@ impl RouterBuilder {
         self
     }
 
-    /// The router, with the JSON fallbacks in place.
-    pub fn build(self) -> Router {
-        self.router
-            .method_not_allowed_fallback(method_not_allowed)
-            .fallback(not_found)
+    /// The router, with the JSON fallbacks in place; or, when a route
+    /// could not be added, `INVALID_ARGUMENT` naming it and why.
+    pub fn build(self) -> Result<Router, Error> {
+        match self.clash {
+            Some(clash) => Err(clash),
+            None => Ok(self
+                .router
+                .method_not_allowed_fallback(method_not_allowed)
+                .fallback(not_found)),
+        }
     }
 }
 

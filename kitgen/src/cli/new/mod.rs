@@ -17,7 +17,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use self::templates::{Kind, Scaffold, ScaffoldMethod, ScaffoldService};
 use super::{Cli, Report};
 use crate::generate::{self, OutputMode, emit};
-use crate::model::{EmbeddedDescriptors, Service};
+use crate::model::{EmbeddedDescriptors, HttpMethod, HttpRule, Service};
 
 /// The arguments of `kitgen new`.
 #[derive(Debug, Clone, clap::Args, PartialEq, Eq)]
@@ -447,10 +447,10 @@ fn scaffold_service(service: &Service, many: bool) -> ScaffoldService {
                 .map(|param| type_text(&param.ty))
                 .unwrap_or_default(),
             response: type_text(&method.ok),
-            path_params: method
+            request_json: method
                 .rules
                 .first()
-                .is_some_and(|rule| !rule.params.is_empty()),
+                .map_or_else(|| "{}".to_owned(), request_json),
         })
         .collect();
     ScaffoldService {
@@ -472,23 +472,83 @@ fn type_text(ty: &syn::Type) -> String {
     text.strip_prefix("::").map(str::to_owned).unwrap_or(text)
 }
 
-/// A `curl` call of the first method whose route needs no path parameter.
+/// What the scaffold fills a path variable with: `1`, or `true` for a
+/// `bool`, which proto3 JSON takes for any scalar field.
+fn path_value(rule: &HttpRule, field: &[String]) -> serde_json::Value {
+    if rule.booleans.contains(&field.join(".")) {
+        serde_json::Value::Bool(true)
+    } else {
+        serde_json::Value::String("1".to_owned())
+    }
+}
+
+/// The proto3 JSON of a request whose every path variable of `rule` is
+/// set (`{"key":{"shop":"1"}}` for `{key.shop}`), which the HTTP client
+/// needs to fill the path; `{}` for a route without variables.
+fn request_json(rule: &HttpRule) -> String {
+    fn set(
+        object: &mut serde_json::Map<String, serde_json::Value>,
+        field: &[String],
+        value: serde_json::Value,
+    ) {
+        match field {
+            [] => {}
+            [last] => {
+                object.insert(last.clone(), value);
+            }
+            [first, rest @ ..] => {
+                let inner = object
+                    .entry(first.clone())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if let serde_json::Value::Object(inner) = inner {
+                    set(inner, rest, value);
+                }
+            }
+        }
+    }
+    let mut json = serde_json::Map::new();
+    for param in &rule.params {
+        set(&mut json, &param.field, path_value(rule, &param.field));
+    }
+    serde_json::Value::Object(json).to_string()
+}
+
+/// A `curl` call of every method, its path variables filled in.
 fn curl_example(services: &[Service]) -> String {
-    services
+    let calls: Vec<(String, String)> = services
         .iter()
         .flat_map(|service| &service.methods)
-        .filter_map(|method| method.rules.first())
-        .find(|rule| rule.params.is_empty())
-        .map_or_else(
-            || "curl -s localhost:8080/healthz".to_owned(),
-            |rule| {
-                format!(
-                    "curl -s -X {} localhost:8080{} -H 'content-type: application/json' -d '{{}}'",
-                    rule.method.as_str(),
-                    rule.path.text
-                )
-            },
-        )
+        .filter_map(|method| Some((method, method.rules.first()?)))
+        .map(|(method, rule)| {
+            let mut path = rule.path.text.clone();
+            for param in &rule.params {
+                let value = match path_value(rule, &param.field) {
+                    serde_json::Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                path = path.replace(&format!("{{{}}}", param.name), &value);
+            }
+            let call = match rule.method {
+                HttpMethod::Get => format!("curl -s localhost:8080{path}"),
+                HttpMethod::Delete => format!("curl -s -X DELETE localhost:8080{path}"),
+                verb => format!(
+                    "curl -s -X {} localhost:8080{path} -H 'content-type: application/json' -d '{{}}'",
+                    verb.as_str()
+                ),
+            };
+            (call, method.rpc_name.clone())
+        })
+        .collect();
+    let width = calls.iter().map(|(call, _)| call.len()).max().unwrap_or(0);
+    let lines: Vec<String> = calls
+        .iter()
+        .map(|(call, rpc)| format!("{call:<width$}  # {rpc}"))
+        .collect();
+    if lines.is_empty() {
+        "curl -s localhost:8080/healthz".to_owned()
+    } else {
+        lines.join("\n")
+    }
 }
 
 #[cfg(test)]

@@ -56,25 +56,6 @@ pub(super) struct ScaffoldService {
     pub methods: Vec<ScaffoldMethod>,
 }
 
-impl ScaffoldService {
-    /// The methods whose HTTP route has no path parameter, which an empty
-    /// request can call.
-    pub(super) fn plain_methods(&self) -> Vec<&ScaffoldMethod> {
-        self.methods
-            .iter()
-            .filter(|method| !method.path_params)
-            .collect()
-    }
-
-    /// The methods whose HTTP route has path parameters.
-    pub(super) fn path_methods(&self) -> Vec<&ScaffoldMethod> {
-        self.methods
-            .iter()
-            .filter(|method| method.path_params)
-            .collect()
-    }
-}
-
 /// One method of a .proto service.
 #[derive(Debug)]
 pub(super) struct ScaffoldMethod {
@@ -84,8 +65,9 @@ pub(super) struct ScaffoldMethod {
     pub request: String,
     /// The response message's Rust type.
     pub response: String,
-    /// Whether its HTTP route has path parameters.
-    pub path_params: bool,
+    /// The proto3 JSON of a request with every variable of its HTTP
+    /// route's path set: `{}` when there are none.
+    pub request_json: String,
 }
 
 /// Declares a template struct per file, each reading a [`Scaffold`].

@@ -8,6 +8,7 @@
 //! are reported as unsupported.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use protox::prost_reflect::{
     DescriptorPool, DynamicMessage, Kind, MessageDescriptor, MethodDescriptor, Value,
@@ -18,12 +19,43 @@ use crate::model::{HttpMethod, HttpRule, PathTemplate, RuleBody, RuleParam};
 /// How deep the field kinds of a request are listed for query strings.
 const MAX_DEPTH: usize = 4;
 
+/// The names of a service's path parameters, by place. axum's router
+/// refuses two routes that put differently named parameters at the same
+/// place after the same prefix, as `GET /v1/shelves/{shelf}/books/{id}`
+/// and `PATCH /v1/shelves/{shelf}/books/{book.id}` do, and a `.proto`'s
+/// author cannot rename a field path. So the first rule to reach a place
+/// names its parameter, and later rules reuse that name; each parameter
+/// keeps its own field path, which is what decoding reads.
+#[derive(Debug, Default)]
+pub(super) struct RouteNames {
+    /// The name at each place, keyed by the route up to it with
+    /// parameters as `{}`: `/v1/shelves/{}/books/`.
+    by_place: HashMap<String, String>,
+}
+
+impl RouteNames {
+    /// The name of the parameter after `prefix`: the one given before, or
+    /// `wanted` (made unique among `taken`).
+    fn name(&mut self, prefix: &str, wanted: String, taken: &[RuleParam]) -> String {
+        if let Some(name) = self.by_place.get(prefix) {
+            return name.clone();
+        }
+        let mut name = wanted;
+        while taken.iter().any(|param| param.name == name) {
+            name.push('_');
+        }
+        self.by_place.insert(prefix.to_owned(), name.clone());
+        name
+    }
+}
+
 /// The method's rules: its `google.api.http` rule and additional bindings,
 /// or `POST /{package}.{Service}/{Method}` with the whole message as the
 /// body when it has none.
 pub(super) fn rules(
     pool: &DescriptorPool,
     method: &MethodDescriptor,
+    names: &mut RouteNames,
 ) -> Result<Vec<HttpRule>, String> {
     let input = method.input();
     let annotation = pool
@@ -32,12 +64,12 @@ pub(super) fn rules(
         .filter(|(options, extension)| options.has_extension(extension));
     let Some((options, extension)) = annotation else {
         let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
-        return Ok(vec![rule(&input, HttpMethod::Post, &path, "*")?]);
+        return Ok(vec![rule(&input, HttpMethod::Post, &path, "*", names)?]);
     };
     let Value::Message(annotation) = options.get_extension(&extension).into_owned() else {
         return Err("the google.api.http option is not a message".to_owned());
     };
-    let mut rules = vec![from_annotation(&input, &annotation)?];
+    let mut rules = vec![from_annotation(&input, &annotation, names)?];
     if let Some(Value::List(more)) = annotation
         .get_field_by_name("additional_bindings")
         .map(Cow::into_owned)
@@ -52,7 +84,7 @@ pub(super) fn rules(
                     "additional bindings cannot have additional bindings of their own".to_owned(),
                 );
             }
-            rules.push(from_annotation(&input, &binding)?);
+            rules.push(from_annotation(&input, &binding, names)?);
         }
     }
     Ok(rules)
@@ -61,6 +93,7 @@ pub(super) fn rules(
 fn from_annotation(
     input: &MessageDescriptor,
     annotation: &DynamicMessage,
+    names: &mut RouteNames,
 ) -> Result<HttpRule, String> {
     let text = |name: &str| match annotation.get_field_by_name(name).as_deref() {
         Some(Value::String(text)) => text.clone(),
@@ -87,7 +120,7 @@ fn from_annotation(
                 .to_owned(),
         );
     };
-    rule(input, method, &path, &text("body"))
+    rule(input, method, &path, &text("body"), names)
 }
 
 /// One rule, its template checked against the request message.
@@ -96,11 +129,15 @@ fn rule(
     method: HttpMethod,
     template: &str,
     body: &str,
+    names: &mut RouteNames,
 ) -> Result<HttpRule, String> {
     let mut path = String::new();
     let mut params: Vec<RuleParam> = Vec::new();
+    // The route so far with parameters as `{}`: where each one sits.
+    let mut place = String::new();
     for segment in segments(template).into_iter().skip(1) {
         path.push('/');
+        place.push('/');
         let Some(variable) = segment
             .strip_prefix('{')
             .and_then(|rest| rest.strip_suffix('}'))
@@ -112,6 +149,7 @@ fn rule(
                 ));
             }
             path.push_str(segment);
+            place.push_str(segment);
             continue;
         };
         let (field_path, pattern) = variable.split_once('=').unwrap_or((variable, "*"));
@@ -121,10 +159,8 @@ fn rule(
             ));
         }
         let field = json_path(input, field_path)?;
-        let mut name = field_path.replace('.', "_");
-        while params.iter().any(|param| param.name == name) {
-            name.push('_');
-        }
+        let name = names.name(&place, field_path.replace('.', "_"), &params);
+        place.push_str("{}");
         path.push('{');
         path.push_str(&name);
         path.push('}');

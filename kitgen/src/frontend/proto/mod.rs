@@ -154,10 +154,11 @@ pub fn services(
             continue;
         }
         for service in file.services() {
+            let mut names = http_rule::RouteNames::default();
             let methods = service
                 .methods()
                 .filter_map(|method| {
-                    build_method(&compiled.pool, &method)
+                    build_method(&compiled.pool, &method, &mut names)
                         .map_err(|message| cx.error(&origin(&file, method.path()), message))
                         .ok()
                 })
@@ -185,7 +186,11 @@ pub fn services(
 }
 
 /// The method, or what keeps it from being served.
-fn build_method(pool: &DescriptorPool, method: &MethodDescriptor) -> Result<Method, String> {
+fn build_method(
+    pool: &DescriptorPool,
+    method: &MethodDescriptor,
+    names: &mut http_rule::RouteNames,
+) -> Result<Method, String> {
     let file = method.parent_file();
     if method.is_client_streaming() || method.is_server_streaming() {
         return Err(format!(
@@ -196,7 +201,7 @@ fn build_method(pool: &DescriptorPool, method: &MethodDescriptor) -> Result<Meth
     let package = file.package_name();
     let request = message_type(package, &method.input())?;
     let response = message_type(package, &method.output())?;
-    let rules = http_rule::rules(pool, method)?;
+    let rules = http_rule::rules(pool, method, names)?;
     let first = rules
         .first()
         .ok_or_else(|| "a method needs an HTTP rule".to_owned())?;
@@ -223,6 +228,7 @@ fn build_method(pool: &DescriptorPool, method: &MethodDescriptor) -> Result<Meth
             name: syn::parse_quote!(request),
             ty: request,
             redact: false,
+            required: false,
         }],
         output,
         ok: response,

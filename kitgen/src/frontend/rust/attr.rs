@@ -70,6 +70,8 @@ fn is_package_name(package: &str) -> bool {
 const IDEMPOTENT: &str = "idempotent";
 /// `#[kit(redact)]` on a parameter: a secret, kept out of logs.
 const REDACT: &str = "redact";
+/// `#[kit(required)]` on a parameter or a message field: JSON must have it.
+pub(crate) const REQUIRED: &str = "required";
 
 /// What a method's `#[kit(…)]` attributes say.
 #[derive(Default)]
@@ -123,18 +125,29 @@ pub(crate) fn method_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> MethodAttrs
     parsed
 }
 
-/// Reads the `#[kit(…)]` attributes of one parameter: whether it is
-/// `redact`ed.
-pub(crate) fn param_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> bool {
-    let mut redact = false;
+/// What a parameter's `#[kit(…)]` attributes say.
+#[derive(Default)]
+pub(crate) struct ParamAttrs {
+    /// `#[kit(redact)]`.
+    pub(crate) redact: bool,
+    /// `#[kit(required)]`.
+    pub(crate) required: bool,
+}
+
+/// Reads the `#[kit(…)]` attributes of one parameter.
+pub(crate) fn param_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> ParamAttrs {
+    let mut parsed = ParamAttrs::default();
     for attr in attrs.iter().filter(|attr| is_kit(attr)) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident(REDACT) {
-                redact = true;
+                parsed.redact = true;
+                Ok(())
+            } else if meta.path.is_ident(REQUIRED) {
+                parsed.required = true;
                 Ok(())
             } else {
                 Err(meta.error(format!(
-                    "unknown kit attribute `{}` on a parameter; expected `{REDACT}`",
+                    "unknown kit attribute `{}` on a parameter; expected `{REDACT}` or `{REQUIRED}`",
                     path_text(&meta.path)
                 )))
             }
@@ -143,7 +156,7 @@ pub(crate) fn param_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> bool {
             cx.push(error);
         }
     }
-    redact
+    parsed
 }
 
 fn http_attr(

@@ -12,7 +12,8 @@
 
 use syn::{Attribute, Data, DeriveInput, Expr, Fields, LitInt, UnOp};
 
-use super::{attr, is_kit};
+use super::attr::{self, REQUIRED};
+use super::is_kit;
 use crate::diagnostics::Diagnostics;
 use crate::model::{
     Encoding, EnumValue, MAX_TAG, MessageField, MessageKind, MessageType, RESERVED_TAGS,
@@ -78,7 +79,7 @@ fn parse_fields(cx: &Diagnostics, fields: &syn::FieldsNamed) -> Vec<MessageField
         let Some(name) = field.ident.clone() else {
             continue;
         };
-        let (tag, encoding) = field_attrs(cx, &field.attrs);
+        let (tag, encoding, required) = field_attrs(cx, &field.attrs);
         let tag = match tag {
             Some(tag) => tag,
             None => next_tag,
@@ -105,14 +106,16 @@ fn parse_fields(cx: &Diagnostics, fields: &syn::FieldsNamed) -> Vec<MessageField
             encoding,
             docs: attr::docs(&field.attrs),
             serde_attrs: serde_attrs(&field.attrs),
+            required,
         });
     }
     parsed
 }
 
-fn field_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> (Option<u32>, Encoding) {
+fn field_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> (Option<u32>, Encoding, bool) {
     let mut tag: Option<u32> = None;
     let mut encoding = Encoding::Plain;
+    let mut required = false;
     for attr in attrs.iter().filter(|attr| is_kit(attr)) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident(TAG) {
@@ -140,6 +143,8 @@ fn field_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> (Option<u32>, Encoding)
                 } else {
                     encoding = wanted;
                 }
+            } else if meta.path.is_ident(REQUIRED) {
+                required = true;
             } else {
                 let key = meta
                     .path
@@ -147,7 +152,8 @@ fn field_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> (Option<u32>, Encoding)
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 return Err(meta.error(format!(
-                    "unknown kit attribute `{key}`; expected `{TAG}`, `{SINT}` or `{FIXED}`"
+                    "unknown kit attribute `{key}`; expected `{TAG}`, `{SINT}`, `{FIXED}` \
+                     or `{REQUIRED}`"
                 )));
             }
             Ok(())
@@ -156,7 +162,7 @@ fn field_attrs(cx: &Diagnostics, attrs: &[Attribute]) -> (Option<u32>, Encoding)
             cx.push(error);
         }
     }
-    (tag, encoding)
+    (tag, encoding, required)
 }
 
 fn parse_values(

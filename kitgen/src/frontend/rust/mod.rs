@@ -127,7 +127,7 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
     let mut params = Vec::new();
     for (index, input) in inputs.enumerate() {
         let FnArg::Typed(typed) = input else { continue };
-        let redact = attr::param_attrs(cx, &typed.attrs);
+        let attrs = attr::param_attrs(cx, &typed.attrs);
         let Pat::Ident(pat) = &*typed.pat else {
             fail(
                 &typed.pat,
@@ -167,7 +167,8 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         params.push(Param {
             name: pat.ident.clone(),
             ty: (*typed.ty).clone(),
-            redact,
+            redact: attrs.redact,
+            required: attrs.required,
         });
     }
 
