@@ -144,7 +144,58 @@ fn methods_the_trait_lost_are_reported() {
         .stdout(predicate::str::contains("added `greet`"))
         .stdout(predicate::str::contains(
             "warning: svc/src/service.rs:17: `hello` is not a method of `SvcService`",
-        ));
+        ))
+        .stdout(predicate::str::contains("kitgen sync --prune"));
+    // Reported, not removed.
+    assert!(
+        scratch
+            .read("svc/src/service.rs")
+            .contains("async fn hello")
+    );
+}
+
+#[test]
+fn prune_removes_what_the_trait_lost_and_its_tests_and_says_so() {
+    let scratch = Scratch::new("sync-prune");
+    scratch
+        .kitgen()
+        .args(["new", "svc", "--blank", "--kit-version", "0.1"])
+        .assert()
+        .success();
+    let lib = scratch
+        .read("svc/src/lib.rs")
+        .replace("async fn hello", "async fn greet");
+    scratch.write("svc/src/lib.rs", &lib);
+    let before_lib = scratch.read("svc/src/lib.rs");
+    let output = scratch
+        .kitgen()
+        .args(["sync", "--prune", "svc"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let said = String::from_utf8(output).unwrap();
+    let removals: Vec<&str> = said
+        .lines()
+        .filter(|line| line.starts_with("removed"))
+        .collect();
+    assert_eq!(
+        removals,
+        [
+            "removed `hello` from `impl SvcService for BasicSvcService` at svc/src/service.rs:17",
+            "removed the test `hello_greets_by_name` (it calls `hello`) at svc/src/service.rs:33",
+            "removed the test helper `exercise` (it calls `hello`) at svc/tests/e2e.rs:49",
+            "removed the test `hello_over_http_and_grpc` (it calls `exercise`) at svc/tests/e2e.rs:59",
+        ],
+        "{said}"
+    );
+    let service = scratch.read("svc/src/service.rs");
+    assert!(!service.contains("hello"), "{service}");
+    assert!(service.contains("async fn greet"), "{service}");
+    assert!(!scratch.read("svc/tests/e2e.rs").contains("hello"));
+    // Nothing else: the trait's file is as the user left it.
+    assert_eq!(scratch.read("svc/src/lib.rs"), before_lib);
 }
 
 #[test]

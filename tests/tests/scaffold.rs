@@ -424,3 +424,23 @@ async fn a_proto_scaffold_passes_its_tests_and_grows_a_method() {
     );
     scaffold.cargo(&["build", "--all-targets"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blank_scaffold_whose_method_is_renamed_prunes_and_builds() {
+    let scaffold = Scaffold::new("greeter", &["--blank"]);
+    scaffold.edit("src/lib.rs", |lib| {
+        lib.replace("async fn hello", "async fn greet")
+    });
+    let words = [
+        "kitgen".to_owned(),
+        "sync".to_owned(),
+        "--prune".to_owned(),
+        scaffold.0.display().to_string(),
+    ];
+    let said = kitgen(&words);
+    assert!(
+        said.contains("added `greet`") && said.contains("removed `hello`"),
+        "{said}"
+    );
+    scaffold.cargo(&["test"]);
+}

@@ -71,15 +71,23 @@ Examples:
     /// those generated from a .proto) and every impl of them. An impl that
     /// lacks a method gets a stub that fails with Unimplemented, added at
     /// its end; nothing else in the file changes. Methods an impl has and
-    /// its trait no longer does are reported, not removed.
+    /// its trait no longer does are reported, and with --prune removed,
+    /// with the tests that call them.
     #[command(after_help = "\
 Examples:
   kitgen sync
-  kitgen sync services/ordersvc")]
+  kitgen sync services/ordersvc
+  kitgen sync --prune                          also remove methods the trait lost")]
     Sync {
         /// The crate's directory.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Remove what the trait lost: each impl method it no longer has,
+        /// and each test or test helper (in #[cfg(test)] modules and under
+        /// tests/) that calls one. Every removal is listed; nothing else
+        /// changes.
+        #[arg(long)]
+        prune: bool,
     },
     /// Print a shell completion script.
     #[command(after_help = "\
@@ -195,7 +203,7 @@ pub struct GenerateArgs {
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
     match &cli.command {
         Command::New(args) => new::run(cli, args, out),
-        Command::Sync { dir } => sync::run(cli, dir, out),
+        Command::Sync { dir, prune } => sync::run(cli, dir, *prune, out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(*shell, &mut Cli::command(), "kitgen", out);

@@ -2,6 +2,7 @@
 //! generates and add a stub for every new method to the impls of the
 //! service traits, leaving the rest of the user's code as it is.
 
+mod prune;
 pub(crate) mod stubs;
 
 use std::collections::HashMap;
@@ -15,8 +16,9 @@ use self::stubs::KnownTrait;
 use super::{Cli, Command, Report};
 use crate::generate::{self, emit};
 
-/// Regenerates, then adds stubs.
-pub(super) fn run(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Report> {
+/// Regenerates, then adds stubs; with `prune`, removes what the traits
+/// lost.
+pub(super) fn run(cli: &Cli, dir: &Path, prune: bool, out: &mut dyn Write) -> Result<(), Report> {
     // `src`, not `./src`, in what the command prints.
     let src = if dir == Path::new(".") {
         PathBuf::from("src")
@@ -61,6 +63,7 @@ pub(super) fn run(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Repo
 
     let mut added = 0;
     let mut implemented: Vec<String> = Vec::new();
+    let mut gone: Vec<(String, String)> = Vec::new();
     for (path, text, _, generated) in &parsed {
         if *generated {
             continue;
@@ -69,14 +72,18 @@ pub(super) fn run(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Repo
             stubs::sync_file(text, &traits).map_err(|error| Report::from_syn(path, text, error))?;
         implemented.extend(synced.implemented);
         for extra in &synced.extra {
-            let _ = writeln!(
-                out,
-                "warning: {}:{}: `{}` is not a method of `{}`; delete it, or move it to an impl of its own",
-                path.display(),
-                extra.line,
-                extra.method,
-                extra.trait_name
-            );
+            if !prune {
+                let _ = writeln!(
+                    out,
+                    "warning: {}:{}: `{}` is not a method of `{}`; delete it, move it to an impl of its own, \
+                     or run `kitgen sync --prune`",
+                    path.display(),
+                    extra.line,
+                    extra.method,
+                    extra.trait_name
+                );
+            }
+            gone.push((extra.trait_name.clone(), extra.method.clone()));
         }
         let Some(new_source) = synced.new_source else {
             continue;
@@ -110,6 +117,60 @@ pub(super) fn run(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Repo
     }
     if added == 0 && !cli.quiet {
         let _ = writeln!(out, "every impl has every method of its trait");
+    }
+    if prune && !gone.is_empty() {
+        prune_crate(cli, dir, &src, &gone, out)?;
+    }
+    Ok(())
+}
+
+/// Removes the methods `gone` from the impls under `src`, and the test code
+/// that calls them there and under `tests/`, saying what went.
+fn prune_crate(
+    cli: &Cli,
+    dir: &Path,
+    src: &Path,
+    gone: &[(String, String)],
+    out: &mut dyn Write,
+) -> Result<(), Report> {
+    let mut files: Vec<(PathBuf, prune::FileKind)> = super::rust_files(src)
+        .into_iter()
+        .map(|path| (path, prune::FileKind::Source))
+        .collect();
+    files.extend(
+        super::rust_files(&dir.join("tests"))
+            .into_iter()
+            .map(|path| (path, prune::FileKind::Test)),
+    );
+    for (path, kind) in files {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|error| Report::message(format!("cannot read {}: {error}", path.display())))?;
+        if text
+            .lines()
+            .next()
+            .and_then(generate::recorded_command)
+            .is_some()
+        {
+            continue;
+        }
+        let pruned = prune::prune_file(&text, gone, kind)
+            .map_err(|error| Report::from_syn(&path, &text, error))?;
+        let Some(new_source) = pruned.new_source else {
+            continue;
+        };
+        emit::write_all(&[(path.clone(), new_source)])
+            .map_err(|error| Report::message(error.to_string()))?;
+        if !cli.quiet {
+            for removed in &pruned.removed {
+                let _ = writeln!(
+                    out,
+                    "removed {} at {}:{}",
+                    removed.what,
+                    path.display(),
+                    removed.line
+                );
+            }
+        }
     }
     Ok(())
 }

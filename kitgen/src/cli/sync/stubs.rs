@@ -485,7 +485,7 @@ fn insertion(source: &str, close: LineColumn, indent: &str, stubs: &[String]) ->
 }
 
 /// The byte offset of a line and (character) column.
-fn byte_offset(source: &str, at: LineColumn) -> usize {
+pub(super) fn byte_offset(source: &str, at: LineColumn) -> usize {
     let mut offset = 0;
     for (index, line) in source.split_inclusive('\n').enumerate() {
         if index + 1 == at.line {
