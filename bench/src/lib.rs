@@ -219,7 +219,12 @@ pub fn compare(
         .map(|(ours, theirs)| ours / theirs)
         .collect();
     ratios.sort_by(f64::total_cmp);
-    let median = ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN);
+    let middle = ratios.len() / 2;
+    let median = match ratios.len() {
+        0 => f64::NAN,
+        len if len % 2 == 1 => ratios[middle],
+        _ => f64::midpoint(ratios[middle - 1], ratios[middle]),
+    };
     let p99 = f64::from(kitgen.percentile(0.99)) / f64::from(baseline.percentile(0.99).max(1));
     println!(
         "  throughput ratio {name}/{baseline_name}: {median:.3}, the median of {} per-round ratios \

@@ -93,6 +93,7 @@ pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
 /// | `{Method}Request`, `{Method}Response` | the messages of each method: serde for JSON, protobuf for gRPC, `Clone`, `Debug` (`#[kit(redact)]` parameters as `<redacted>`), `Default` |
 /// | `Endpoints` | one [`Endpoint`] per method, built from any `Arc<impl Trait>`; `layer(l)` wraps them all; implements the trait |
 /// | `http_router(endpoints)` | an axum `Router` serving the endpoints over HTTP/JSON |
+/// | `http_routes(endpoints)` | the same routes as an [`http::RouterBuilder`], to [`merge`](http::RouterBuilder::merge) with other services' into one router |
 /// | `HttpClient` | implements the trait over HTTP ([`http::Client`] underneath) |
 /// | `GrpcServer` | a tower service serving the endpoints over gRPC, for [`grpc::Routes`] and [`Server`] |
 /// | `GrpcClient` | implements the trait over gRPC ([`grpc::Client`] underneath) |
@@ -139,7 +140,8 @@ pub use kitgen_macros::Error;
 /// integers. The supported field types are listed in [`proto`]; any other
 /// type is a compile error at the field. A field absent from JSON is its
 /// type's default, as in proto3, unless it is `#[kit(required)]` (or its own
-/// `#[serde(default = "…")]` says otherwise). `#[serde(…)]` attributes pass
+/// `#[serde(default = "…")]` says otherwise; an absent `Option` is `None`
+/// either way). `#[serde(…)]` attributes pass
 /// on to serde.
 ///
 /// The derive also implements `Default` (every field's default; for an

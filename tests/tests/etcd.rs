@@ -169,6 +169,10 @@ async fn clients_keep_serving_while_etcd_restarts_and_then_watch_again() {
     let (answered, failed) = load.stop().await;
     assert!(failed.is_empty(), "{failed:?}");
     assert!(answered.contains_key("c"), "{answered:?}");
+    eprintln!(
+        "calls across the etcd restart: {}, failed: 0",
+        answered.values().sum::<usize>()
+    );
     for replica in [a, b, c] {
         replica.stop().await;
     }

@@ -615,3 +615,59 @@ fn routes_built_by_hand_that_clash_are_an_error_not_a_panic() {
             .is_ok()
     );
 }
+
+/// A second service, at routes of its own.
+mod greeter {
+    /// Greets.
+    #[kit::service]
+    pub(crate) trait Greeter: Send + Sync + 'static {
+        /// `GET /hello/{name}`.
+        #[kit(http(get = "/hello/{name}"))]
+        async fn hello(&self, name: String) -> Result<String, kit::Error>;
+    }
+
+    /// Greets politely.
+    pub(crate) struct Polite;
+
+    impl Greeter for Polite {
+        async fn hello(&self, name: String) -> Result<String, kit::Error> {
+            Ok(format!("Hello, {name}!"))
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_services_merge_into_one_router_and_a_clash_between_them_is_an_error() {
+    use greeter::Greeter as _;
+
+    let items = inventory::Endpoints::new(Arc::new(Shop::default()));
+    let greetings = greeter::greeter::Endpoints::new(Arc::new(greeter::Polite));
+    let router = inventory::http_routes(items.clone())
+        .merge(greeter::greeter::http_routes(greetings))
+        .build()
+        .unwrap();
+    let addr = serve(router).await;
+    let ctx = kit::Context::new();
+    let url = base_url(addr);
+    let inventory = inventory::HttpClient::new(&url).unwrap();
+    assert_eq!(inventory.get(&ctx, 7).await.unwrap().name, "hammer");
+    let greeter = greeter::greeter::HttpClient::new(&url).unwrap();
+    assert_eq!(
+        greeter.hello("Ada".to_owned()).await.unwrap(),
+        "Hello, Ada!"
+    );
+    // The JSON fallbacks still answer for both.
+    let mut connection = RawConnection::open(addr).await;
+    let response = connection.send(Method::GET, "/nowhere", &[], "").await;
+    assert_error(&response, 404, "NOT_FOUND", "no route");
+
+    let finder = finder::finder::Endpoints::new(Arc::new(finder::Nothing));
+    let error = inventory::http_routes(items)
+        .merge(finder::finder::http_routes(finder))
+        .build()
+        .unwrap_err();
+    assert!(
+        error.message().contains("cannot serve `GET /items/{name}`"),
+        "{error}"
+    );
+}

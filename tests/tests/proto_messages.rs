@@ -442,3 +442,45 @@ fn a_number_too_big_for_its_type_fails_to_decode_and_is_not_truncated() {
     });
     assert!(error.contains("out of range for u16"), "{error}");
 }
+
+/// `Narrow.age` (a `u8`) as a client with a 64-bit field sends it.
+#[derive(Clone, PartialEq, prost::Message)]
+struct WideAge {
+    #[prost(uint64, tag = "3")]
+    age: u64,
+    #[prost(int64, repeated, tag = "5")]
+    deltas: Vec<i64>,
+}
+
+#[test]
+fn a_varint_wider_than_32_bits_is_out_of_range_not_cut_short() {
+    // 2^32 + 5 would be 5 once cut to 32 bits.
+    let error = Narrow::decode(
+        WideAge {
+            age: (1 << 32) + 5,
+            deltas: vec![],
+        }
+        .encode_to_vec()
+        .as_slice(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("4294967301 is out of range for u8"),
+        "{error}"
+    );
+    let error = Narrow::decode(
+        WideAge {
+            age: 0,
+            deltas: vec![-(1 << 40)],
+        }
+        .encode_to_vec()
+        .as_slice(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("-1099511627776 is out of range for i8"),
+        "{error}"
+    );
+}

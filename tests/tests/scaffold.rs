@@ -444,3 +444,31 @@ async fn a_blank_scaffold_whose_method_is_renamed_prunes_and_builds() {
     );
     scaffold.cargo(&["test"]);
 }
+
+/// Two services of one `.proto` in one crate, one router: the templates'
+/// branch for many services, with routes at the same path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proto_with_two_services_serves_both_from_one_router() {
+    let dir = std::env::temp_dir().join(format!("kitgen-two-services-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let proto = dir.join("two.proto");
+    std::fs::write(
+        &proto,
+        r#"syntax = "proto3";
+package two.v1;
+import "google/api/annotations.proto";
+service Alpha {
+  rpc Get(GetRequest) returns (Thing) { option (google.api.http) = { get: "/v1/things/{id}" }; }
+}
+service Beta {
+  rpc Put(Thing) returns (Thing) { option (google.api.http) = { put: "/v1/things/{id}" body: "*" }; }
+}
+message GetRequest { string id = 1; }
+message Thing { string id = 1; string name = 2; }
+"#,
+    )
+    .unwrap();
+    let scaffold = Scaffold::new("two-services", &["--proto", &proto.display().to_string()]);
+    scaffold.cargo(&["test"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,4 +1,5 @@
-//! `http_router`: the endpoints as an axum router.
+//! `http_routes` and `http_router`: the endpoints as routes to merge with
+//! other services', and as an axum router.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -9,6 +10,7 @@ use crate::model::{Messages, Service};
 /// The router function.
 pub(crate) fn router(service: &Service) -> TokenStream {
     let router = format_ident!("{}", names::HTTP_ROUTER);
+    let routes_fn = format_ident!("{}", names::HTTP_ROUTES);
     let endpoints = format_ident!("{}", names::ENDPOINTS);
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
@@ -40,11 +42,21 @@ pub(crate) fn router(service: &Service) -> TokenStream {
          [`kit::http::body_limit`] to change that.",
     );
     let doc = super::doc(&doc);
+    let routes_doc = super::doc(&format!(
+        "The routes of [`{router}`], to serve with other services' in one router: \
+         `a::{routes_fn}(a).merge(b::{routes_fn}(b)).build()?`, which fails, naming \
+         both, on routes that axum cannot hold side by side."
+    ));
     quote! {
-        #doc
-        pub fn #router(endpoints: #endpoints) -> ::kit::__private::axum::Router {
+        #routes_doc
+        pub fn #routes_fn(endpoints: #endpoints) -> ::kit::http::RouterBuilder {
             ::kit::http::RouterBuilder::new()
                 #(#routes)*
+        }
+
+        #doc
+        pub fn #router(endpoints: #endpoints) -> ::kit::__private::axum::Router {
+            #routes_fn(endpoints)
                 .build()
                 .expect("kitgen's check pass refuses routes that clash")
         }

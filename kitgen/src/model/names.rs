@@ -24,6 +24,8 @@ pub(crate) const GRPC_CLIENT: &str = "GrpcClient";
 pub(crate) const PROTO_SCHEMA: &str = "proto_schema";
 /// The function that builds the axum router.
 pub(crate) const HTTP_ROUTER: &str = "http_router";
+/// The function that collects the routes, to merge with other services'.
+pub(crate) const HTTP_ROUTES: &str = "http_routes";
 /// The service middleware that logs calls; implements the trait.
 pub(crate) const LOGGING_MIDDLEWARE: &str = "LoggingMiddleware";
 /// The service middleware that records metrics; implements the trait.

@@ -15,10 +15,16 @@ impl Running {
 {%- for svc in s.services %}
         let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.impl_name }}::new()));
 {%- endfor %}
-        let router = {{ s.services[0].module }}::http_router({{ s.services[0].var }}.clone())
+{%- if s.services.len() == 1 %}
+        let router = {{ s.services[0].module }}::http_router({{ s.services[0].var }}.clone());
+{%- else %}
+        let router = {{ s.services[0].module }}::http_routes({{ s.services[0].var }}.clone())
 {%- for svc in s.services[1..] %}
-            .merge({{ svc.module }}::http_router({{ svc.var }}.clone()))
-{%- endfor %};
+            .merge({{ svc.module }}::http_routes({{ svc.var }}.clone()))
+{%- endfor %}
+            .build()
+            .unwrap();
+{%- endif %}
         let routes = kit::grpc::Routes::new()
 {%- for svc in s.services %}
             .add_service({{ svc.module }}::GrpcServer::new({{ svc.var }}))

@@ -118,10 +118,13 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
     let router = {{ svc.module }}::http_router({{ svc.var }}.clone());
     let routes = kit::grpc::Routes::new().add_service({{ svc.module }}::GrpcServer::new({{ svc.var }}));
 {%- else %}
-    let router = {{ s.services[0].module }}::http_router({{ s.services[0].var }}.clone())
+    // One router for every service: it fails, naming both, on two routes
+    // that cannot be told apart.
+    let router = {{ s.services[0].module }}::http_routes({{ s.services[0].var }}.clone())
 {%- for svc in s.services[1..] %}
-        .merge({{ svc.module }}::http_router({{ svc.var }}.clone()))
-{%- endfor %};
+        .merge({{ svc.module }}::http_routes({{ svc.var }}.clone()))
+{%- endfor %}
+        .build()?;
     let routes = kit::grpc::Routes::new()
 {%- for svc in s.services %}
         .add_service({{ svc.module }}::GrpcServer::new({{ svc.var }}))
@@ -166,9 +169,20 @@ async fn register(
     let mut registrations = Vec::new();
     for (service, listener) in [("{{ s.name }}-http", http), ("{{ s.name }}-grpc", grpc)] {
         let address = advertised(args, listener.local_addr()?)?;
-        let registration = etcd.register(service, &address, &address, ttl).await?;
-        tracing::info!(key = registration.key(), %address, "registered in etcd");
-        registrations.push(registration);
+        match etcd.register(service, &address, &address, ttl).await {
+            Ok(registration) => {
+                tracing::info!(key = registration.key(), %address, "registered in etcd");
+                registrations.push(registration);
+            }
+            Err(error) => {
+                // Undo what was registered rather than leave it listed
+                // until its lease expires.
+                for registration in registrations {
+                    let _ = registration.deregister().await;
+                }
+                return Err(error);
+            }
+        }
     }
     Ok(registrations)
 }

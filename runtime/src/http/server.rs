@@ -68,11 +68,37 @@ impl RouterBuilder {
         RouterBuilder::default()
     }
 
+    /// Adds the routes of `other`, another service's say, to these, so
+    /// that one router serves both; a route of `other` that clashes with
+    /// one of these makes [`RouterBuilder::build`] fail, naming both.
+    #[must_use]
+    pub fn merge(mut self, other: RouterBuilder) -> Self {
+        let mut admitted = true;
+        for (method, path) in &other.bound {
+            admitted &= self.admits(method, path);
+        }
+        if let Some(clash) = other.clash {
+            self.clash.get_or_insert(clash);
+        }
+        // axum would panic on a clash; the error is kept instead.
+        if admitted {
+            self.router = self.router.merge(other.router);
+        }
+        self
+    }
+
     /// Whether axum's router can take `method` at `path`; if not, the
     /// first such reason is kept for [`RouterBuilder::build`].
     fn admits(&mut self, method: &http::Method, path: &'static str) -> bool {
         let refused = if !path.starts_with('/') {
             Some("a path starts with `/`".to_owned())
+        } else if path
+            .split('/')
+            .any(|segment| segment.starts_with(':') || segment.starts_with('*'))
+        {
+            Some("axum 0.8 takes `{param}`, not `:param` or `*param`".to_owned())
+        } else if MethodFilter::try_from(method.clone()).is_err() {
+            Some("axum routes only the standard HTTP methods".to_owned())
         } else if self.bound.iter().any(|(m, p)| m == method && *p == path) {
             Some("it is bound twice".to_owned())
         } else if self.bound.iter().any(|(_, p)| *p == path) {
@@ -373,6 +399,60 @@ impl IntoResponse for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::message::{FieldKinds, MessageBody, MessageRoute};
+
+    /// A route at `path`, for the builder's checks.
+    fn route(method: http::Method, path: &'static str) -> &'static [MessageRoute] {
+        Box::leak(Box::new([MessageRoute {
+            method,
+            path,
+            params: &[],
+            body: MessageBody::None,
+            fields: Box::leak(Box::new(FieldKinds::default())),
+        }]))
+    }
+
+    fn built(routes: &[&'static [MessageRoute]]) -> Result<Router, Error> {
+        let echo =
+            Endpoint::<serde_json::Value, serde_json::Value>::from_fn(|request| async move {
+                Ok(request.message)
+            });
+        routes
+            .iter()
+            .fold(RouterBuilder::new(), |builder, routes| {
+                builder.message_endpoint(routes, echo.clone())
+            })
+            .build()
+    }
+
+    #[test]
+    fn routes_axum_would_panic_on_are_errors() {
+        let refused = |routes: &[&'static [MessageRoute]], why: &str| {
+            let error = built(routes).unwrap_err();
+            assert_eq!(error.code(), crate::Code::InvalidArgument);
+            assert!(error.message().contains(why), "{error}");
+        };
+        refused(&[route(http::Method::GET, "items")], "starts with `/`");
+        refused(&[route(http::Method::GET, "/items/:id")], "not `:param`");
+        refused(&[route(http::Method::GET, "/files/*rest")], "not `:param`");
+        let custom = http::Method::from_bytes(b"PURGE").unwrap();
+        refused(&[route(custom, "/cache")], "standard HTTP methods");
+        refused(
+            &[
+                route(http::Method::GET, "/items/{id}"),
+                route(http::Method::DELETE, "/items/{name}"),
+            ],
+            "beside `/items/{id}`",
+        );
+        assert!(
+            built(&[
+                route(http::Method::GET, "/items/{id}"),
+                route(http::Method::DELETE, "/items/{id}"),
+                route(http::Method::GET, "/items/special"),
+            ])
+            .is_ok()
+        );
+    }
 
     #[test]
     fn json_content_types_are_recognised() {

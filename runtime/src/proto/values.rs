@@ -101,10 +101,11 @@ fn out_of_range(text: String) -> DecodeError {
 }
 
 /// An integer type that protobuf has no scalar for, carried as the wider
-/// `$wire` (`uint64` for `usize`, `int32` for `i16`, …) and range-checked
-/// on decode.
+/// `$wire` (`uint64` for `usize`, `int32` for `i16`, …). It is decoded as
+/// the 64-bit varint that the wire holds (`$whole`), before prost's 32-bit
+/// decoders would cut it short, and range-checked.
 macro_rules! widened_scalar {
-    ($ty:ty, $wire:ty, $module:ident, $scalar:ident) => {
+    ($ty:ty, $wire:ty, $module:ident, $whole:ty, $whole_module:ident, $scalar:ident) => {
         impl Value for $ty {
             fn encode_value(&self, tag: u32, buf: &mut impl BufMut) {
                 encoding::$module::encode(tag, &Widen::<$wire>::widen(*self), buf);
@@ -116,9 +117,9 @@ macro_rules! widened_scalar {
                 buf: &mut impl Buf,
                 ctx: DecodeContext,
             ) -> Result<(), DecodeError> {
-                let mut wide = Widen::<$wire>::widen(*self);
-                encoding::$module::merge(wire_type, &mut wide, buf, ctx)?;
-                *self = narrow(wide)?;
+                let mut whole: $whole = 0;
+                encoding::$whole_module::merge(wire_type, &mut whole, buf, ctx)?;
+                *self = narrow(whole)?;
                 Ok(())
             }
 
@@ -148,9 +149,9 @@ macro_rules! widened_scalar {
                 buf: &mut impl Buf,
                 ctx: DecodeContext,
             ) -> Result<(), DecodeError> {
-                let mut wide: Vec<$wire> = Vec::new();
-                encoding::$module::merge_repeated(wire_type, &mut wide, buf, ctx)?;
-                for value in wide {
+                let mut whole: Vec<$whole> = Vec::new();
+                encoding::$whole_module::merge_repeated(wire_type, &mut whole, buf, ctx)?;
+                for value in whole {
                     values.push(narrow(value)?);
                 }
                 Ok(())
@@ -199,13 +200,14 @@ impl Widen<i64> for isize {
     }
 }
 
-widened_scalar!(u16, u32, uint32, Uint32);
-widened_scalar!(i8, i32, int32, Int32);
-widened_scalar!(i16, i32, int32, Int32);
-widened_scalar!(usize, u64, uint64, Uint64);
-widened_scalar!(isize, i64, int64, Int64);
+widened_scalar!(u16, u32, uint32, u64, uint64, Uint32);
+widened_scalar!(i8, i32, int32, i64, int64, Int32);
+widened_scalar!(i16, i32, int32, i64, int64, Int32);
+widened_scalar!(usize, u64, uint64, u64, uint64, Uint64);
+widened_scalar!(isize, i64, int64, i64, int64, Int64);
 
-/// `u8` alone or optional is a `uint32`, range-checked on decode. It is no
+/// `u8` alone or optional is a `uint32`, decoded as the whole varint and
+/// range-checked. It is no
 /// [`Value`], because `Vec<u8>` is `bytes`, not `repeated uint32`.
 impl Field<Plain> for u8 {
     fn encode_field(&self, tag: u32, buf: &mut impl BufMut) {
@@ -218,9 +220,9 @@ impl Field<Plain> for u8 {
         buf: &mut impl Buf,
         ctx: DecodeContext,
     ) -> Result<(), DecodeError> {
-        let mut wide = u32::from(*self);
-        Field::<Plain>::merge_field(&mut wide, wire_type, buf, ctx)?;
-        *self = narrow(wide)?;
+        let mut whole = 0_u64;
+        Field::<Plain>::merge_field(&mut whole, wire_type, buf, ctx)?;
+        *self = narrow(whole)?;
         Ok(())
     }
 
@@ -249,9 +251,9 @@ impl Field<Plain> for Option<u8> {
         buf: &mut impl Buf,
         ctx: DecodeContext,
     ) -> Result<(), DecodeError> {
-        let mut wide = u32::from(self.unwrap_or_default());
-        wide.merge_value(wire_type, buf, ctx)?;
-        *self = Some(narrow(wide)?);
+        let mut whole = 0_u64;
+        whole.merge_value(wire_type, buf, ctx)?;
+        *self = Some(narrow(whole)?);
         Ok(())
     }
 
@@ -292,9 +294,14 @@ impl Value for char {
                 *self = char;
                 Ok(())
             }
-            _ => Err(out_of_range(format!(
-                "{text:?} {OUT_OF_RANGE} char, which is one character"
-            ))),
+            _ => {
+                // The text goes back to the caller: a few characters of it.
+                let shown: String = text.chars().take(8).collect();
+                let more = if text.chars().count() > 8 { "…" } else { "" };
+                Err(out_of_range(format!(
+                    "{shown:?}{more} {OUT_OF_RANGE} char, which is one character"
+                )))
+            }
         }
     }
 
@@ -535,6 +542,7 @@ macro_rules! map_key {
 
 map_key!(
     bool => Bool,
+    char => String,
     i8 => Int32,
     i16 => Int32,
     i32 => Int32,

@@ -137,8 +137,14 @@ fn prune_crate(
         .into_iter()
         .map(|path| (path, prune::FileKind::Source))
         .collect();
+    // `tests`, not `./tests`, in what the command prints, as for `src`.
+    let tests = if dir == Path::new(".") {
+        PathBuf::from("tests")
+    } else {
+        dir.join("tests")
+    };
     files.extend(
-        super::rust_files(&dir.join("tests"))
+        super::rust_files(&tests)
             .into_iter()
             .map(|path| (path, prune::FileKind::Test)),
     );

@@ -1,12 +1,16 @@
 //! `kitgen sync --prune`: removes what the trait lost. In an impl of a
 //! service trait, each method the trait no longer has; in test code (a
 //! `#[cfg(test)]` module under `src/`, or a file under `tests/`), each
-//! function that calls such a method, and then each one that calls a
+//! function that calls such a method and names the trait, its generated
+//! module or a type that implements it (so that a test calling some other
+//! type's method of the same name stays), and then each one that calls a
 //! function removed, until none is left. Nothing else changes.
 
 use std::collections::HashSet;
 
-use proc_macro2::LineColumn;
+use heck::ToSnakeCase;
+use proc_macro2::{LineColumn, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -49,6 +53,13 @@ pub(crate) fn prune_file(
 ) -> syn::Result<Pruned> {
     let file = syn::parse_file(source)?;
     let mut cuts: Vec<(LineColumn, LineColumn, Removed)> = Vec::new();
+    // What a test must name to be about the service: its traits, their
+    // generated modules, and the types that implement them here.
+    let mut anchors: HashSet<String> = HashSet::new();
+    for (trait_name, _) in gone {
+        anchors.insert(trait_name.clone());
+        anchors.insert(trait_name.to_snake_case());
+    }
 
     // Impl methods the traits lost.
     let mut impls = Vec::new();
@@ -60,9 +71,15 @@ pub(crate) fn prune_file(
         let Some(trait_name) = trait_path.segments.last().map(|s| s.ident.to_string()) else {
             continue;
         };
-        let self_type = quote::ToTokens::to_token_stream(&item.self_ty)
-            .to_string()
-            .replace(' ', "");
+        if !gone.iter().any(|(t, _)| *t == trait_name) {
+            continue;
+        }
+        let self_type = item.self_ty.to_token_stream().to_string().replace(' ', "");
+        if let syn::Type::Path(path) = &*item.self_ty
+            && let Some(last) = path.path.segments.last()
+        {
+            anchors.insert(last.ident.to_string());
+        }
         for member in &item.items {
             let syn::ImplItem::Fn(function) = member else {
                 continue;
@@ -99,10 +116,11 @@ pub(crate) fn prune_file(
             }
             let mut calls = Calls::default();
             calls.visit_block(&function.block);
+            let names_the_service = names_any(function.to_token_stream(), &anchors);
             let reason = calls
                 .methods
                 .iter()
-                .find(|method| methods.contains(*method))
+                .find(|method| names_the_service && methods.contains(*method))
                 .or_else(|| {
                     calls
                         .functions
@@ -205,6 +223,15 @@ fn whole_lines(source: &str, from: usize, to: usize) -> (usize, usize) {
     }
 }
 
+/// Whether `tokens` hold any of the identifiers `names`.
+fn names_any(tokens: TokenStream, names: &HashSet<String>) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => names.contains(&ident.to_string()),
+        TokenTree::Group(group) => names_any(group.stream(), names),
+        _ => false,
+    })
+}
+
 /// Every impl, in inline modules too.
 fn collect_impls<'a>(items: &'a [syn::Item], impls: &mut Vec<&'a syn::ItemImpl>) {
     for item in items {
@@ -262,6 +289,10 @@ impl<'ast> Visit<'ast> for Calls {
         if let syn::Expr::Path(path) = &*call.func
             && let Some(last) = path.path.segments.last()
         {
+            // `Greeter::hello(&service, …)` calls the method too.
+            if path.path.segments.len() > 1 {
+                self.methods.push(last.ident.to_string());
+            }
             self.functions.push(last.ident.to_string());
         }
         syn::visit::visit_expr_call(self, call);
@@ -276,8 +307,8 @@ impl<'ast> Visit<'ast> for Calls {
 }
 
 impl Calls {
-    fn scan(&mut self, tokens: proc_macro2::TokenStream) {
-        use proc_macro2::{Delimiter, TokenTree};
+    fn scan(&mut self, tokens: TokenStream) {
+        use proc_macro2::Delimiter;
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
         for (index, token) in tokens.iter().enumerate() {
             match token {
@@ -408,6 +439,26 @@ async fn other() {
                 "the test `over_http` (it calls `exercise`)"
             ]
         );
+    }
+
+    #[test]
+    fn a_test_of_another_types_method_of_the_same_name_stays() {
+        let tests = "\
+#[test]
+fn greeting_table() {
+    let table = Table::new();
+    assert_eq!(table.hello(1), 2);
+}
+
+#[tokio::test]
+async fn by_path() {
+    Greeter::hello(&Basic, String::new()).await.unwrap();
+}
+";
+        let pruned = prune_file(tests, &gone(), FileKind::Test).unwrap();
+        let what: Vec<&str> = pruned.removed.iter().map(|r| r.what.as_str()).collect();
+        assert_eq!(what, ["the test `by_path` (it calls `hello`)"]);
+        assert!(pruned.new_source.unwrap().contains("fn greeting_table"));
     }
 
     #[test]
