@@ -124,9 +124,8 @@ fn a_proto_change_regenerates_then_adds_stubs() {
         .success();
 }
 
-#[test]
-fn methods_the_trait_lost_are_reported() {
-    let scratch = Scratch::new("sync-extra");
+/// A blank scaffold, `svc`, whose trait's `hello` the user renamed `greet`.
+fn rename_hello(scratch: &Scratch) {
     scratch
         .kitgen()
         .args(["new", "svc", "--blank", "--kit-version", "0.1"])
@@ -136,6 +135,12 @@ fn methods_the_trait_lost_are_reported() {
         .read("svc/src/lib.rs")
         .replace("async fn hello", "async fn greet");
     scratch.write("svc/src/lib.rs", &lib);
+}
+
+#[test]
+fn methods_the_trait_lost_are_reported() {
+    let scratch = Scratch::new("sync-extra");
+    rename_hello(&scratch);
     scratch
         .kitgen()
         .args(["sync", "svc"])
@@ -157,15 +162,7 @@ fn methods_the_trait_lost_are_reported() {
 #[test]
 fn prune_removes_what_the_trait_lost_and_its_tests_and_says_so() {
     let scratch = Scratch::new("sync-prune");
-    scratch
-        .kitgen()
-        .args(["new", "svc", "--blank", "--kit-version", "0.1"])
-        .assert()
-        .success();
-    let lib = scratch
-        .read("svc/src/lib.rs")
-        .replace("async fn hello", "async fn greet");
-    scratch.write("svc/src/lib.rs", &lib);
+    rename_hello(&scratch);
     let before_lib = scratch.read("svc/src/lib.rs");
     let output = scratch
         .kitgen()

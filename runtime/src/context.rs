@@ -1,4 +1,5 @@
-//! The per-request context: request id, deadline and metadata.
+//! The per-request context: request id, deadline, metadata, and what
+//! layers learnt about the call (who is calling).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -22,6 +23,9 @@ pub struct Context {
     /// `None` for no metadata, so that `Context::new` allocates nothing
     /// for it.
     metadata: Option<Arc<HeaderMap>>,
+    /// Typed values that layers attach for the handler; never sent on.
+    /// `None` until one is, like the metadata.
+    extensions: Option<Arc<http::Extensions>>,
 }
 
 impl Context {
@@ -31,6 +35,7 @@ impl Context {
             request_id: generate_request_id(),
             deadline: None,
             metadata: None,
+            extensions: None,
         }
     }
 
@@ -138,7 +143,41 @@ impl Context {
             request_id: request_id_from(&metadata),
             deadline: None,
             metadata: Some(Arc::new(metadata)),
+            extensions: None,
         }
+    }
+
+    /// Attaches `value` for the handler, replacing any of the same type: how
+    /// a layer passes on what it learnt, such as [`AuthLayer`]'s
+    /// [`Identity`]. Extensions stay in this process; clients never send
+    /// them.
+    ///
+    /// [`AuthLayer`]: crate::middleware::AuthLayer
+    /// [`Identity`]: crate::middleware::Identity
+    pub fn insert_extension<T: Clone + Send + Sync + 'static>(&mut self, value: T) {
+        Arc::make_mut(self.extensions.get_or_insert_default()).insert(value);
+    }
+
+    /// The value of type `T` a layer attached with
+    /// [`Context::insert_extension`].
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.as_deref()?.get::<T>()
+    }
+
+    /// Who is calling, as [`AuthLayer`](crate::middleware::AuthLayer)
+    /// verified it; `None` where no auth layer ran.
+    ///
+    /// ```
+    /// # use kit::middleware::Identity;
+    /// # fn handler(ctx: &kit::Context) {
+    /// match ctx.caller() {
+    ///     Some(caller) => tracing::info!(caller = caller.name(), "called"),
+    ///     None => tracing::info!("anonymous"),
+    /// }
+    /// # }
+    /// ```
+    pub fn caller(&self) -> Option<&crate::middleware::Identity> {
+        self.extension()
     }
 }
 

@@ -87,7 +87,8 @@ pub trait Inventory: Send + Sync + 'static {
     async fn deadline_left(&self, ctx: &kit::Context) -> Result<Option<u64>, InventoryError>;
 
     /// What arrived in the context: request id, then the `x-tenant`,
-    /// `traceparent` and `authorization` metadata ("-" when absent).
+    /// `traceparent` and `authorization` metadata, and the caller the auth
+    /// layer verified ("-" when absent).
     async fn context_seen(&self, ctx: &kit::Context) -> Result<Vec<String>, InventoryError>;
 }
 
@@ -222,6 +223,9 @@ impl Inventory for Shop {
             header("x-tenant"),
             header("traceparent"),
             header("authorization"),
+            ctx.caller()
+                .map_or("-", kit::middleware::Identity::name)
+                .to_owned(),
         ])
     }
 }

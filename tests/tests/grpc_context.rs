@@ -30,7 +30,7 @@ async fn the_request_id_and_metadata_reach_the_server() {
     ctx.metadata_mut()
         .insert("authorization", "Bearer s3cret".parse().unwrap());
     let seen = client.context_seen(&ctx).await.unwrap();
-    assert_eq!(seen, ["grpc-req-1", "acme", "-", "-"]);
+    assert_eq!(seen, ["grpc-req-1", "acme", "-", "-", "-"]);
 }
 
 #[tokio::test]
@@ -90,7 +90,7 @@ async fn the_request_id_comes_back_and_trace_context_goes_on() {
     assert_eq!(response.metadata().get("x-request-id").unwrap(), "echo-me");
     assert_eq!(
         response.into_inner().value,
-        ["echo-me", "-", traceparent, "-"]
+        ["echo-me", "-", traceparent, "-", "-"]
     );
 }
 

@@ -376,7 +376,7 @@ async fn the_client_sends_the_request_id_and_forwards_trace_and_custom_metadata(
     ctx.metadata_mut()
         .insert("x-tenant", "acme".parse().unwrap());
     let seen = client.context_seen(&ctx).await.unwrap();
-    assert_eq!(seen, ["req-from-client", "acme", "-", "-"]);
+    assert_eq!(seen, ["req-from-client", "acme", "-", "-", "-"]);
 
     // Through a relay: the id, the trace context and custom headers travel
     // on; the caller's credentials stay behind.
@@ -399,7 +399,7 @@ async fn the_client_sends_the_request_id_and_forwards_trace_and_custom_metadata(
         .await;
     assert_eq!(
         response.json(),
-        serde_json::json!(["req-at-the-edge", "acme", traceparent, "-"])
+        serde_json::json!(["req-at-the-edge", "acme", traceparent, "-", "-"])
     );
 }
 

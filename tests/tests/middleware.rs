@@ -316,3 +316,30 @@ async fn the_logging_middleware_formats_nothing_when_no_event_is_kept() {
     assert_eq!(text, "hi");
     assert_eq!(FORMATTED.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn the_handler_knows_who_called_over_both_transports() {
+    use kitgen_tests::inventory::{Inventory as _, Shop, inventory};
+
+    let endpoints = inventory::Endpoints::new(Arc::new(Shop::default()))
+        .layer(AuthLayer::basic([("ada", "lovelace")]));
+    let http = serve(inventory::http_router(endpoints.clone())).await;
+    let grpc =
+        serve_grpc(kit::grpc::Routes::new().add_service(inventory::GrpcServer::new(endpoints)))
+            .await;
+    // base64("ada:lovelace")
+    let credentials = http::HeaderValue::from_static("Basic YWRhOmxvdmVsYWNl");
+    let over_http = inventory::HttpClient::with_transport(
+        kit::http::Client::new(&base_url(http))
+            .unwrap()
+            .with_header(http::header::AUTHORIZATION, credentials.clone()),
+    );
+    let over_grpc = inventory::GrpcClient::with_transport(
+        kit::grpc::Client::new(&base_url(grpc))
+            .unwrap()
+            .with_header(http::header::AUTHORIZATION, credentials),
+    );
+    let ctx = kit::Context::new();
+    assert_eq!(over_http.context_seen(&ctx).await.unwrap()[4], "ada");
+    assert_eq!(over_grpc.context_seen(&ctx).await.unwrap()[4], "ada");
+}

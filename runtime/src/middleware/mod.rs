@@ -37,7 +37,7 @@ pub mod retry;
 pub mod timeout;
 pub mod trace;
 
-pub use auth::AuthLayer;
+pub use auth::{AuthLayer, Identity};
 pub use circuit_breaker::CircuitBreakerLayer;
 pub use logging::LoggingLayer;
 pub use metrics::{Metrics, MetricsLayer};

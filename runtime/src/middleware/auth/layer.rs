@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tower::Layer;
 
-use super::credentials::{BasicCredentials, BearerTokens};
+use super::credentials::{BasicCredentials, BearerTokens, digest};
 use super::{Auth, Verify};
 
 /// Lets only authenticated calls through to the endpoints it wraps.
@@ -42,9 +42,30 @@ impl std::fmt::Debug for AuthLayer {
 }
 
 impl AuthLayer {
-    /// `authorization: Bearer <token>`, for any of `tokens`.
+    /// `authorization: Bearer <token>`, for any of `tokens`. The caller's
+    /// [`Identity::Bearer`](super::Identity::Bearer) is named after the
+    /// token's place in the list: `token 1`, `token 2`, …
     pub fn bearer(tokens: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self::custom(BearerTokens(tokens.into_iter().map(Into::into).collect()))
+        Self::bearer_named(
+            tokens
+                .into_iter()
+                .enumerate()
+                .map(|(index, token)| (format!("token {}", index + 1), token)),
+        )
+    }
+
+    /// `authorization: Bearer <token>`, for any of the `(name, token)`
+    /// pairs; the caller's [`Identity::Bearer`](super::Identity::Bearer)
+    /// has the token's name.
+    pub fn bearer_named(
+        tokens: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        Self::custom(BearerTokens(
+            tokens
+                .into_iter()
+                .map(|(name, token)| (name.into(), digest(&token.into())))
+                .collect(),
+        ))
     }
 
     /// `authorization: Basic <base64 of user:password>`, for any of the
@@ -55,7 +76,11 @@ impl AuthLayer {
         Self::custom(BasicCredentials(
             credentials
                 .into_iter()
-                .map(|(user, password)| (user.into(), password.into()))
+                .map(|(user, password)| {
+                    let user = user.into();
+                    let user_digest = digest(&user);
+                    (user, user_digest, digest(&password.into()))
+                })
                 .collect(),
         ))
     }
@@ -67,7 +92,8 @@ impl AuthLayer {
         Self::custom(super::credentials::Jwt { key, validation })
     }
 
-    /// Whatever `verify` accepts: a function of the `authorization` header.
+    /// Whatever `verify` accepts: a function of the `authorization` header
+    /// that says who is calling, or fails.
     pub fn custom(verify: impl Verify) -> Self {
         AuthLayer {
             verify: Arc::new(verify),

@@ -4,9 +4,12 @@
 //!
 //! [`AuthLayer::bearer`] accepts a fixed set of tokens, [`AuthLayer::basic`]
 //! user and password pairs, `AuthLayer::jwt` (feature `jwt`) signed JSON
-//! Web Tokens, and [`AuthLayer::custom`] anything a function decides.
+//! Web Tokens, and [`AuthLayer::custom`] anything a function decides. The
+//! caller's [`Identity`] goes on in the context, where the handler reads it
+//! with [`Context::caller`](crate::Context::caller).
 
 mod credentials;
+mod identity;
 mod layer;
 
 use std::sync::Arc;
@@ -16,6 +19,7 @@ use futures_util::future::Either;
 use tower::Service;
 
 pub use self::credentials::Verify;
+pub use self::identity::Identity;
 pub use self::layer::AuthLayer;
 use crate::{Error, Request};
 
@@ -46,20 +50,24 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<Req>) -> Self::Future {
+    fn call(&mut self, mut request: Request<Req>) -> Self::Future {
         let header = request
             .ctx
             .metadata()
             .get(http::header::AUTHORIZATION)
             .map(|value| value.to_str().unwrap_or("\u{fffd}"));
-        match header {
-            None => Either::Right(std::future::ready(Err(Error::unauthenticated(
+        let verified = match header {
+            None => Err(Error::unauthenticated(
                 "missing credentials: send an `authorization` header",
-            )))),
-            Some(header) => match self.verify.verify(header) {
-                Ok(()) => Either::Left(self.inner.call(request)),
-                Err(error) => Either::Right(std::future::ready(Err(error))),
-            },
+            )),
+            Some(header) => self.verify.verify(header),
+        };
+        match verified {
+            Ok(identity) => {
+                request.ctx.insert_extension(identity);
+                Either::Left(self.inner.call(request))
+            }
+            Err(error) => Either::Right(std::future::ready(Err(error))),
         }
     }
 }

@@ -4,9 +4,14 @@ use tower::{Layer, ServiceExt};
 use super::*;
 use crate::{Code, Context, Endpoint};
 
-fn echo() -> Endpoint<u8, u8> {
+/// Says who called, as the handler sees it.
+fn who() -> Endpoint<u8, String> {
     Endpoint::new(tower::service_fn(|request: Request<u8>| async move {
-        Ok(request.message)
+        Ok(request
+            .ctx
+            .caller()
+            .map_or("nobody", Identity::name)
+            .to_owned())
     }))
 }
 
@@ -19,8 +24,19 @@ fn with_authorization(value: &str) -> Context {
     ctx
 }
 
-async fn call(layer: &AuthLayer, ctx: Context) -> Result<u8, Error> {
-    layer.layer(echo()).oneshot(Request::new(ctx, 1)).await
+async fn call(layer: &AuthLayer, ctx: Context) -> Result<String, Error> {
+    layer.layer(who()).oneshot(Request::new(ctx, 1)).await
+}
+
+#[tokio::test]
+async fn without_an_auth_layer_there_is_no_caller() {
+    assert_eq!(
+        who()
+            .oneshot(Request::new(Context::new(), 1))
+            .await
+            .unwrap(),
+        "nobody"
+    );
 }
 
 #[tokio::test]
@@ -30,14 +46,28 @@ async fn bearer_tokens() {
         call(&layer, with_authorization("Bearer s3cret"))
             .await
             .unwrap(),
-        1
+        "token 1"
     );
     assert_eq!(
         call(&layer, with_authorization("bearer other"))
             .await
             .unwrap(),
-        1
+        "token 2"
     );
+    let named = AuthLayer::bearer_named([("billing", "b-key"), ("search", "s-key")]);
+    assert_eq!(
+        call(&named, with_authorization("Bearer s-key"))
+            .await
+            .unwrap(),
+        "search"
+    );
+    // A prefix or an extension of a token is no token.
+    for near in ["Bearer s-ke", "Bearer s-key2", "Bearer "] {
+        assert!(
+            call(&named, with_authorization(near)).await.is_err(),
+            "{near}"
+        );
+    }
     for (ctx, message) in [
         (Context::new(), "missing credentials"),
         (with_authorization("Bearer wrong"), "invalid bearer token"),
@@ -57,10 +87,11 @@ async fn bearer_tokens() {
 async fn basic_credentials() {
     let layer = AuthLayer::basic([("ada", "lovelace")]);
     // base64("ada:lovelace")
-    assert!(
+    assert_eq!(
         call(&layer, with_authorization("Basic YWRhOmxvdmVsYWNl"))
             .await
-            .is_ok()
+            .unwrap(),
+        "ada"
     );
     // base64("ada:babbage")
     let error = call(&layer, with_authorization("Basic YWRhOmJhYmJhZ2U="))
@@ -77,12 +108,17 @@ async fn basic_credentials() {
 async fn a_custom_check() {
     let layer = AuthLayer::custom(|authorization: &str| {
         if authorization == "Key 42" {
-            Ok(())
+            Ok(Identity::Custom {
+                name: "the answer".to_owned(),
+            })
         } else {
             Err(Error::unauthenticated("no"))
         }
     });
-    assert!(call(&layer, with_authorization("Key 42")).await.is_ok());
+    assert_eq!(
+        call(&layer, with_authorization("Key 42")).await.unwrap(),
+        "the answer"
+    );
     assert!(call(&layer, with_authorization("Key 41")).await.is_err());
 }
 
@@ -109,10 +145,11 @@ async fn signed_json_web_tokens() {
         .unwrap()
     };
     let good = token(now + 60, secret);
-    assert!(
+    assert_eq!(
         call(&layer, with_authorization(&format!("Bearer {good}")))
             .await
-            .is_ok()
+            .unwrap(),
+        "ada"
     );
     for bad in [
         token(now - 600, secret),
