@@ -1,6 +1,7 @@
 //! The per-request context: request id, deadline, metadata, and what
 //! layers learnt about the call (who is calling).
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -26,6 +27,8 @@ pub struct Context {
     /// Typed values that layers attach for the handler; never sent on.
     /// `None` until one is, like the metadata.
     extensions: Option<Arc<http::Extensions>>,
+    /// On a server, the address of the connection the call came on.
+    peer: Option<SocketAddr>,
 }
 
 impl Context {
@@ -36,6 +39,7 @@ impl Context {
             deadline: None,
             metadata: None,
             extensions: None,
+            peer: None,
         }
     }
 
@@ -137,14 +141,25 @@ impl Context {
     }
 
     /// Builds a server-side context from request headers, which become the
-    /// metadata. A missing or unusable `X-Request-ID` gets a fresh id.
-    pub(crate) fn from_headers(metadata: HeaderMap) -> Self {
+    /// metadata, and the connection's remote address. A missing or unusable
+    /// `X-Request-ID` gets a fresh id.
+    pub(crate) fn from_headers(metadata: HeaderMap, peer: Option<SocketAddr>) -> Self {
         Context {
             request_id: request_id_from(&metadata),
             deadline: None,
             metadata: Some(Arc::new(metadata)),
             extensions: None,
+            peer,
         }
+    }
+
+    /// On a server, the remote address of the connection the call came on
+    /// (a proxy's, behind one). `None` in a context made by hand, and for a
+    /// router served by other means than [`Server`](crate::Server) unless
+    /// they pass axum's `ConnectInfo<SocketAddr>`
+    /// (`into_make_service_with_connect_info`).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
     }
 
     /// Attaches `value` for the handler, replacing any of the same type: how
@@ -420,7 +435,10 @@ mod tests {
             crate::http::X_REQUEST_ID,
             HeaderValue::from_static("from-caller"),
         );
-        assert_eq!(Context::from_headers(headers).request_id(), "from-caller");
+        assert_eq!(
+            Context::from_headers(headers, None).request_id(),
+            "from-caller"
+        );
     }
 
     #[test]

@@ -206,6 +206,8 @@ async fn serve(
     stopping: watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let addr = local_addr(&listener);
+    // Each request carries its connection's address, for `Context::peer_addr`.
+    let router = router.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener.tap_io(set_nodelay), router)
         .with_graceful_shutdown(stopped(stopping))
         .await

@@ -343,3 +343,58 @@ async fn the_handler_knows_who_called_over_both_transports() {
     assert_eq!(over_http.context_seen(&ctx).await.unwrap()[4], "ada");
     assert_eq!(over_grpc.context_seen(&ctx).await.unwrap()[4], "ada");
 }
+
+/// Says where the call came from.
+mod peer {
+    /// Reports the caller's address.
+    #[kit::service]
+    pub(crate) trait Peer: Send + Sync + 'static {
+        /// The remote IP address the server saw.
+        async fn address(&self, ctx: &kit::Context) -> Result<String, kit::Error>;
+    }
+
+    /// Answers with `Context::peer_addr`.
+    pub(crate) struct Echo;
+
+    impl Peer for Echo {
+        async fn address(&self, ctx: &kit::Context) -> Result<String, kit::Error> {
+            Ok(ctx
+                .peer_addr()
+                .map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string()))
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_server_tells_handlers_and_per_caller_limits_the_remote_address() {
+    use peer::Peer as _;
+
+    // Anonymous callers are limited by address: two calls a minute each.
+    let rate = Rate::new(1, Duration::from_secs(60)).burst(2);
+    let endpoints = peer::peer::Endpoints::new(Arc::new(peer::Echo))
+        .layer(RateLimitLayer::reject(rate).per_caller());
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (http_url, grpc_url) = (
+        base_url(http.local_addr().unwrap()),
+        base_url(grpc.local_addr().unwrap()),
+    );
+    let server = tokio::spawn(
+        kit::Server::new()
+            .http(http, peer::peer::http_router(endpoints.clone()))
+            .grpc(
+                grpc,
+                kit::grpc::Routes::new().add_service(peer::peer::GrpcServer::new(endpoints)),
+            )
+            .run_until(std::future::pending()),
+    );
+    let ctx = kit::Context::new();
+    let over_http = peer::peer::HttpClient::new(&http_url).unwrap();
+    let over_grpc = peer::peer::GrpcClient::new(&grpc_url).unwrap();
+    assert_eq!(over_http.address(&ctx).await.unwrap(), "127.0.0.1");
+    assert_eq!(over_grpc.address(&ctx).await.unwrap(), "127.0.0.1");
+    // The same address, whichever the transport: its bucket is empty.
+    let error = over_http.address(&ctx).await.unwrap_err();
+    assert_eq!(error.code(), kit::Code::ResourceExhausted);
+    server.abort();
+}

@@ -205,8 +205,11 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> UnaryService<Req> for Unary<Req, Resp>
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
         let (path, endpoint) = (self.path, self.endpoint.clone());
         Box::pin(async move {
-            let (metadata, _, message) = request.into_parts();
-            let ctx = Context::from_headers(metadata.into_headers());
+            let (metadata, extensions, message) = request.into_parts();
+            let peer = extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0);
+            let ctx = Context::from_headers(metadata.into_headers(), peer);
             let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
                 endpoint.oneshot(Request::new(ctx, message))
             })

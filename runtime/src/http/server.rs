@@ -259,7 +259,11 @@ where
         .extensions
         .get::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-    let ctx = Context::from_headers(std::mem::take(&mut parts.headers));
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
     let work = move |ctx: Context| async move {
         let bytes = if has_body {
             read_body(ctx.metadata(), body, limit).await?

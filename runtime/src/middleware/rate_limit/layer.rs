@@ -1,11 +1,10 @@
 //! [`RateLimitLayer`].
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tower::Layer;
 
-use super::bucket::Bucket;
+use super::buckets::Buckets;
 use super::{Mode, RateLimit};
 
 /// How many calls a bucket lets through: `per_second` on average, and up
@@ -67,7 +66,8 @@ impl Rate {
 /// ```
 #[derive(Clone, Debug)]
 pub struct RateLimitLayer {
-    bucket: Arc<Mutex<Bucket>>,
+    rate: Rate,
+    pub(super) buckets: Buckets,
     mode: Mode,
 }
 
@@ -86,9 +86,23 @@ impl RateLimitLayer {
 
     fn with_mode(rate: Rate, mode: Mode) -> Self {
         RateLimitLayer {
-            bucket: Arc::new(Mutex::new(Bucket::new(rate.per_second, rate.burst))),
+            rate,
+            buckets: Buckets::one(rate.per_second, rate.burst),
             mode,
         }
+    }
+
+    /// Gives each caller a bucket of its own, at the same rate: keyed by
+    /// the name of the [`Identity`](crate::middleware::Identity) that an
+    /// [`AuthLayer`](crate::middleware::AuthLayer) outside this one
+    /// verified, or else by the caller's IP address
+    /// ([`Context::peer_addr`](crate::Context::peer_addr)); calls with
+    /// neither share one bucket. A caller whose bucket has refilled is
+    /// forgotten, so idle callers cost no memory.
+    #[must_use]
+    pub fn per_caller(mut self) -> Self {
+        self.buckets = Buckets::per_caller(self.rate.per_second, self.rate.burst);
+        self
     }
 }
 
@@ -98,7 +112,7 @@ impl<S> Layer<S> for RateLimitLayer {
     fn layer(&self, inner: S) -> Self::Service {
         RateLimit {
             inner,
-            bucket: Arc::clone(&self.bucket),
+            buckets: self.buckets.clone(),
             mode: self.mode,
         }
     }

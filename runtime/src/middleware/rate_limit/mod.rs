@@ -4,8 +4,12 @@
 //!
 //! One layer holds one bucket: wrapping every endpoint with it limits the
 //! service as a whole, and a layer per method limits each on its own.
+//! [`RateLimitLayer::per_caller`] gives each caller a bucket of its own
+//! instead: by the identity [`AuthLayer`](crate::middleware::AuthLayer)
+//! verified, or by remote IP address when the call is anonymous.
 
 mod bucket;
+mod buckets;
 mod layer;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,6 +19,7 @@ use futures_util::future::BoxFuture;
 use tower::Service;
 
 use self::bucket::Bucket;
+use self::buckets::Buckets;
 pub use self::layer::{Rate, RateLimitLayer};
 use crate::{Error, Request};
 
@@ -29,7 +34,7 @@ enum Mode {
 #[derive(Clone, Debug)]
 pub struct RateLimit<S> {
     inner: S,
-    bucket: Arc<Mutex<Bucket>>,
+    buckets: Buckets,
     mode: Mode,
 }
 
@@ -57,7 +62,8 @@ where
 
     fn call(&mut self, request: Request<Req>) -> Self::Future {
         let now = tokio::time::Instant::now();
-        let mut bucket = self.bucket.lock().unwrap_or_else(PoisonError::into_inner);
+        let shared = self.buckets.for_call(&request.ctx, now);
+        let mut bucket = shared.lock().unwrap_or_else(PoisonError::into_inner);
         match self.mode {
             Mode::Reject => match bucket.try_take(now) {
                 Ok(()) => {
@@ -92,7 +98,7 @@ where
                 // The turn is fixed now, not when the future is first polled.
                 let turn = now + wait;
                 let refund = Refund {
-                    bucket: Some(Arc::clone(&self.bucket)),
+                    bucket: Some(Arc::clone(&shared)),
                 };
                 Box::pin(async move {
                     let mut refund = refund;

@@ -113,3 +113,66 @@ async fn a_cancelled_wait_gives_its_token_back_and_a_hopeless_one_fails_now() {
     assert_eq!(error.code(), Code::ResourceExhausted);
     assert_eq!(error.retry_after(), Some(Duration::from_millis(100)));
 }
+
+/// A call from `identity`, or from `addr` when anonymous.
+fn from(identity: Option<&str>, addr: Option<&str>) -> Request<u32> {
+    let mut ctx = match addr {
+        Some(addr) => Context::from_headers(http::HeaderMap::new(), Some(addr.parse().unwrap())),
+        None => Context::new(),
+    };
+    if let Some(name) = identity {
+        ctx.insert_extension(crate::middleware::Identity::Custom {
+            name: name.to_owned(),
+        });
+    }
+    Request::new(ctx, 7)
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_caller_each_identity_or_address_has_a_bucket_of_its_own() {
+    let mut service = limited(RateLimitLayer::reject(Rate::per_second(1)).per_caller());
+    let mut call = async |request: Request<u32>| service.ready().await.unwrap().call(request).await;
+
+    assert!(call(from(Some("ada"), Some("10.0.0.1:1000"))).await.is_ok());
+    // Ada again, from another address: her bucket is empty.
+    let error = call(from(Some("ada"), Some("10.0.0.2:2000")))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::ResourceExhausted);
+    // Grace has her own.
+    assert!(
+        call(from(Some("grace"), Some("10.0.0.1:1000")))
+            .await
+            .is_ok()
+    );
+    // Anonymous callers by IP address, whatever their port.
+    assert!(call(from(None, Some("10.0.0.1:1000"))).await.is_ok());
+    assert!(call(from(None, Some("10.0.0.1:3000"))).await.is_err());
+    assert!(call(from(None, Some("10.0.0.3:1000"))).await.is_ok());
+    // With neither, one shared bucket.
+    assert!(call(from(None, None)).await.is_ok());
+    assert!(call(from(None, None)).await.is_err());
+
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert!(call(from(Some("ada"), None)).await.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_caller_forgets_callers_whose_buckets_refilled() {
+    let layer = RateLimitLayer::reject(Rate::per_second(1)).per_caller();
+    let mut service = limited(layer.clone());
+    for index in 0..buckets::FORGET_ABOVE {
+        let request = from(Some(&format!("caller {index}")), None);
+        service.ready().await.unwrap().call(request).await.unwrap();
+    }
+    let Buckets::PerCaller { callers, .. } = &layer.buckets else {
+        panic!("per caller");
+    };
+    let remembered = || callers.lock().unwrap().len();
+    assert_eq!(remembered(), buckets::FORGET_ABOVE);
+    // Every bucket refills; the next new caller makes room.
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let request = from(Some("newcomer"), None);
+    service.ready().await.unwrap().call(request).await.unwrap();
+    assert_eq!(remembered(), 1);
+}
