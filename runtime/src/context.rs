@@ -9,14 +9,18 @@ use std::time::{Duration, Instant};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 /// What a request carries besides its message: an id for logs and traces, an
-/// optional deadline, and metadata (the caller's headers).
+/// optional deadline, metadata (the caller's headers), and on a server the
+/// connection's address and what layers learnt (who is calling).
 ///
 /// Servers build it from the incoming request: the id from `X-Request-ID`
 /// (or a fresh one), the deadline from the caller's timeout header, the
 /// metadata from the headers. Clients send it on: the id, the time left until
 /// the deadline, and the metadata.
 ///
-/// Cloning is cheap: the metadata is shared until a clone changes it.
+/// Cloning is cheap: the metadata and the extensions are shared until a
+/// clone changes them. A server's context passed on to a client call keeps
+/// its caller and peer address for this process; only the id, the time
+/// left and forwardable metadata are sent.
 #[derive(Clone, Debug)]
 pub struct Context {
     request_id: HeaderValue,

@@ -56,7 +56,7 @@ impl AuthLayer {
 
     /// `authorization: Bearer <token>`, for any of the `(name, token)`
     /// pairs; the caller's [`Identity::Bearer`](super::Identity::Bearer)
-    /// has the token's name.
+    /// has the token's name (the last one's, for a token given twice).
     pub fn bearer_named(
         tokens: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {

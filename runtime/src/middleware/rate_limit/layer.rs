@@ -96,9 +96,11 @@ impl RateLimitLayer {
     /// the name of the [`Identity`](crate::middleware::Identity) that an
     /// [`AuthLayer`](crate::middleware::AuthLayer) outside this one
     /// verified, or else by the caller's IP address
-    /// ([`Context::peer_addr`](crate::Context::peer_addr)); calls with
-    /// neither share one bucket. A caller whose bucket has refilled is
-    /// forgotten, so idle callers cost no memory.
+    /// ([`Context::peer_addr`](crate::Context::peer_addr); an IPv6
+    /// caller by its /64, which one host can fill); calls with neither
+    /// share one bucket. At most 1,024 callers are remembered: past that,
+    /// those whose buckets have refilled are forgotten (at most once per
+    /// refill), and while none has, new callers share one bucket.
     #[must_use]
     pub fn per_caller(mut self) -> Self {
         self.buckets = Buckets::per_caller(self.rate.per_second, self.rate.burst);

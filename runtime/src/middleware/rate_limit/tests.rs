@@ -158,21 +158,60 @@ async fn per_caller_each_identity_or_address_has_a_bucket_of_its_own() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn per_caller_forgets_callers_whose_buckets_refilled() {
+async fn per_caller_remembers_a_bounded_number_of_callers() {
     let layer = RateLimitLayer::reject(Rate::per_second(1)).per_caller();
     let mut service = limited(layer.clone());
-    for index in 0..buckets::FORGET_ABOVE {
-        let request = from(Some(&format!("caller {index}")), None);
-        service.ready().await.unwrap().call(request).await.unwrap();
+    let mut call = async |name: &str| {
+        let request = from(Some(name), None);
+        service.ready().await.unwrap().call(request).await
+    };
+    for index in 0..buckets::REMEMBERED {
+        call(&format!("caller {index}")).await.unwrap();
     }
     let Buckets::PerCaller { callers, .. } = &layer.buckets else {
         panic!("per caller");
     };
-    let remembered = || callers.lock().unwrap().len();
-    assert_eq!(remembered(), buckets::FORGET_ABOVE);
+    let remembered = || callers.lock().unwrap().buckets.len();
+    assert_eq!(remembered(), buckets::REMEMBERED);
+    // Full, and no bucket has refilled: new callers share one bucket.
+    call("newcomer 1").await.unwrap();
+    assert!(call("newcomer 2").await.is_err());
+    assert_eq!(remembered(), buckets::REMEMBERED + 1);
     // Every bucket refills; the next new caller makes room.
     tokio::time::advance(Duration::from_secs(1)).await;
-    let request = from(Some("newcomer"), None);
-    service.ready().await.unwrap().call(request).await.unwrap();
+    call("newcomer 3").await.unwrap();
     assert_eq!(remembered(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_caller_keys_kinds_apart_and_ipv6_by_its_64() {
+    let mut service = limited(RateLimitLayer::reject(Rate::per_second(1)).per_caller());
+    let mut call = async |request: Request<u32>| service.ready().await.unwrap().call(request).await;
+    let named = |identity: crate::middleware::Identity| {
+        let mut ctx = Context::new();
+        ctx.insert_extension(identity);
+        Request::new(ctx, 7)
+    };
+    use crate::middleware::Identity;
+    assert!(
+        call(named(Identity::Basic { user: "ada".into() }))
+            .await
+            .is_ok()
+    );
+    assert!(
+        call(named(Identity::Custom { name: "ada".into() }))
+            .await
+            .is_ok()
+    );
+    // A JWT without `sub` has no name: it counts by address.
+    let jwt = |addr: &str| {
+        let mut request = from(None, Some(addr));
+        request.ctx.insert_extension(Identity::Jwt {
+            claims: serde_json::json!({}),
+        });
+        request
+    };
+    assert!(call(jwt("[2001:db8::1]:443")).await.is_ok());
+    assert!(call(jwt("[2001:db8::ffff]:443")).await.is_err());
+    assert!(call(jwt("[2001:db8:0:1::1]:443")).await.is_ok());
 }
