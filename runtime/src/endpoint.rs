@@ -9,7 +9,8 @@ use futures_util::future::{BoxFuture, Either};
 use tower::util::{BoxCloneSyncService, MapErr, ServiceExt};
 use tower::{Layer, Service};
 
-use crate::{BoxError, Context, Error};
+use crate::stream::{CallRecord, Direction, Streaming, Tap};
+use crate::{BoxError, Code, Context, Error};
 
 /// What an endpoint receives: the request [`Context`] and the method's
 /// request message.
@@ -39,6 +40,60 @@ pub struct Endpoint<Req, Resp> {
     inner: Inner<Req, Resp>,
     name: EndpointName,
     idempotent: bool,
+    streams: Streams<Req, Resp>,
+}
+
+/// Which of an endpoint's messages are streams, as functions that wrap the
+/// stream in what a layer asks for ([`Tap`]): set by
+/// [`Endpoint::server_streaming`] and [`Endpoint::client_streaming`], and
+/// kept by every layer, as the name is.
+struct Streams<Req, Resp> {
+    request: Option<fn(Req, Tap) -> Req>,
+    response: Option<fn(Resp, Tap) -> Resp>,
+}
+
+/// An endpoint's name, idempotency and streams.
+struct Traits<Req, Resp> {
+    name: EndpointName,
+    idempotent: bool,
+    streams: Streams<Req, Resp>,
+}
+
+impl<Req, Resp> Clone for Streams<Req, Resp> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Req, Resp> Copy for Streams<Req, Resp> {}
+
+impl<Req, Resp> Default for Streams<Req, Resp> {
+    fn default() -> Self {
+        Streams {
+            request: None,
+            response: None,
+        }
+    }
+}
+
+/// How a method's messages travel, as gRPC names its four kinds of method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MethodKind {
+    /// One request, one response.
+    Unary,
+    /// One request, a stream of responses.
+    ServerStreaming,
+    /// A stream of requests, one response.
+    ClientStreaming,
+    /// A stream each way.
+    BidiStreaming,
+}
+
+impl MethodKind {
+    /// Whether either side is a stream.
+    pub fn is_streaming(self) -> bool {
+        self != MethodKind::Unary
+    }
 }
 
 /// What an endpoint calls.
@@ -108,6 +163,41 @@ impl<Req, Resp> Endpoint<Req, Resp> {
     pub fn is_idempotent(&self) -> bool {
         self.idempotent
     }
+
+    /// How the method's messages travel.
+    pub fn kind(&self) -> MethodKind {
+        match (
+            self.streams.request.is_some(),
+            self.streams.response.is_some(),
+        ) {
+            (false, false) => MethodKind::Unary,
+            (false, true) => MethodKind::ServerStreaming,
+            (true, false) => MethodKind::ClientStreaming,
+            (true, true) => MethodKind::BidiStreaming,
+        }
+    }
+}
+
+impl<Req, T: Send + 'static> Endpoint<Req, Streaming<T>> {
+    /// Marks the endpoint's response as a stream, so that layers that
+    /// observe calls (metrics, logging, tracing) follow it to its end.
+    /// Generated code marks every server streaming method's endpoint.
+    #[must_use]
+    pub fn server_streaming(mut self) -> Self {
+        self.streams.response = Some(Streaming::<T>::tap);
+        self
+    }
+}
+
+impl<T: Send + 'static, Resp> Endpoint<Streaming<T>, Resp> {
+    /// Marks the endpoint's request as a stream, so that layers that
+    /// observe calls count its messages. Generated code marks every client
+    /// streaming method's endpoint.
+    #[must_use]
+    pub fn client_streaming(mut self) -> Self {
+        self.streams.request = Some(Streaming::<T>::tap);
+        self
+    }
 }
 
 impl<Req, Resp> Endpoint<Req, Resp>
@@ -155,7 +245,26 @@ where
             inner,
             name: EndpointName::default(),
             idempotent: false,
+            streams: Streams::default(),
         }
+    }
+
+    /// What the endpoint says of its method, beside what it calls.
+    fn traits(&self) -> Traits<Req, Resp> {
+        Traits {
+            name: self.name,
+            idempotent: self.idempotent,
+            streams: self.streams,
+        }
+    }
+
+    /// `self`, saying what `traits` say of its method: a wrapped endpoint
+    /// keeps what the endpoint it wraps said.
+    fn with_traits(mut self, traits: Traits<Req, Resp>) -> Self {
+        self.name = traits.name;
+        self.idempotent = traits.idempotent;
+        self.streams = traits.streams;
+        self
     }
 
     /// Wraps the endpoint in `wrap`, a service that is ready whenever what
@@ -167,7 +276,7 @@ where
         S: Service<Request<Req>, Response = Resp, Error = Error> + Clone + Send + Sync + 'static,
         S::Future: Send + 'static,
     {
-        let (name, idempotent) = (self.name, self.idempotent);
+        let traits = self.traits();
         let wrapped = match self.inner {
             Inner::Ready(_) => {
                 let service = wrap(self);
@@ -177,7 +286,54 @@ where
             }
             Inner::Service(_) => Endpoint::new(wrap(self)),
         };
-        wrapped.named(name).idempotent(idempotent)
+        wrapped.with_traits(traits)
+    }
+
+    /// For a streaming endpoint: wraps it so that every call reports, once,
+    /// when it ends (when its stream of answers ends, fails or is dropped;
+    /// for a client stream, when the answer comes), with its code and how
+    /// many messages went each way. `start` runs as each call starts and
+    /// says what to run at its end. A unary endpoint is returned as it is:
+    /// its layers see its end as its future's.
+    pub(crate) fn observe_streams<F>(self, start: F) -> Self
+    where
+        F: Fn(&Request<Req>) -> crate::stream::OnEnd + Send + Sync + 'static,
+        Req: Send,
+    {
+        if !self.kind().is_streaming() {
+            return self;
+        }
+        let streams = self.streams;
+        let traits = self.traits();
+        let inner = self;
+        let observed = Endpoint::from_fn(move |mut request: Request<Req>| {
+            let call = CallRecord::new(start(&request));
+            match streams.request {
+                Some(tap) => {
+                    request.message = tap(
+                        request.message,
+                        Tap::Count(Arc::clone(&call), Direction::Received),
+                    );
+                }
+                None => call.count(Direction::Received),
+            }
+            let answer = inner.send_request(request);
+            async move {
+                let result = answer.await;
+                match (&result, streams.response) {
+                    (Ok(_), Some(tap)) => {
+                        return result.map(|stream| tap(stream, Tap::Count(call, Direction::Sent)));
+                    }
+                    (Ok(_), None) => {
+                        call.count(Direction::Sent);
+                        call.end(Code::Ok);
+                    }
+                    (Err(error), _) => call.end(error.code()),
+                }
+                result
+            }
+        });
+        observed.with_traits(traits)
     }
 
     /// Wraps the endpoint in a `tower::Layer` that keeps its types, such as
@@ -201,7 +357,17 @@ where
     where
         Req: Send,
     {
-        let request = Request::new(ctx, message);
+        self.send_request(Request::new(ctx, message))
+    }
+
+    /// [`Endpoint::send`] for a request already made.
+    fn send_request(
+        &self,
+        request: Request<Req>,
+    ) -> impl Future<Output = Result<Resp, Error>> + Send + 'static + use<Req, Resp>
+    where
+        Req: Send,
+    {
         match &self.inner {
             Inner::Ready(call) => Either::Left(call(request)),
             Inner::Service(service) => Either::Right(service.clone().oneshot(request)),
@@ -215,6 +381,7 @@ impl<Req, Resp> Clone for Endpoint<Req, Resp> {
             inner: self.inner.clone(),
             name: self.name,
             idempotent: self.idempotent,
+            streams: self.streams,
         }
     }
 }
@@ -224,6 +391,7 @@ impl<Req, Resp> fmt::Debug for Endpoint<Req, Resp> {
         f.debug_struct("Endpoint")
             .field("name", &self.name)
             .field("idempotent", &self.idempotent)
+            .field("kind", &self.kind())
             .field("request", &std::any::type_name::<Req>())
             .field("response", &std::any::type_name::<Resp>())
             .finish()
@@ -275,10 +443,8 @@ where
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
         let to_kit: fn(<L::Service as Service<Request<Req>>>::Error) -> Error =
             |error| Error::from_box_error(error.into());
-        let (name, idempotent) = (endpoint.name, endpoint.idempotent);
-        Endpoint::new(MapErr::new(self.layer(endpoint), to_kit))
-            .named(name)
-            .idempotent(idempotent)
+        let traits = endpoint.traits();
+        Endpoint::new(MapErr::new(self.layer(endpoint), to_kit)).with_traits(traits)
     }
 }
 

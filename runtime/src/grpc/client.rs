@@ -8,8 +8,8 @@ use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use super::{DEFAULT_MAX_MESSAGE_SIZE, GrpcMessage, from_status};
-use crate::sd::{Balance, Balancer, Instancer};
-use crate::{Code, Context, Error};
+use crate::sd::{Balance, Balancer, Instancer, Picked};
+use crate::{Code, Context, Error, Streaming};
 
 /// A gRPC client over one HTTP/2 channel, or balancing over the instances
 /// of a service ([`Client::discover`]) with a channel to each. Channels
@@ -123,21 +123,95 @@ impl Client {
         Req: GrpcMessage,
         Resp: GrpcMessage,
     {
+        let (result, picked) = self
+            .exchange(ctx, message, |mut grpc, request| async move {
+                let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+                grpc.unary(request, PathAndQuery::from_static(path), codec)
+                    .await
+                    .map(tonic::Response::into_inner)
+            })
+            .await;
+        if let Some(picked) = picked {
+            picked.record(&result);
+        }
+        result
+    }
+
+    /// Calls the server streaming method at `path` and returns its stream
+    /// of responses, which the server sends as it is read. Dropping the
+    /// stream cancels the call; the deadline covers the whole stream, which
+    /// ends with `DEADLINE_EXCEEDED` when it passes. Errors are as for
+    /// [`Client::call`], before the stream or as its last item.
+    pub async fn server_streaming<Req, Resp>(
+        &self,
+        path: &'static str,
+        ctx: &Context,
+        message: Req,
+    ) -> Result<Streaming<Resp>, Error>
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
+        let deadline = ctx.deadline_within(self.timeout);
+        let (result, picked) = self
+            .exchange(ctx, message, |mut grpc, request| async move {
+                let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+                grpc.server_streaming(request, PathAndQuery::from_static(path), codec)
+                    .await
+                    .map(tonic::Response::into_inner)
+            })
+            .await;
+        if let Some(picked) = &picked {
+            picked.record(&result);
+        }
+        let messages = result?;
+        // The instance stays busy, for the balancer, until the stream ends.
+        let stream = Streaming::new(futures_util::stream::unfold(
+            (messages, picked),
+            |(mut messages, picked)| async move {
+                match messages.message().await {
+                    Ok(Some(message)) => Some((Ok(message), (messages, picked))),
+                    Ok(None) => None,
+                    Err(status) => Some((Err(from_status(&status)), (messages, picked))),
+                }
+            },
+        ));
+        let stream = match deadline {
+            Some(deadline) => stream.within_deadline_of(&Context::new().with_deadline(deadline)),
+            None => stream,
+        };
+        Ok(stream)
+    }
+
+    /// The common part of every call: the deadline and metadata, the
+    /// connection (picked from the balancer, which the caller tells how the
+    /// call went), and `call`'s exchange on it, whose failures become
+    /// [`Error`]s.
+    async fn exchange<Req, T, F, Fut>(
+        &self,
+        ctx: &Context,
+        message: Req,
+        call: F,
+    ) -> (Result<T, Error>, Option<Picked<Channel>>)
+    where
+        F: FnOnce(tonic::client::Grpc<Channel>, tonic::Request<Req>) -> Fut,
+        Fut: Future<Output = Result<T, tonic::Status>>,
+    {
         let deadline = ctx.deadline_within(self.timeout);
         let mut request = tonic::Request::new(message);
         *request.metadata_mut() = metadata(ctx, &self.headers);
         if let Some(deadline) = deadline {
             match deadline.checked_duration_since(Instant::now()) {
                 Some(remaining) if !remaining.is_zero() => request.set_timeout(remaining),
-                _ => return Err(Error::deadline_exceeded()),
+                _ => return (Err(Error::deadline_exceeded()), None),
             }
         }
         let (channel, picked) = match &self.target {
             Target::Fixed(channel) => (channel.clone(), None),
-            Target::Discovered(balancer) => {
-                let picked = balancer.pick()?;
-                (picked.connection().clone(), Some(picked))
-            }
+            Target::Discovered(balancer) => match balancer.pick() {
+                Ok(picked) => (picked.connection().clone(), Some(picked)),
+                Err(error) => return (Err(error), None),
+            },
         };
         let mut grpc =
             tonic::client::Grpc::new(channel).max_decoding_message_size(self.max_message_size);
@@ -146,10 +220,8 @@ impl Client {
                 Error::unavailable(format!("cannot reach the gRPC server: {error}"))
                     .with_source(error)
             })?;
-            let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
-            grpc.unary(request, PathAndQuery::from_static(path), codec)
+            call(grpc, request)
                 .await
-                .map(tonic::Response::into_inner)
                 .map_err(|status| match closed_before_an_answer(&status) {
                     Some(closed) => Error::unavailable(format!(
                         "the connection to the gRPC server closed before it answered: {closed}"
@@ -170,18 +242,10 @@ impl Client {
             },
             None => exchange.await,
         };
-        if let Some(picked) = picked {
-            picked.record(&result);
-        }
-        result
+        (result, picked)
     }
 }
 
-/// The connection's own failure, when a call failed because its connection
-/// closed under it (the server shut down, say) rather than with a status
-/// the server sent. tonic calls that `CANCELLED`, which is the caller's
-/// code; to the caller it is `UNAVAILABLE`, which a retry on another
-/// connection or instance can cure.
 fn closed_before_an_answer(status: &tonic::Status) -> Option<&hyper::Error> {
     let mut source = std::error::Error::source(status);
     while let Some(error) = source {

@@ -5,18 +5,20 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
+use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
 use http::HeaderValue;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use tonic::body::Body;
 use tonic::metadata::MetadataValue;
-use tonic::server::UnaryService;
+use tonic::server::{ServerStreamingService, UnaryService};
 use tower::Service;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
 use super::{GrpcMessage, GrpcService, to_status};
 use crate::context::request_id_from;
-use crate::{Context, Endpoint, Error, Request, server_call};
+use crate::{Context, Endpoint, Error, Request, Streaming, server_call};
 
 /// The largest message a server decodes unless told otherwise: 4 MiB, as in
 /// every gRPC implementation.
@@ -98,6 +100,45 @@ impl ServerBuilder {
                         .max_decoding_message_size(limits.max_decoding_message_size)
                         .max_encoding_message_size(limits.max_encoding_message_size);
                     Ok::<_, Infallible>(grpc.unary(Unary { path, endpoint }, request).await)
+                }
+            }))
+        });
+        self.routes.push((path, make));
+        self
+    }
+
+    /// Serves `endpoint` as the server streaming method at `path`: one
+    /// request, then the endpoint's stream of responses, sent as the caller
+    /// reads them. A response over the size limit ends the stream with
+    /// `RESOURCE_EXHAUSTED`, an item's error with its status.
+    #[must_use]
+    pub fn server_streaming<Req, Resp>(
+        mut self,
+        path: &'static str,
+        endpoint: Endpoint<Req, Streaming<Resp>>,
+    ) -> Self
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
+        let make: MakeHandler = Box::new(move |limits: Limits| {
+            BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
+                let endpoint = endpoint.clone();
+                async move {
+                    let request_id = request_id_from(request.headers());
+                    let request = match buffer_request(request, limits).await {
+                        Ok(request) => request,
+                        Err(status) => return Ok(status_response(status, request_id)),
+                    };
+                    let codec = RequestCodec::<Resp, Req>::default();
+                    let mut grpc = tonic::server::Grpc::new(codec)
+                        .max_decoding_message_size(limits.max_decoding_message_size);
+                    let service = ServerStreaming {
+                        path,
+                        endpoint,
+                        max_message_size: limits.max_encoding_message_size,
+                    };
+                    Ok::<_, Infallible>(grpc.server_streaming(service, request).await)
                 }
             }))
         });
@@ -205,11 +246,7 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> UnaryService<Req> for Unary<Req, Resp>
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
         let (path, endpoint) = (self.path, self.endpoint.clone());
         Box::pin(async move {
-            let (metadata, extensions, message) = request.into_parts();
-            let peer = extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0);
-            let ctx = Context::from_headers(metadata.into_headers(), peer);
+            let (ctx, message) = call_parts(request);
             let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
                 endpoint.oneshot(Request::new(ctx, message))
             })
@@ -220,6 +257,80 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> UnaryService<Req> for Unary<Req, Resp>
             with_request_id(result, request_id)
         })
     }
+}
+
+/// One server streaming call: as [`Unary`], then the stream's items as
+/// messages and its errors as the status that ends it.
+struct ServerStreaming<Req, Resp> {
+    path: &'static str,
+    endpoint: Endpoint<Req, Streaming<Resp>>,
+    max_message_size: usize,
+}
+
+impl<Req: GrpcMessage, Resp: GrpcMessage> ServerStreamingService<Req>
+    for ServerStreaming<Req, Resp>
+{
+    type Response = Resp;
+    type ResponseStream = BoxStream<'static, Result<Resp, tonic::Status>>;
+    type Future = BoxFuture<'static, Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
+        let (path, endpoint) = (self.path, self.endpoint.clone());
+        let max_message_size = self.max_message_size;
+        Box::pin(async move {
+            let (ctx, message) = call_parts(request);
+            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
+                endpoint.oneshot(Request::new(ctx, message))
+            })
+            .await;
+            let result = served
+                .map(|stream| tonic::Response::new(grpc_stream(stream, max_message_size)))
+                .map_err(|error| to_status(&error));
+            with_request_id(result, request_id)
+        })
+    }
+}
+
+/// The stream of a call's answers as tonic sends it: each item's error as
+/// the status that ends the call, and nothing after it; a message larger
+/// than `max_message_size` as `RESOURCE_EXHAUSTED` (tonic's encoder would
+/// say `OUT_OF_RANGE`).
+fn grpc_stream<Resp: GrpcMessage>(
+    stream: Streaming<Resp>,
+    max_message_size: usize,
+) -> BoxStream<'static, Result<Resp, tonic::Status>> {
+    let mut ended = false;
+    stream
+        .map(move |item| match item {
+            Ok(message) if message.encoded_len() > max_message_size => {
+                Err(tonic::Status::resource_exhausted(format!(
+                    "a response message of {} bytes is larger than the limit of \
+                     {max_message_size} bytes",
+                    message.encoded_len()
+                )))
+            }
+            Ok(message) => Ok(message),
+            Err(error) => Err(to_status(&error)),
+        })
+        .take_while(move |item| {
+            let take = !ended;
+            ended |= item.is_err();
+            std::future::ready(take)
+        })
+        .boxed()
+}
+
+/// The context of a call from its metadata and the peer's address, and its
+/// message.
+fn call_parts<T>(request: tonic::Request<T>) -> (Context, T) {
+    let (metadata, extensions, message) = request.into_parts();
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    (
+        Context::from_headers(metadata.into_headers(), peer),
+        message,
+    )
 }
 
 /// The metadata key of the caller's timeout.

@@ -20,7 +20,8 @@ use super::{Binding, Encoded, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::context::timeout;
 use crate::error::ErrorBody;
 use crate::sd::{Balance, Balancer, Instancer};
-use crate::{Code, Context, Error};
+use crate::{Code, Context, Error, Streaming};
+use hyper::body::Incoming;
 
 /// A pooled HTTP/1.1 client bound to one base URL, or balancing over the
 /// instances of a service ([`Client::discover`]), with an optional timeout
@@ -147,7 +148,7 @@ impl Client {
     /// as `authorization`, describe the caller's own request and stay behind.
     pub async fn call<B: Binding>(&self, ctx: &Context, message: B) -> Result<B::Response, Error> {
         let encoded = message.encode();
-        self.exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, encoded)
+        self.exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, encoded, OneMessage)
             .await
     }
 
@@ -171,18 +172,41 @@ impl Client {
             route.path,
             route.has_body(),
             encoded,
+            OneMessage,
         )
         .await
     }
 
-    async fn exchange<Resp: DeserializeOwned>(
+    /// Calls the server streaming method of `B` and returns its stream of
+    /// responses, read as newline-delimited JSON as the server sends them.
+    /// Dropping the stream closes the call; the deadline covers the whole
+    /// stream, which ends with `DEADLINE_EXCEEDED` when it passes. An error
+    /// the server sends mid-stream is the stream's last item.
+    pub async fn server_streaming<B: Binding>(
+        &self,
+        ctx: &Context,
+        message: B,
+    ) -> Result<Streaming<B::Response>, Error> {
+        let encoded = message.encode();
+        let deadline = ctx.deadline_within(self.timeout);
+        let stream = self
+            .exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, encoded, JsonLines)
+            .await?;
+        Ok(match deadline {
+            Some(deadline) => stream.within_deadline_of(&Context::new().with_deadline(deadline)),
+            None => stream,
+        })
+    }
+
+    async fn exchange<T, Resp: Read<T>>(
         &self,
         ctx: &Context,
         method: Method,
         route: &'static str,
         has_body: bool,
         encoded: Result<Encoded, Error>,
-    ) -> Result<Resp, Error> {
+        answer: Resp,
+    ) -> Result<T, Error> {
         let (authority, picked) = match &self.target {
             Target::Fixed(authority) => (authority.clone(), None),
             Target::Discovered(balancer) => {
@@ -191,7 +215,7 @@ impl Client {
             }
         };
         let result = self
-            .exchange_with(ctx, &authority, method, route, has_body, encoded)
+            .exchange_with(ctx, &authority, method, route, has_body, encoded, answer)
             .await;
         if let Some(picked) = picked {
             picked.record(&result);
@@ -199,7 +223,8 @@ impl Client {
         result
     }
 
-    async fn exchange_with<Resp: DeserializeOwned>(
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange_with<T, Resp: Read<T>>(
         &self,
         ctx: &Context,
         authority: &Authority,
@@ -207,15 +232,29 @@ impl Client {
         route: &'static str,
         has_body: bool,
         encoded: Result<Encoded, Error>,
-    ) -> Result<Resp, Error> {
+        answer: Resp,
+    ) -> Result<T, Error> {
         let deadline = ctx.deadline_within(self.timeout);
-        let request = self.request(ctx, authority, method.clone(), has_body, encoded?, deadline)?;
+        let request = self.request(
+            ctx,
+            authority,
+            method.clone(),
+            has_body,
+            encoded?,
+            deadline,
+            answer.accept(),
+        )?;
         let exchange = async {
             let response = self.http.request(request).await.map_err(|error| {
                 Error::unavailable(format!("{method} {authority}{route}: {error}"))
                     .with_source(error)
             })?;
             let (parts, body) = response.into_parts();
+            if parts.status.is_success() {
+                if let Some(read) = answer.streamed() {
+                    return Ok(read(body));
+                }
+            }
             let body = Limited::new(body, self.max_response_size)
                 .collect()
                 .await
@@ -232,12 +271,12 @@ impl Client {
                         Error::unavailable(format!("cannot read the response body: {error}"))
                     }
                 })?;
-            decode_response::<Resp>(parts.status, &body.to_bytes()).map_err(|error| {
-                match retry_after(&parts.headers) {
+            answer
+                .whole(parts.status, &body.to_bytes())
+                .map_err(|error| match retry_after(&parts.headers) {
                     Some(after) => error.with_retry_after(after),
                     None => error,
-                }
-            })
+                })
         };
         match deadline {
             Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
@@ -255,6 +294,7 @@ impl Client {
         has_body: bool,
         encoded: Encoded,
         deadline: Option<Instant>,
+        accept: &'static str,
     ) -> Result<http::Request<Full<Bytes>>, Error> {
         let remaining = match deadline {
             Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
@@ -289,7 +329,7 @@ impl Client {
             headers.insert(name, value.clone());
         }
         headers.insert(X_REQUEST_ID, ctx.request_id_header().clone());
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static(accept));
         if has_body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
@@ -326,6 +366,48 @@ fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
+}
+
+/// A response that is one JSON message.
+struct OneMessage;
+
+/// A response that is a stream of JSON messages, a line each.
+struct JsonLines;
+
+/// How a call reads a response into `T`.
+trait Read<T> {
+    /// The `Accept` header that asks for it.
+    fn accept(&self) -> &'static str;
+    /// For a stream: what reads a successful body as it comes.
+    fn streamed(&self) -> Option<fn(Incoming) -> T>;
+    /// Reads a whole body: the message, or the error it holds.
+    fn whole(&self, status: StatusCode, body: &Bytes) -> Result<T, Error>;
+}
+
+impl<Resp: DeserializeOwned> Read<Resp> for OneMessage {
+    fn accept(&self) -> &'static str {
+        "application/json"
+    }
+    fn streamed(&self) -> Option<fn(Incoming) -> Resp> {
+        None
+    }
+    fn whole(&self, status: StatusCode, body: &Bytes) -> Result<Resp, Error> {
+        decode_response(status, body)
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Read<Streaming<T>> for JsonLines {
+    fn accept(&self) -> &'static str {
+        super::stream::NDJSON
+    }
+    fn streamed(&self) -> Option<fn(Incoming) -> Streaming<T>> {
+        Some(super::stream::read_json_lines)
+    }
+    fn whole(&self, status: StatusCode, body: &Bytes) -> Result<Streaming<T>, Error> {
+        // Only an error is read whole.
+        decode_response::<serde::de::IgnoredAny>(status, body)?;
+        Err(Error::internal("expected a stream of JSON lines"))
+    }
 }
 
 fn decode_response<T: serde::de::DeserializeOwned>(

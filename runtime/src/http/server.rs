@@ -22,7 +22,7 @@ use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use tower::ServiceExt;
 
 use crate::context::request_id_from;
-use crate::{Code, Context, Endpoint, Error, Request, server_call};
+use crate::{Code, Context, Endpoint, Error, Request, Streaming, server_call};
 
 /// The largest request body the server reads unless told otherwise: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -143,6 +143,36 @@ impl RouterBuilder {
                 B::PATH,
                 B::HAS_BODY,
                 |mut parts, body| async move { B::decode(&mut parts, body).await },
+                json_answer,
+            )
+        };
+        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
+        self
+    }
+
+    /// Serves the server streaming `endpoint` at its binding's method and
+    /// path: its stream of answers as Server-Sent Events or as JSON lines,
+    /// as the request's `Accept` asks (see [`crate::http`]).
+    #[must_use]
+    pub fn server_streaming<B: Binding>(
+        mut self,
+        endpoint: Endpoint<B, Streaming<B::Response>>,
+    ) -> Self {
+        if !self.admits(&B::METHOD, B::PATH) {
+            return self;
+        }
+        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
+        let handler = move |request: axum::extract::Request| {
+            handle(
+                endpoint,
+                request,
+                B::PATH,
+                B::HAS_BODY,
+                |mut parts, body| async move { B::decode(&mut parts, body).await },
+                |ctx: &Context| {
+                    let format = super::stream::Format::asked_by(ctx);
+                    move |stream| Ok(super::stream::response(stream, format))
+                },
             )
         };
         self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
@@ -177,6 +207,7 @@ impl RouterBuilder {
                     move |mut parts, body| async move {
                         message::decode_message(route, &mut parts, &body).await
                     },
+                    json_answer,
                 )
             };
             self.router = self.router.route(route.path, on(filter, Boxed(handler)));
@@ -239,20 +270,24 @@ fn with_request_id(mut response: Response, request_id: HeaderValue) -> Response 
 
 /// Serves one request: the context from the headers, then, under the
 /// caller's deadline and the panic guard of [`server_call`], the body read,
-/// decoded, called and encoded. (A plain function, for the reason
-/// [`server_call::serve`] gives.)
-fn handle<Req, Resp, D, F>(
+/// decoded, called and its answer encoded as `answer` says, from the
+/// request's context. (A plain function,
+/// for the reason [`server_call::serve`] gives.)
+fn handle<Req, Resp, D, F, A, E>(
     endpoint: Endpoint<Req, Resp>,
     request: axum::extract::Request,
     route: &'static str,
     has_body: bool,
     decode: D,
+    answer: A,
 ) -> impl Future<Output = Response>
 where
     Req: Send + 'static,
-    Resp: Serialize + 'static,
+    Resp: 'static,
     D: FnOnce(Parts, Bytes) -> F,
     F: Future<Output = Result<Req, Error>>,
+    A: FnOnce(&Context) -> E,
+    E: FnOnce(Resp) -> Result<Response, Error>,
 {
     let (mut parts, body) = request.into_parts();
     let limit = parts
@@ -271,15 +306,12 @@ where
             Bytes::new()
         };
         let message = decode(parts, bytes).await?;
+        let encode = answer(&ctx);
         let response = endpoint.oneshot(Request::new(ctx, message)).await?;
-        serde_json::to_vec(&response)
-            .map_err(|error| Error::internal(format!("cannot encode the response: {error}")))
+        encode(response)
     };
     server_call::serve(ctx, X_REQUEST_TIMEOUT, route, work).map(|(request_id, served)| {
-        let response = match served {
-            Ok(json) => json_response(StatusCode::OK, json),
-            Err(error) => error.into_response(),
-        };
+        let response = served.unwrap_or_else(IntoResponse::into_response);
         with_request_id(response, request_id)
     })
 }
@@ -373,6 +405,16 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
                 .len()
                 .checked_sub(b"+json".len())
                 .is_some_and(|at| subtype[at..].eq_ignore_ascii_case(b"+json")))
+}
+
+/// A unary method's answer: its response message as JSON, whatever the
+/// request.
+fn json_answer<Resp: Serialize>(_: &Context) -> fn(Resp) -> Result<Response, Error> {
+    |response| {
+        serde_json::to_vec(&response)
+            .map(|json| json_response(StatusCode::OK, json))
+            .map_err(|error| Error::internal(format!("cannot encode the response: {error}")))
+    }
 }
 
 fn json_response(status: StatusCode, json: Vec<u8>) -> Response {

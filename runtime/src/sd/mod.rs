@@ -31,5 +31,5 @@ pub mod etcd;
 mod instancer;
 
 pub use balancer::Balance;
-pub(crate) use balancer::Balancer;
+pub(crate) use balancer::{Balancer, Picked};
 pub use instancer::{Instance, Instancer, Publisher};

@@ -1,7 +1,9 @@
 //! [`LoggingLayer`].
 
 use super::Logging;
-use crate::{Endpoint, EndpointLayer};
+use std::time::Instant;
+
+use crate::{Code, Endpoint, EndpointLayer};
 
 /// Logs every call of the endpoints it wraps: a `request` span with the
 /// request id, service and method around the handler, and one event when
@@ -36,9 +38,33 @@ impl LoggingLayer {
 
 impl<Req: Send + 'static, Resp: 'static> EndpointLayer<Req, Resp> for LoggingLayer {
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
+        if !endpoint.kind().is_streaming() {
+            return endpoint.wrap_ready(|inner| {
+                let name = inner.name();
+                Logging::new(inner, name)
+            });
+        }
+        // A streaming call is logged when its stream ends, in the span the
+        // call started in, with the messages each way.
+        let endpoint = endpoint.observe_streams(|_| {
+            let span = tracing::Span::current();
+            let started = Instant::now();
+            Box::new(move |code, counts| {
+                let _entered = span.enter();
+                let took_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+                let (received, sent) = (counts.received, counts.sent);
+                if code == Code::Ok {
+                    tracing::info!(code = "OK", took_ms, received, sent, "handled");
+                } else if code.http_status().is_client_error() || code == Code::Cancelled {
+                    tracing::warn!(code = %code, took_ms, received, sent, "failed");
+                } else {
+                    tracing::error!(code = %code, took_ms, received, sent, "failed");
+                }
+            })
+        });
         endpoint.wrap_ready(|inner| {
             let name = inner.name();
-            Logging::new(inner, name)
+            Logging::new(inner, name).without_events()
         })
     }
 }

@@ -20,12 +20,25 @@ use crate::{EndpointName, Request};
 pub struct Logging<S> {
     inner: S,
     name: EndpointName,
+    /// Whether it logs the end of each call; a streaming call's end is
+    /// its stream's, which the layer logs instead.
+    events: bool,
 }
 
 impl<S> Logging<S> {
     /// Logs the calls of `inner`, named `name`.
     pub fn new(inner: S, name: EndpointName) -> Self {
-        Logging { inner, name }
+        Logging {
+            inner,
+            name,
+            events: true,
+        }
+    }
+
+    /// Only the span: the layer logs a streaming call's end itself.
+    pub(super) fn without_events(mut self) -> Self {
+        self.events = false;
+        self
     }
 
     /// The wrapped service.
@@ -63,7 +76,7 @@ where
             self.inner.call(request)
         };
         // The events are at `info` and above: if `error` is off, all are.
-        let started = tracing::enabled!(tracing::Level::ERROR).then(Instant::now);
+        let started = (self.events && tracing::enabled!(tracing::Level::ERROR)).then(Instant::now);
         ResponseFuture::new(call.instrument(span), started)
     }
 }

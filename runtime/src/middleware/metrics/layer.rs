@@ -39,6 +39,9 @@ impl MetricsLayer {
 
 impl<Req: Send + 'static, Resp: 'static> EndpointLayer<Req, Resp> for MetricsLayer {
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
+        if endpoint.kind().is_streaming() {
+            return super::observe_streams(endpoint, &self.metrics);
+        }
         endpoint.wrap_ready(|inner| {
             let name = inner.name();
             Metered::new(inner, self.metrics.clone(), name)

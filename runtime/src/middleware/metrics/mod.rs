@@ -1,6 +1,12 @@
 //! RED metrics per endpoint: `requests_total{service,method,code}`,
 //! `request_duration_seconds{service,method}` and `in_flight{service,method}`,
 //! kept in a Prometheus registry and exposed as text on `/metrics`.
+//!
+//! A streaming call counts as one request, which lasts until its stream of
+//! answers ends (or its one answer comes), and its code is how the stream
+//! ended: `CANCELLED` if the caller dropped it. Its messages are counted in
+//! `stream_messages_received_total{service,method}` and
+//! `stream_messages_sent_total{service,method}`.
 
 mod future;
 mod layer;
@@ -42,6 +48,36 @@ pub struct CodeLabels {
     pub code: String,
 }
 
+/// Observes the calls of a streaming endpoint, each until its stream
+/// ends (see [`Endpoint::observe_streams`](crate::Endpoint)).
+pub(super) fn observe_streams<Req, Resp>(
+    endpoint: crate::Endpoint<Req, Resp>,
+    metrics: &Metrics,
+) -> crate::Endpoint<Req, Resp>
+where
+    Req: Send + 'static,
+    Resp: 'static,
+{
+    let series = metrics.method(endpoint.name());
+    let in_flight = metrics.in_flight.get_or_create(&series.0.labels).clone();
+    let received = metrics.received.get_or_create(&series.0.labels).clone();
+    let sent = metrics.sent.get_or_create(&series.0.labels).clone();
+    endpoint.observe_streams(move |_| {
+        in_flight.inc();
+        let recorder = future::Recorder {
+            series: series.clone(),
+            in_flight: in_flight.clone(),
+            started: Instant::now(),
+        };
+        let (received, sent) = (received.clone(), sent.clone());
+        Box::new(move |code, counts| {
+            received.inc_by(counts.received);
+            sent.inc_by(counts.sent);
+            recorder.series.record(code, recorder.started.elapsed());
+        })
+    })
+}
+
 /// A Prometheus registry with the RED metrics of endpoints. Cloning shares
 /// it; register your own metrics with [`Metrics::register`].
 #[derive(Clone, Debug)]
@@ -50,6 +86,8 @@ pub struct Metrics {
     requests: Family<CodeLabels, Counter>,
     duration: Family<MethodLabels, Histogram>,
     in_flight: Family<MethodLabels, Gauge>,
+    received: Family<MethodLabels, Counter>,
+    sent: Family<MethodLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -74,11 +112,25 @@ impl Metrics {
             duration.clone(),
         );
         registry.register("in_flight", "Requests being handled now", in_flight.clone());
+        let received = Family::<MethodLabels, Counter>::default();
+        let sent = Family::<MethodLabels, Counter>::default();
+        registry.register(
+            "stream_messages_received",
+            "Messages received on streaming calls",
+            received.clone(),
+        );
+        registry.register(
+            "stream_messages_sent",
+            "Messages sent on streaming calls",
+            sent.clone(),
+        );
         Metrics {
             registry: Arc::new(Mutex::new(registry)),
             requests,
             duration,
             in_flight,
+            received,
+            sent,
         }
     }
 

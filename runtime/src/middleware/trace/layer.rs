@@ -58,6 +58,12 @@ impl TraceLayer {
 
 impl<Req: Send + 'static, Resp: 'static> EndpointLayer<Req, Resp> for TraceLayer {
     fn layer_endpoint(&self, endpoint: Endpoint<Req, Resp>) -> Endpoint<Req, Resp> {
+        // A streaming call's span lasts until its stream ends: the call
+        // starts inside the span, and keeps it open until then.
+        let endpoint = endpoint.observe_streams(|_| {
+            let span = tracing::Span::current();
+            Box::new(move |_, _| drop(span))
+        });
         endpoint.wrap_ready(|inner| Trace {
             name: inner.name(),
             inner,

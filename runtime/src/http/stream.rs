@@ -1,0 +1,213 @@
+//! Streams of messages over HTTP/1.1 and HTTP/2, as a server streaming
+//! method answers them, chosen by the request's `Accept` header:
+//!
+//! * `text/event-stream`: Server-Sent Events, which browsers read with
+//!   `EventSource`. Each message is an event whose `data` is its JSON; an
+//!   error ends the stream as an event named `error` whose `data` is the
+//!   JSON error body.
+//! * otherwise newline-delimited JSON (`application/x-ndjson`), as
+//!   grpc-gateway sends it: `{"result": …}` per message, and an error as
+//!   a last line `{"error": {"code": …, "message": …}}`.
+//!
+//! An error before the first message is an ordinary JSON error response,
+//! with its HTTP status.
+
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use http::HeaderValue;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorBody;
+use crate::{Context, Error, Streaming};
+
+/// The media type of newline-delimited JSON.
+pub(crate) const NDJSON: &str = "application/x-ndjson";
+
+/// The media type of Server-Sent Events.
+const EVENT_STREAM: &str = "text/event-stream";
+
+/// The longest line a client reads: a message is at most this large.
+const MAX_LINE: usize = super::DEFAULT_MAX_RESPONSE_SIZE;
+
+/// One line of a stream of JSON lines.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Line<T, E> {
+    /// A message.
+    Result(T),
+    /// The error that ends the stream.
+    Error(E),
+}
+
+/// How a stream of messages is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Server-Sent Events.
+    Events,
+    /// JSON lines.
+    JsonLines,
+}
+
+impl Format {
+    /// The format the request's `Accept` asks for.
+    pub(crate) fn asked_by(ctx: &Context) -> Format {
+        let events = super::header(ctx.metadata(), &ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains(EVENT_STREAM));
+        if events {
+            Format::Events
+        } else {
+            Format::JsonLines
+        }
+    }
+}
+
+/// `stream` as a response in `format`.
+pub(crate) fn response<T: Serialize + Send + 'static>(
+    stream: Streaming<T>,
+    format: Format,
+) -> Response {
+    let stream = until_the_first_error(stream);
+    if format == Format::Events {
+        let events = stream.map(|item| {
+            Ok::<_, Infallible>(match item {
+                Ok(message) => Event::default()
+                    .json_data(&message)
+                    .unwrap_or_else(|error| error_event(&encode_failed(&error))),
+                Err(error) => error_event(&error),
+            })
+        });
+        return Sse::new(events)
+            .keep_alive(KeepAlive::default())
+            .into_response();
+    }
+    let lines = stream.map(|item| {
+        let mut line = match item {
+            Ok(message) => serde_json::to_vec(&Line::<_, ()>::Result(&message))
+                .unwrap_or_else(|error| error_line(&encode_failed(&error))),
+            Err(error) => error_line(&error),
+        };
+        line.push(b'\n');
+        Ok::<_, Infallible>(Bytes::from(line))
+    });
+    let mut response = Response::new(Body::from_stream(lines));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+    response
+}
+
+/// The items of `stream` up to and with its first error.
+fn until_the_first_error<T: Send + 'static>(
+    stream: Streaming<T>,
+) -> impl futures_util::Stream<Item = Result<T, Error>> + Send {
+    let mut ended = false;
+    stream.take_while(move |item| {
+        let take = !ended;
+        ended |= item.is_err();
+        std::future::ready(take)
+    })
+}
+
+fn encode_failed(error: &dyn std::fmt::Display) -> Error {
+    Error::internal(format!("cannot encode a response message: {error}"))
+}
+
+fn error_event(error: &Error) -> Event {
+    Event::default()
+        .event("error")
+        .json_data(error.to_body())
+        .unwrap_or_else(|_| Event::default().event("error").data("{}"))
+}
+
+fn error_line(error: &Error) -> Vec<u8> {
+    serde_json::to_vec(&Line::<(), _>::Error(error.to_body()))
+        .unwrap_or_else(|_| br#"{"error":{"code":"INTERNAL","message":""}}"#.to_vec())
+}
+
+/// The messages of a body of JSON lines, as they arrive; an `error` line,
+/// a line that is not a message, or a body cut short ends it with an error.
+pub(crate) fn read_json_lines<T: DeserializeOwned + Send + 'static>(
+    body: Incoming,
+) -> Streaming<T> {
+    struct Reader {
+        body: Incoming,
+        buffer: BytesMut,
+        done: bool,
+    }
+    let reader = Reader {
+        body,
+        buffer: BytesMut::new(),
+        done: false,
+    };
+    Streaming::new(futures_util::stream::unfold(
+        reader,
+        |mut reader| async move {
+            loop {
+                if reader.done {
+                    return None;
+                }
+                if let Some(end) = reader.buffer.iter().position(|&byte| byte == b'\n') {
+                    let line = reader.buffer.split_to(end + 1);
+                    let line = line.trim_ascii();
+                    if line.is_empty() {
+                        continue;
+                    }
+                    let item = parse_line(line);
+                    reader.done = item.is_err();
+                    return Some((item, reader));
+                }
+                if reader.buffer.len() > MAX_LINE {
+                    reader.done = true;
+                    let error = Error::new(
+                        crate::Code::ResourceExhausted,
+                        format!("a streamed message is larger than the limit of {MAX_LINE} bytes"),
+                    );
+                    return Some((Err(error), reader));
+                }
+                match reader.body.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Some(data) = frame.data_ref() {
+                            reader.buffer.extend_from_slice(data);
+                        }
+                    }
+                    Some(Err(error)) => {
+                        reader.done = true;
+                        let error = Error::unavailable(format!(
+                            "the stream of responses broke off: {error}"
+                        ));
+                        return Some((Err(error), reader));
+                    }
+                    None if reader.buffer.trim_ascii().is_empty() => return None,
+                    None => {
+                        reader.done = true;
+                        let error = Error::unavailable("the stream of responses ended mid-message");
+                        return Some((Err(error), reader));
+                    }
+                }
+            }
+        },
+    ))
+}
+
+fn parse_line<T: DeserializeOwned>(line: &[u8]) -> Result<T, Error> {
+    match serde_json::from_slice::<Line<T, ErrorBody<'_>>>(line) {
+        Ok(Line::Result(message)) => Ok(message),
+        Ok(Line::Error(body)) => {
+            let status = body.code.http_status();
+            Err(Error::from_body(body, status))
+        }
+        Err(error) => Err(Error::internal(format!(
+            "cannot decode a streamed response: {error}"
+        ))),
+    }
+}

@@ -1,0 +1,354 @@
+//! Streams of messages: what a streaming method returns ([`Stream`]) and
+//! what it receives ([`Streaming`]).
+//!
+//! A [`Stream`] is a boxed `futures::Stream` of `Result<T, E>`: build one
+//! from anything that streams (`async-stream`'s `stream!`, a channel's
+//! receiver, a combinator chain) with [`Stream::new`]. An item's error is
+//! the method's own error type, and the caller gets the same variant back,
+//! after the items before it; the stream ends there.
+//!
+//! The transports read a stream as the peer reads it: a slow reader slows
+//! the producer (HTTP/2 flow control, TCP's window) rather than filling a
+//! buffer. Dropping a stream cancels what produces it: a client that drops
+//! the stream it was given resets the call, and the server drops the
+//! handler's stream.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context as TaskContext, Poll, ready};
+use std::time::Instant;
+
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+
+use crate::{Code, Context, Error};
+
+/// A stream of `T`s, each of which can fail with `E`: what a server
+/// streaming method returns, `Result<kit::Stream<Event, OrderError>,
+/// OrderError>`.
+///
+/// ```
+/// use kit::Stream;
+///
+/// # #[derive(Debug)] struct Never;
+/// // From an iterator, a channel, or any `futures::Stream`:
+/// let counted: Stream<u32, Never> = Stream::iter((1..=3).map(Ok));
+/// let (sender, receiver) = tokio::sync::mpsc::channel::<Result<u32, Never>>(16);
+/// let received = Stream::new(tokio_stream::wrappers::ReceiverStream::new(receiver));
+/// # let _ = (counted, received, sender);
+/// ```
+pub struct Stream<T, E = Error> {
+    inner: BoxStream<'static, Result<T, E>>,
+}
+
+/// A stream of `T`s that the transport delivers: what a client streaming
+/// method receives (`chunks: kit::Streaming<Chunk>`), and what a layer sees
+/// of a server streaming endpoint's response. Its errors are the call's: a
+/// message that cannot be decoded, a caller that went away, a deadline.
+pub type Streaming<T> = Stream<T, Error>;
+
+impl<T, E> Stream<T, E> {
+    /// Boxes `stream`.
+    pub fn new<S>(stream: S) -> Self
+    where
+        S: futures_util::Stream<Item = Result<T, E>> + Send + 'static,
+    {
+        Stream {
+            inner: stream.boxed(),
+        }
+    }
+
+    /// The items of `items`, one by one.
+    pub fn iter<I>(items: I) -> Self
+    where
+        I: IntoIterator<Item = Result<T, E>>,
+        I::IntoIter: Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        Stream::new(futures_util::stream::iter(items))
+    }
+
+    /// A stream that ends at once.
+    pub fn empty() -> Self
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        Stream::new(futures_util::stream::empty())
+    }
+
+    /// Maps each item's value with `ok` and its error with `err`, keeping
+    /// the stream boxed once. Generated code uses it to turn a method's
+    /// items into messages and its errors into [`Error`]s, and back.
+    pub fn map_items<U, F>(
+        self,
+        ok: impl FnMut(T) -> U + Send + 'static,
+        err: impl FnMut(E) -> F + Send + 'static,
+    ) -> Stream<U, F>
+    where
+        T: 'static,
+        E: 'static,
+    {
+        Stream {
+            inner: self.inner.map_ok(ok).map_err(err).boxed(),
+        }
+    }
+}
+
+impl<T: Send + 'static> Streaming<T> {
+    /// Ends the stream with `DEADLINE_EXCEEDED` when `ctx`'s deadline
+    /// passes, if it has one: the deadline of a call covers its stream.
+    pub fn within_deadline_of(self, ctx: &Context) -> Self {
+        match ctx.deadline() {
+            Some(deadline) => self.tap(Tap::Deadline(deadline)),
+            None => self,
+        }
+    }
+
+    /// Wraps the stream in what `tap` asks for; endpoints hold this as a
+    /// function of their request or response type (see
+    /// [`Endpoint::server_streaming`](crate::Endpoint::server_streaming)).
+    pub(crate) fn tap(self, tap: Tap) -> Self {
+        match tap {
+            Tap::Count(call, direction) => Stream::new(Counted {
+                inner: self.inner,
+                call,
+                direction,
+                ended: false,
+            }),
+            Tap::Deadline(deadline) => Stream::new(Bounded {
+                inner: self.inner,
+                sleep: Box::pin(tokio::time::sleep_until(deadline.into())),
+                expired: false,
+            }),
+        }
+    }
+}
+
+impl<T, E> futures_util::Stream for Stream<T, E> {
+    type Item = Result<T, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_unpin(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T, E> fmt::Debug for Stream<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stream")
+            .field("item", &std::any::type_name::<T>())
+            .field("error", &std::any::type_name::<E>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a layer asks of an endpoint's stream, whatever its item type.
+pub(crate) enum Tap {
+    /// Count its messages in the call's record, which learns how it ended.
+    Count(Arc<CallRecord>, Direction),
+    /// End it with `DEADLINE_EXCEEDED` at the instant.
+    Deadline(Instant),
+}
+
+/// Which way a tapped stream's messages go, seen from the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// The caller's messages.
+    Received,
+    /// The messages answered.
+    Sent,
+}
+
+/// One streaming call as a layer observes it: the messages each way, and
+/// what runs once when the call ends.
+pub(crate) struct CallRecord {
+    received: AtomicU64,
+    sent: AtomicU64,
+    on_end: std::sync::Mutex<Option<OnEnd>>,
+}
+
+/// What runs when a call ends: with its code and its message counts.
+pub(crate) type OnEnd = Box<dyn FnOnce(Code, MessageCounts) + Send>;
+
+/// The messages of one call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MessageCounts {
+    /// Messages the caller sent.
+    pub(crate) received: u64,
+    /// Messages answered.
+    pub(crate) sent: u64,
+}
+
+impl CallRecord {
+    /// A call that runs `on_end` when it ends.
+    pub(crate) fn new(on_end: OnEnd) -> Arc<Self> {
+        Arc::new(CallRecord {
+            received: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            on_end: std::sync::Mutex::new(Some(on_end)),
+        })
+    }
+
+    /// Counts one message.
+    pub(crate) fn count(&self, direction: Direction) {
+        let counter = match direction {
+            Direction::Received => &self.received,
+            Direction::Sent => &self.sent,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Ends the call with `code`; only the first end counts.
+    pub(crate) fn end(&self, code: Code) {
+        let on_end = self
+            .on_end
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(on_end) = on_end {
+            let counts = MessageCounts {
+                received: self.received.load(Ordering::Relaxed),
+                sent: self.sent.load(Ordering::Relaxed),
+            };
+            on_end(code, counts);
+        }
+    }
+}
+
+impl Drop for CallRecord {
+    /// A call whose streams were dropped before they ended was cancelled.
+    fn drop(&mut self) {
+        self.end(Code::Cancelled);
+    }
+}
+
+/// Counts a stream's messages; ends the call when the stream of answers
+/// ends, or fails, or is dropped unfinished.
+struct Counted<T> {
+    inner: BoxStream<'static, Result<T, Error>>,
+    call: Arc<CallRecord>,
+    direction: Direction,
+    ended: bool,
+}
+
+impl<T> futures_util::Stream for Counted<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let item = ready!(this.inner.poll_next_unpin(cx));
+        match &item {
+            Some(Ok(_)) => this.call.count(this.direction),
+            Some(Err(error)) if this.direction == Direction::Sent => {
+                this.ended = true;
+                this.call.end(error.code());
+            }
+            None if this.direction == Direction::Sent && !this.ended => {
+                this.ended = true;
+                this.call.end(Code::Ok);
+            }
+            _ => {}
+        }
+        Poll::Ready(item)
+    }
+}
+
+impl<T> Drop for Counted<T> {
+    fn drop(&mut self) {
+        if self.direction == Direction::Sent && !self.ended {
+            self.call.end(Code::Cancelled);
+        }
+    }
+}
+
+/// Ends a stream with `DEADLINE_EXCEEDED` when its deadline passes.
+struct Bounded<T> {
+    inner: BoxStream<'static, Result<T, Error>>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    expired: bool,
+}
+
+impl<T> futures_util::Stream for Bounded<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        if self.expired {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
+            return Poll::Ready(item);
+        }
+        ready!(self.sleep.as_mut().poll(cx));
+        self.expired = true;
+        Poll::Ready(Some(Err(Error::deadline_exceeded())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_ends_the_stream_with_deadline_exceeded() {
+        let ctx = Context::new().with_deadline(Instant::now() + Duration::from_millis(50));
+        let slow = futures_util::stream::unfold(0_u32, |n| async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Some((Ok::<_, Error>(n), n + 1))
+        });
+        let items: Vec<Result<u32, Error>> = Streaming::new(slow)
+            .within_deadline_of(&ctx)
+            .collect()
+            .await;
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap(), &0);
+        assert_eq!(items[1].as_ref().unwrap(), &1);
+        assert_eq!(
+            items[2].as_ref().unwrap_err().code(),
+            Code::DeadlineExceeded
+        );
+    }
+
+    #[tokio::test]
+    async fn a_record_learns_counts_and_how_the_call_ended() {
+        let ended = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = |ended: &Arc<std::sync::Mutex<Vec<(Code, MessageCounts)>>>| {
+            let ended = Arc::clone(ended);
+            CallRecord::new(Box::new(move |code, counts| {
+                ended.lock().unwrap().push((code, counts));
+            }))
+        };
+
+        let finished = record(&ended);
+        let sent = Streaming::iter([Ok(1), Ok(2)]).tap(Tap::Count(finished, Direction::Sent));
+        assert_eq!(sent.collect::<Vec<_>>().await.len(), 2);
+
+        let failed = record(&ended);
+        let sent = Streaming::iter([Ok(1), Err(Error::not_found("gone")), Ok(3)])
+            .tap(Tap::Count(failed, Direction::Sent));
+        assert_eq!(sent.collect::<Vec<_>>().await.len(), 3);
+
+        let dropped = record(&ended);
+        let mut sent = Streaming::iter([Ok(1), Ok(2)]).tap(Tap::Count(dropped, Direction::Sent));
+        assert!(sent.next().await.is_some());
+        drop(sent);
+
+        let sent = |received, sent| MessageCounts { received, sent };
+        assert_eq!(
+            *ended.lock().unwrap(),
+            [
+                (Code::Ok, sent(0, 2)),
+                (Code::NotFound, sent(0, 1)),
+                (Code::Cancelled, sent(0, 1)),
+            ]
+        );
+    }
+}
