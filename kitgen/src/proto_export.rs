@@ -168,6 +168,8 @@ impl<'a> ServiceSchema<'a> {
                 docs: method.docs.clone(),
                 input,
                 output,
+                client_streaming: method.streams.requests,
+                server_streaming: method.streams.responses,
             });
         }
         self.file.services.push(schema::Service {

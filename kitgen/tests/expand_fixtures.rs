@@ -25,3 +25,8 @@ fn addsvc() {
 fn order() {
     insta::assert_snapshot!(expand_fixture("order.rs"));
 }
+
+#[test]
+fn feed() {
+    insta::assert_snapshot!(expand_fixture("feed.rs"));
+}

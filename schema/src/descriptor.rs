@@ -79,8 +79,8 @@ impl File {
                             name: Some(method.name.clone()),
                             input_type: Some(qualify(&method.input)),
                             output_type: Some(qualify(&method.output)),
-                            client_streaming: None,
-                            server_streaming: None,
+                            client_streaming: method.client_streaming.then_some(true),
+                            server_streaming: method.server_streaming.then_some(true),
                             options: None,
                         })
                         .collect(),

@@ -48,6 +48,20 @@ pub struct Method {
     pub input: String,
     /// The response message's name.
     pub output: String,
+    /// Whether the caller sends a stream of requests.
+    pub client_streaming: bool,
+    /// Whether the method answers with a stream of responses.
+    pub server_streaming: bool,
+}
+
+impl Method {
+    /// The same method with a stream of requests, of responses, or both.
+    #[must_use]
+    pub fn streams(mut self, requests: bool, responses: bool) -> Self {
+        self.client_streaming = requests;
+        self.server_streaming = responses;
+        self
+    }
 }
 
 /// A message.

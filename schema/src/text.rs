@@ -48,10 +48,15 @@ fn write_service(out: &mut String, service: &Service) {
     let _ = writeln!(out, "service {} {{", service.name);
     for method in &service.methods {
         write_docs(out, "  ", &method.docs);
+        let stream = |streams: bool| if streams { "stream " } else { "" };
         let _ = writeln!(
             out,
-            "  rpc {}({}) returns ({});",
-            method.name, method.input, method.output
+            "  rpc {}({}{}) returns ({}{});",
+            method.name,
+            stream(method.client_streaming),
+            method.input,
+            stream(method.server_streaming),
+            method.output
         );
     }
     out.push_str("}\n");
@@ -110,6 +115,8 @@ pub(crate) mod tests {
                 name: "OrderService".into(),
                 docs: vec![" Takes orders.".into()],
                 methods: vec![Method {
+                    client_streaming: false,
+                    server_streaming: false,
                     name: "GetById".into(),
                     docs: vec![],
                     input: "GetByIdRequest".into(),

@@ -2,6 +2,7 @@
 //! loopback port, and speak raw HTTP/1.1 to it over one connection.
 
 pub mod etcd_server;
+pub mod feed;
 pub mod from_proto;
 pub mod inventory;
 pub mod replicas;

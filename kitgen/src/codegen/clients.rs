@@ -109,15 +109,27 @@ fn trait_method(service: &Service, method: &Method, transport: Transport) -> Tok
         Messages::Generated => quote!(.map_err(#from_error)),
         Messages::Existing => TokenStream::new(),
     };
+    let streaming = method.streams.responses;
     let call = match (transport, method.messages) {
+        (Transport::Http, Messages::Generated) if streaming => {
+            quote!(server_streaming(#ctx, #request))
+        }
         (Transport::Http, Messages::Generated) => quote!(call(#ctx, #request)),
         (Transport::Http, Messages::Existing) => {
             let routes = super::http_binding::routes_static(method);
-            quote!(call_message(#ctx, &#routes[0], #request))
+            if streaming {
+                quote!(server_streaming_message(#ctx, &#routes[0], #request))
+            } else {
+                quote!(call_message(#ctx, &#routes[0], #request))
+            }
         }
         (Transport::Grpc, _) => {
             let path = super::grpc::path(service, method);
-            quote!(call(#path, #ctx, #request))
+            if streaming {
+                quote!(server_streaming(#path, #ctx, #request))
+            } else {
+                quote!(call(#path, #ctx, #request))
+            }
         }
     };
     quote! {

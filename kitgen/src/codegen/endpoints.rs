@@ -38,8 +38,8 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
         .map(|method| endpoint_from_service(service, method));
     let layer_bounds = service.methods.iter().map(|method| {
         let request = messages::request_type(method);
-        let response = messages::response_type(method);
-        quote!(::kit::EndpointLayer<#request, #response>)
+        let answer = messages::answer_type(method);
+        quote!(::kit::EndpointLayer<#request, #answer>)
     });
     let layered = service.methods.iter().map(|method| {
         let field = &method.name;
@@ -86,8 +86,8 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
 
 fn endpoint_type(method: &Method) -> TokenStream {
     let request = messages::request_type(method);
-    let response = messages::response_type(method);
-    quote!(::kit::Endpoint<#request, #response>)
+    let answer = messages::answer_type(method);
+    quote!(::kit::Endpoint<#request, #answer>)
 }
 
 /// `field: Endpoint::from_fn(…)`, calling the service method with the
@@ -96,21 +96,15 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let field = &method.name;
     let trait_name = &service.name;
     let request = messages::request_type(method);
-    let (unpack, ctx) = match &method.context {
-        Some(_) => (
-            quote!(let ::kit::Request { ctx, message } = request;),
-            quote!(&ctx,),
-        ),
-        None => (quote!(let message = request.message;), TokenStream::new()),
+    // A stream ends at the call's deadline, which is in the context.
+    let unpack = if method.context.is_some() || method.streams.responses {
+        quote!(let ::kit::Request { ctx, message } = request;)
+    } else {
+        quote!(let message = request.message;)
     };
+    let ctx = method.context.as_ref().map(|_| quote!(&ctx,));
     let args = messages::call_arguments(method, &quote!(message));
-    let wrap = match method.messages {
-        Messages::Existing => TokenStream::new(),
-        Messages::Generated => {
-            let wrap = messages::wrap_response(method);
-            quote!(.map(#wrap))
-        }
-    };
+    let wrap = messages::map_to_answer(method, &quote!(ctx));
     let into_error = service_error_fn(method, "into_error");
     let into_error = match method.messages {
         Messages::Generated => quote!(.map_err(#into_error)),
@@ -119,6 +113,10 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let service_name = super::grpc::full_name(service);
     let method_name = &method.rpc_name;
     let idempotent = method.idempotent.then(|| quote!(.idempotent(true)));
+    let streaming = method
+        .streams
+        .responses
+        .then(|| quote!(.server_streaming()));
     quote! {
         #field: {
             let service = ::std::sync::Arc::clone(&service);
@@ -134,6 +132,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
             })
             .named(::kit::EndpointName { service: #service_name, method: #method_name })
             #idempotent
+            #streaming
         }
     }
 }

@@ -33,7 +33,11 @@ pub(crate) fn server(service: &Service) -> TokenStream {
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
         let path = path(service, method);
-        quote!(.unary(#path, endpoints.#field))
+        if method.streams.responses {
+            quote!(.server_streaming(#path, endpoints.#field))
+        } else {
+            quote!(.unary(#path, endpoints.#field))
+        }
     });
     let mut doc = format!(
         "Serves the endpoints over gRPC as `{name}`, protobuf on the wire:\n\n\
@@ -149,7 +153,14 @@ fn schema_fn(service: &Service) -> TokenStream {
         let response = names::response_struct(method);
         let name = names::method_camel(method);
         let docs = &method.docs;
-        quote!(registry.method::<#request, #response>(#name, &[#(#docs),*]))
+        let described = quote!(registry.method::<#request, #response>(#name, &[#(#docs),*]));
+        let streams = method.streams;
+        if streams.requests || streams.responses {
+            let (requests, responses) = (streams.requests, streams.responses);
+            quote!(#described.streams(#requests, #responses))
+        } else {
+            described
+        }
     });
     let methods = super::vec_of(methods);
     let doc = super::doc(&format!(

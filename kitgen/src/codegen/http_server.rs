@@ -14,11 +14,17 @@ pub(crate) fn router(service: &Service) -> TokenStream {
     let endpoints = format_ident!("{}", names::ENDPOINTS);
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
+        let streaming = method.streams.responses;
         match method.messages {
+            Messages::Generated if streaming => quote!(.server_streaming(endpoints.#field)),
             Messages::Generated => quote!(.endpoint(endpoints.#field)),
             Messages::Existing => {
                 let routes = super::http_binding::routes_static(method);
-                quote!(.message_endpoint(&#routes, endpoints.#field))
+                if streaming {
+                    quote!(.message_server_streaming(&#routes, endpoints.#field))
+                } else {
+                    quote!(.message_endpoint(&#routes, endpoints.#field))
+                }
             }
         }
     });

@@ -155,11 +155,23 @@ pub(crate) fn request_type(method: &Method) -> TokenStream {
     }
 }
 
-/// The response message's type.
+/// The response message's type; for a server streaming method, the type
+/// of each message.
 pub(crate) fn response_type(method: &Method) -> TokenStream {
     match method.messages {
         Messages::Existing => method.ok.to_token_stream(),
         Messages::Generated => names::response_struct(method).to_token_stream(),
+    }
+}
+
+/// What the method's endpoint answers: its response message, or a
+/// `kit::Streaming` of them.
+pub(crate) fn answer_type(method: &Method) -> TokenStream {
+    let response = response_type(method);
+    if method.streams.responses {
+        quote!(::kit::Streaming<#response>)
+    } else {
+        response
     }
 }
 
@@ -192,10 +204,16 @@ pub(crate) fn call_arguments(method: &Method, message: &TokenStream) -> TokenStr
 }
 
 /// `.map(…)` that turns the response message into the method's return
-/// value; nothing for an existing message, which is the return value.
+/// value, or each of a stream's messages and errors into the method's;
+/// nothing for an existing message, which is the return value.
 pub(crate) fn map_response(method: &Method) -> TokenStream {
     match method.messages {
         Messages::Existing => TokenStream::new(),
+        Messages::Generated if method.streams.responses => {
+            let unwrap = unwrap_response(method);
+            let from_error = super::service_error_fn(method, "from_error");
+            quote!(.map(|stream| stream.map_items(#unwrap, #from_error)))
+        }
         Messages::Generated => {
             let unwrap = unwrap_response(method);
             quote!(.map(#unwrap))
@@ -203,9 +221,29 @@ pub(crate) fn map_response(method: &Method) -> TokenStream {
     }
 }
 
+/// `.map(…)` that turns the method's return value into what its endpoint
+/// answers: the response message, or a stream of them with the method's
+/// errors as `kit::Error`s, which ends when the deadline of the call in
+/// `ctx` passes.
+pub(crate) fn map_to_answer(method: &Method, ctx: &TokenStream) -> TokenStream {
+    match (method.messages, method.streams.responses) {
+        (Messages::Existing, false) => TokenStream::new(),
+        (Messages::Existing, true) => quote!(.map(|stream| stream.within_deadline_of(&#ctx))),
+        (Messages::Generated, false) => {
+            let wrap = wrap_response(method);
+            quote!(.map(#wrap))
+        }
+        (Messages::Generated, true) => {
+            let wrap = wrap_response(method);
+            let into_error = super::service_error_fn(method, "into_error");
+            quote!(.map(|stream| stream.map_items(#wrap, #into_error).within_deadline_of(&#ctx)))
+        }
+    }
+}
+
 /// A closure that wraps the method's return value in its generated
 /// response message.
-pub(crate) fn wrap_response(method: &Method) -> TokenStream {
+fn wrap_response(method: &Method) -> TokenStream {
     let name = names::response_struct(method);
     if is_unit(&method.ok) {
         quote!(|()| #name {})

@@ -125,7 +125,8 @@ pub struct Method {
     pub params: Vec<Param>,
     /// The return type as written: `Result<Order, OrderError>`.
     pub output: Type,
-    /// `T` of `Result<T, E>`.
+    /// `T` of `Result<T, E>`; for a server streaming method, `T` of its
+    /// `kit::Stream<T, E>`, the type of each message.
     pub ok: Type,
     /// `E` of `Result<T, E>`.
     pub error: Type,
@@ -139,6 +140,18 @@ pub struct Method {
     /// Safe to call more than once for one request (`#[kit(idempotent)]`,
     /// or a `.proto` method's `idempotency_level`), so clients may retry it.
     pub idempotent: bool,
+    /// Which of its messages are streams.
+    pub streams: Streams,
+}
+
+/// Which of a method's messages are streams: gRPC's four kinds of method.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Streams {
+    /// The caller sends a stream of requests.
+    pub requests: bool,
+    /// The method answers with a stream of responses: it returns
+    /// `Result<kit::Stream<T, E>, E>`.
+    pub responses: bool,
 }
 
 /// Where a method's request and response messages come from.

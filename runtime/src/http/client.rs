@@ -188,14 +188,48 @@ impl Client {
         message: B,
     ) -> Result<Streaming<B::Response>, Error> {
         let encoded = message.encode();
-        let deadline = ctx.deadline_within(self.timeout);
         let stream = self
             .exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, encoded, JsonLines)
             .await?;
-        Ok(match deadline {
+        Ok(self.within_deadline(ctx, stream))
+    }
+
+    /// [`Client::server_streaming`] for a method whose messages are
+    /// protobuf messages with proto3 JSON, at `route`.
+    pub async fn server_streaming_message<Req, Resp>(
+        &self,
+        ctx: &Context,
+        route: &'static MessageRoute,
+        message: Req,
+    ) -> Result<Streaming<Resp>, Error>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned + Send + 'static,
+    {
+        let encoded = encode_message(route, &message);
+        let stream = self
+            .exchange(
+                ctx,
+                route.method.clone(),
+                route.path,
+                route.has_body(),
+                encoded,
+                JsonLines,
+            )
+            .await?;
+        Ok(self.within_deadline(ctx, stream))
+    }
+
+    /// `stream`, ending when the call's deadline passes.
+    fn within_deadline<T: Send + 'static>(
+        &self,
+        ctx: &Context,
+        stream: Streaming<T>,
+    ) -> Streaming<T> {
+        match ctx.deadline_within(self.timeout) {
             Some(deadline) => stream.within_deadline_of(&Context::new().with_deadline(deadline)),
             None => stream,
-        })
+        }
     }
 
     async fn exchange<T, Resp: Read<T>>(

@@ -169,10 +169,7 @@ impl RouterBuilder {
                 B::PATH,
                 B::HAS_BODY,
                 |mut parts, body| async move { B::decode(&mut parts, body).await },
-                |ctx: &Context| {
-                    let format = super::stream::Format::asked_by(ctx);
-                    move |stream| Ok(super::stream::response(stream, format))
-                },
+                stream_answer,
             )
         };
         self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
@@ -184,13 +181,43 @@ impl RouterBuilder {
     /// additional bindings).
     #[must_use]
     pub fn message_endpoint<Req, Resp>(
-        mut self,
+        self,
         routes: &'static [MessageRoute],
         endpoint: Endpoint<Req, Resp>,
     ) -> Self
     where
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
+    {
+        self.message_routes(routes, endpoint, json_answer)
+    }
+
+    /// Serves the server streaming `endpoint`, whose messages are protobuf
+    /// messages with proto3 JSON, at every one of `routes`, as
+    /// [`RouterBuilder::server_streaming`] does.
+    #[must_use]
+    pub fn message_server_streaming<Req, Resp>(
+        self,
+        routes: &'static [MessageRoute],
+        endpoint: Endpoint<Req, Streaming<Resp>>,
+    ) -> Self
+    where
+        Req: DeserializeOwned + Send + 'static,
+        Resp: Serialize + Send + 'static,
+    {
+        self.message_routes(routes, endpoint, stream_answer)
+    }
+
+    fn message_routes<Req, Resp, E>(
+        mut self,
+        routes: &'static [MessageRoute],
+        endpoint: Endpoint<Req, Resp>,
+        answer: fn(&Context) -> E,
+    ) -> Self
+    where
+        Req: DeserializeOwned + Send + 'static,
+        Resp: Send + 'static,
+        E: FnOnce(Resp) -> Result<Response, Error> + Send + 'static,
     {
         for route in routes {
             if !self.admits(&route.method, route.path) {
@@ -207,7 +234,7 @@ impl RouterBuilder {
                     move |mut parts, body| async move {
                         message::decode_message(route, &mut parts, &body).await
                     },
-                    json_answer,
+                    answer,
                 )
             };
             self.router = self.router.route(route.path, on(filter, Boxed(handler)));
@@ -405,6 +432,15 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
                 .len()
                 .checked_sub(b"+json".len())
                 .is_some_and(|at| subtype[at..].eq_ignore_ascii_case(b"+json")))
+}
+
+/// A server streaming method's answer: its stream, in the format the
+/// request's `Accept` asks for.
+fn stream_answer<T: Serialize + Send + 'static>(
+    ctx: &Context,
+) -> impl FnOnce(Streaming<T>) -> Result<Response, Error> + use<T> {
+    let format = super::stream::Format::asked_by(ctx);
+    move |stream| Ok(super::stream::response(stream, format))
 }
 
 /// A unary method's answer: its response message as JSON, whatever the

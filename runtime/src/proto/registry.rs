@@ -101,7 +101,8 @@ impl Registry {
         }
     }
 
-    /// A unary method from `Req` to `Resp`.
+    /// A unary method from `Req` to `Resp`; see [`schema::Method::streams`]
+    /// for the others.
     pub fn method<Req: Describe, Resp: Describe>(
         &mut self,
         name: &str,
@@ -112,6 +113,8 @@ impl Registry {
             docs: docs.iter().map(|line| (*line).to_owned()).collect(),
             input: self.message_name::<Req>(),
             output: self.message_name::<Resp>(),
+            client_streaming: false,
+            server_streaming: false,
         }
     }
 

@@ -20,7 +20,7 @@ use protox::prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor, M
 use crate::diagnostics::Diagnostics;
 use crate::model::{
     ContextParam, EmbeddedDescriptors, FilePosition, HttpBinding, Messages, Method, Origin, Param,
-    Service,
+    Service, Streams,
 };
 
 /// Files kitgen brings along, so that `.proto` files can import them without
@@ -192,12 +192,17 @@ fn build_method(
     names: &mut http_rule::RouteNames,
 ) -> Result<Method, String> {
     let file = method.parent_file();
-    if method.is_client_streaming() || method.is_server_streaming() {
+    if method.is_client_streaming() {
         return Err(format!(
-            "the method `{}` streams, and kitgen serves unary methods only",
+            "the method `{}` takes a stream of requests, which kitgen serves from a trait only \
+             so far",
             method.name()
         ));
     }
+    let streams = Streams {
+        requests: false,
+        responses: method.is_server_streaming(),
+    };
     let package = file.package_name();
     let request = message_type(package, &method.input())?;
     let response = message_type(package, &method.output())?;
@@ -207,7 +212,11 @@ fn build_method(
         .ok_or_else(|| "a method needs an HTTP rule".to_owned())?;
     let name = rust_ident(&method.name().to_snake_case());
     let context_type: syn::Type = syn::parse_quote!(&::kit::Context);
-    let output: syn::Type = syn::parse_quote!(::core::result::Result<#response, ::kit::Error>);
+    let output: syn::Type = if streams.responses {
+        syn::parse_quote!(::core::result::Result<::kit::Stream<#response, ::kit::Error>, ::kit::Error>)
+    } else {
+        syn::parse_quote!(::core::result::Result<#response, ::kit::Error>)
+    };
     Ok(Method {
         http: HttpBinding {
             method: first.method,
@@ -235,6 +244,7 @@ fn build_method(
         error: syn::parse_quote!(::kit::Error),
         rules,
         idempotent: is_idempotent(method),
+        streams,
     })
 }
 

@@ -10,6 +10,7 @@ pub(crate) mod recognise;
 
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, ItemTrait, Pat, PathArguments, ReturnType, TraitItem, Type};
@@ -21,6 +22,7 @@ pub use message::parse_message;
 use crate::diagnostics::Diagnostics;
 use crate::model::{
     ContextParam, HttpBinding, HttpMethod, Messages, Method, Origin, Param, PathTemplate, Service,
+    Streams,
 };
 
 /// Builds the model of a `#[kit::service]` trait. `args` are the
@@ -187,6 +189,23 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         );
         return None;
     };
+    let mut streams = Streams::default();
+    let ok_type = match stream_types(&ok_type) {
+        Some((item, item_error)) => {
+            streams.responses = true;
+            if item_error.to_token_stream().to_string() != error.to_token_stream().to_string() {
+                cx.error_spanned_by(
+                    &item_error,
+                    format!(
+                        "a stream's items fail with the method's error type: write `{}` here",
+                        error.to_token_stream()
+                    ),
+                );
+            }
+            item
+        }
+        None => ok_type,
+    };
     owned_type(cx, &ok_type);
     owned_type(cx, &error);
 
@@ -217,6 +236,7 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         messages: Messages::Generated,
         rules: Vec::new(),
         idempotent: attrs.idempotent,
+        streams,
         context,
         params,
         output,
@@ -254,9 +274,20 @@ fn context_reference(ty: &Type) -> Option<bool> {
 
 /// `(T, E)` if `ty` is `Result<T, E>` (by any path).
 fn result_types(ty: &Type) -> Option<(Type, Type)> {
+    type_pair(ty, "Result")
+}
+
+/// `(T, E)` if `ty` is `Stream<T, E>` (by any path, `kit::Stream` as
+/// written): what a server streaming method returns.
+fn stream_types(ty: &Type) -> Option<(Type, Type)> {
+    type_pair(ty, "Stream")
+}
+
+/// `(A, B)` if `ty` is `{name}<A, B>`, by any path.
+fn type_pair(ty: &Type, name: &str) -> Option<(Type, Type)> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
-    if last.ident != "Result" {
+    if last.ident != name {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -266,8 +297,8 @@ fn result_types(ty: &Type) -> Option<(Type, Type)> {
         GenericArgument::Type(ty) => Some(ty.clone()),
         _ => None,
     });
-    let (ok, error) = (types.next()?, types.next()?);
-    (types.next().is_none() && args.args.len() == 2).then_some((ok, error))
+    let (first, second) = (types.next()?, types.next()?);
+    (types.next().is_none() && args.args.len() == 2).then_some((first, second))
 }
 
 /// Checks that a type can live in an owned message: no references, no

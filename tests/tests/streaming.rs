@@ -1,0 +1,338 @@
+//! Server streaming over real sockets: the feed fixture served over gRPC
+//! and HTTP (JSON lines and Server-Sent Events), read by the generated
+//! clients and by curl, with business errors mid-stream, cancellation,
+//! deadlines, backpressure and metrics.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use kit::middleware::Metrics;
+use kit::{Code, Context};
+use kitgen_tests::feed::{Feed, FeedError, Tick, Ticker, TickerProbe, feed};
+use kitgen_tests::{serve, serve_grpc};
+
+/// The feed behind both transports, with metrics on its endpoints.
+struct Served {
+    http: SocketAddr,
+    grpc: SocketAddr,
+    probe: TickerProbe,
+    metrics: Metrics,
+}
+
+async fn served() -> Served {
+    let (ticker, probe) = Ticker::new();
+    let metrics = Metrics::new();
+    let endpoints = feed::Endpoints::new(Arc::new(ticker)).layer(metrics.layer());
+    let http = serve(feed::http_router(endpoints.clone())).await;
+    let grpc =
+        serve_grpc(kit::grpc::Routes::new().add_service(feed::GrpcServer::new(endpoints))).await;
+    Served {
+        http,
+        grpc,
+        probe,
+        metrics,
+    }
+}
+
+/// Both generated clients of `served`, by name.
+fn clients(served: &Served) -> [(&'static str, Box<dyn DynFeed>); 2] {
+    [
+        (
+            "gRPC",
+            Box::new(feed::GrpcClient::new(&format!("http://{}", served.grpc)).unwrap()),
+        ),
+        (
+            "HTTP",
+            Box::new(feed::HttpClient::new(&format!("http://{}", served.http)).unwrap()),
+        ),
+    ]
+}
+
+/// [`Feed`]'s `ticks` (from 0) and `forever` behind a box, to loop over
+/// clients.
+trait DynFeed: Send + Sync {
+    fn first_ticks<'a>(
+        &'a self,
+        ctx: &'a Context,
+        count: u64,
+        note_bytes: u32,
+        fail_at: Option<u64>,
+    ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>>;
+    fn ticks_forever<'a>(
+        &'a self,
+        ctx: &'a Context,
+        every_ms: u64,
+    ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>>;
+}
+
+impl<F: Feed> DynFeed for F {
+    fn first_ticks<'a>(
+        &'a self,
+        ctx: &'a Context,
+        count: u64,
+        note_bytes: u32,
+        fail_at: Option<u64>,
+    ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>> {
+        Box::pin(Feed::ticks(self, ctx, 0, count, note_bytes, fail_at))
+    }
+    fn ticks_forever<'a>(
+        &'a self,
+        ctx: &'a Context,
+        every_ms: u64,
+    ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>> {
+        Box::pin(Feed::forever(self, ctx, every_ms))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticks_arrive_in_order_and_a_business_error_ends_the_stream_as_its_variant() {
+    let served = served().await;
+    for (transport, client) in clients(&served) {
+        let ctx = Context::new();
+        let all: Vec<_> = client
+            .first_ticks(&ctx, 5, 16, None)
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        let seqs: Vec<u64> = all.iter().map(|tick| tick.as_ref().unwrap().seq).collect();
+        assert_eq!(seqs, [0, 1, 2, 3, 4], "{transport}");
+        assert_eq!(all[0].as_ref().unwrap().note, "n".repeat(16), "{transport}");
+
+        let mut failing = client.first_ticks(&ctx, 5, 16, Some(3)).await.unwrap();
+        for seq in 0..3 {
+            assert_eq!(
+                failing.next().await.unwrap().unwrap().seq,
+                seq,
+                "{transport}"
+            );
+        }
+        let error = failing.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(error, FeedError::Unlucky { seq: 3 }),
+            "{transport}: {error:?}"
+        );
+        assert!(
+            failing.next().await.is_none(),
+            "{transport}: nothing after the error"
+        );
+
+        // An error before the first message is the call's.
+        let error = client
+            .first_ticks(&ctx, u64::MAX, 16, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, FeedError::TooLong { max: 1_000_000 }),
+            "{transport}: {error:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_is_one_request_in_the_metrics_with_its_messages_counted() {
+    let served = served().await;
+    let client = feed::GrpcClient::new(&format!("http://{}", served.grpc)).unwrap();
+    let ctx = Context::new();
+    let ticks = client.ticks(&ctx, 0, 7, 0, None).await.unwrap();
+    assert_eq!(ticks.count().await, 7);
+    let failing = client.ticks(&ctx, 0, 7, 0, Some(2)).await.unwrap();
+    assert_eq!(failing.count().await, 3);
+    let text = wait_for_metrics(&served.metrics, "code=\"FAILED_PRECONDITION\"").await;
+    for line in [
+        r#"requests_total{service="feed.Feed",method="Ticks",code="OK"} 1"#,
+        r#"requests_total{service="feed.Feed",method="Ticks",code="FAILED_PRECONDITION"} 1"#,
+        r#"stream_messages_sent_total{service="feed.Feed",method="Ticks"} 9"#,
+        r#"stream_messages_received_total{service="feed.Feed",method="Ticks"} 2"#,
+        r#"in_flight{service="feed.Feed",method="Ticks"} 0"#,
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+}
+
+/// The metrics once they contain `expected`: a stream's end is recorded on
+/// the server as its last message leaves, a moment after the client reads
+/// it.
+async fn wait_for_metrics(metrics: &Metrics, expected: &str) -> String {
+    for _ in 0..100 {
+        let text = metrics.encode();
+        if text.contains(expected) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    metrics.encode()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_stream_cancels_the_call_on_the_server() {
+    let mut served = served().await;
+    for (transport, client) in clients(&served) {
+        let mut latencies = Vec::new();
+        for _ in 0..5 {
+            let ctx = Context::new();
+            let mut ticks = client.ticks_forever(&ctx, 5).await.unwrap();
+            for seq in 0..3 {
+                assert_eq!(ticks.next().await.unwrap().unwrap().seq, seq, "{transport}");
+            }
+            let dropped = Instant::now();
+            drop(ticks);
+            let seen = served
+                .probe
+                .next_drop(Duration::from_secs(5))
+                .await
+                .unwrap_or_else(|| panic!("{transport}: the server never dropped the stream"));
+            latencies.push(seen.saturating_duration_since(dropped));
+        }
+        latencies.sort();
+        eprintln!("{transport}: the server dropped the stream after {latencies:?}");
+        assert!(
+            latencies[2] < Duration::from_millis(100),
+            "{transport}: median {:?}",
+            latencies[2]
+        );
+    }
+    let text = wait_for_metrics(&served.metrics, "code=\"CANCELLED\"} 10").await;
+    assert!(
+        text.contains(
+            r#"requests_total{service="feed.Feed",method="Forever",code="CANCELLED"} 10"#
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_covers_the_whole_stream() {
+    let served = served().await;
+    for (transport, client) in clients(&served) {
+        let ctx = Context::new().with_timeout(Duration::from_millis(300));
+        let started = Instant::now();
+        let items: Vec<_> = client
+            .ticks_forever(&ctx, 20)
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        let (last, ticks) = items.split_last().unwrap();
+        assert!(ticks.len() >= 2, "{transport}: {} ticks", ticks.len());
+        assert!(ticks.iter().all(Result::is_ok), "{transport}");
+        match last {
+            Err(FeedError::Transport(error)) => {
+                assert_eq!(error.code(), Code::DeadlineExceeded, "{transport}");
+            }
+            other => panic!("{transport}: {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{transport}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_thousand_small_messages_arrive_in_order() {
+    let served = served().await;
+    for (transport, client) in clients(&served) {
+        let ctx = Context::new();
+        // About 100 bytes each.
+        let mut ticks = client.first_ticks(&ctx, 100_000, 90, None).await.unwrap();
+        let mut next = 0;
+        while let Some(tick) = ticks.next().await {
+            assert_eq!(tick.unwrap().seq, next, "{transport}");
+            next += 1;
+        }
+        assert_eq!(next, 100_000, "{transport}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_slows_the_producer() {
+    let served = served().await;
+    for (transport, client) in clients(&served) {
+        let ctx = Context::new();
+        let before = served.probe.made();
+        // 100 MB in all, of which the connection holds a few.
+        let mut ticks = client.first_ticks(&ctx, 100_000, 1000, None).await.unwrap();
+        for seq in 0..10 {
+            assert_eq!(ticks.next().await.unwrap().unwrap().seq, seq, "{transport}");
+        }
+        // The reader pauses: the server makes what the connection's
+        // windows and buffers hold, then waits.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let made = served.probe.made() - before;
+        eprintln!("{transport}: {made} of 100000 ticks made while the reader had read 10");
+        assert!(
+            made < 20_000,
+            "{transport}: {made} made ahead of the reader"
+        );
+        drop(ticks);
+    }
+}
+
+/// Runs curl with `args` against `url` and returns what it printed.
+async fn curl(args: &[&str], url: &str) -> String {
+    let output = tokio::process::Command::new("curl")
+        .args([
+            "--silent",
+            "--show-error",
+            "--no-buffer",
+            "--max-time",
+            "10",
+        ])
+        .args(args)
+        .arg(url)
+        .output()
+        .await
+        .expect("curl runs");
+    assert!(
+        output.status.success(),
+        "curl {url}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_reads_server_sent_events_and_json_lines() {
+    let served = served().await;
+    let url = format!(
+        "http://{}/ticks?from=7&count=3&note_bytes=2&fail_at=9",
+        served.http
+    );
+    let events = curl(&["-N", "-H", "Accept: text/event-stream", "-i"], &url).await;
+    assert!(
+        events.contains("content-type: text/event-stream"),
+        "{events}"
+    );
+    let body = events.split("\r\n\r\n").nth(1).unwrap();
+    assert_eq!(
+        body,
+        "data: {\"seq\":7,\"note\":\"nn\"}\n\n\
+         data: {\"seq\":8,\"note\":\"nn\"}\n\n\
+         event: error\n\
+         data: {\"code\":\"FAILED_PRECONDITION\",\"message\":\"tick 9 is unlucky\",\
+         \"variant\":\"Unlucky\",\"details\":{\"seq\":9}}\n\n"
+    );
+
+    let lines = curl(&["-i"], &url).await;
+    assert!(
+        lines.contains("content-type: application/x-ndjson"),
+        "{lines}"
+    );
+    let body = lines.split("\r\n\r\n").nth(1).unwrap();
+    assert_eq!(
+        body,
+        "{\"result\":{\"seq\":7,\"note\":\"nn\"}}\n\
+         {\"result\":{\"seq\":8,\"note\":\"nn\"}}\n\
+         {\"error\":{\"code\":\"FAILED_PRECONDITION\",\"message\":\"tick 9 is unlucky\",\
+         \"variant\":\"Unlucky\",\"details\":{\"seq\":9}}}\n"
+    );
+
+    // An error before the stream is an ordinary JSON error, with its status.
+    let refused = curl(
+        &["-i"],
+        &format!("http://{}/ticks?count=99999999", served.http),
+    )
+    .await;
+    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    assert!(refused.contains("\"variant\":\"TooLong\""), "{refused}");
+}
