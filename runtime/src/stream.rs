@@ -291,6 +291,80 @@ impl<T> futures_util::Stream for Bounded<T> {
     }
 }
 
+/// Where a request stream's first error goes, for whoever waits on the
+/// call: [`cancelled_by`].
+#[derive(Clone, Default)]
+pub(crate) struct Failed(Arc<FailedSlot>);
+
+#[derive(Default)]
+struct FailedSlot {
+    error: std::sync::Mutex<Option<Error>>,
+    notify: tokio::sync::Notify,
+}
+
+impl Failed {
+    fn report(&self, error: Error) {
+        *self.lock() = Some(error);
+        // Stores a permit when no one waits yet.
+        self.0.notify.notify_one();
+    }
+
+    /// The error, once there is one.
+    async fn error(&self) -> Error {
+        loop {
+            let notified = self.0.notify.notified();
+            if let Some(error) = self.lock().take() {
+                return error;
+            }
+            notified.await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Error>> {
+        self.0
+            .error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The messages of `messages` until its first error, after which the
+/// stream neither sends nor ends (an end would tell the server that the
+/// caller is done): the error goes to the returned [`Failed`], on which
+/// [`cancelled_by`] drops the call.
+pub(crate) fn until_failed<Req: Send + 'static>(
+    messages: Streaming<Req>,
+) -> (impl futures_util::Stream<Item = Req> + Send + 'static, Failed) {
+    let failed = Failed::default();
+    let report = failed.clone();
+    let sent = futures_util::stream::unfold(
+        (messages, report),
+        |(mut messages, report)| async move {
+            match messages.next().await {
+                Some(Ok(message)) => Some((message, (messages, report))),
+                Some(Err(error)) => {
+                    report.report(error);
+                    std::future::pending().await
+                }
+                None => None,
+            }
+        },
+    );
+    (sent, failed)
+}
+
+/// `call`'s outcome, unless the request stream fails first: then the call
+/// is dropped, which resets it, and the outcome is that error.
+pub(crate) async fn cancelled_by<T>(
+    call: impl Future<Output = Result<T, Error>>,
+    failed: &Failed,
+) -> Result<T, Error> {
+    tokio::select! {
+        result = call => result,
+        error = failed.error() => Err(error),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

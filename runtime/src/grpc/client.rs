@@ -9,6 +9,7 @@ use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use super::{DEFAULT_MAX_MESSAGE_SIZE, GrpcMessage, from_status};
 use crate::sd::{Balance, Balancer, Instancer, Picked};
+use crate::stream::{Failed, cancelled_by, until_failed};
 use crate::{Code, Context, Error, Streaming};
 
 /// A gRPC client over one HTTP/2 channel, or balancing over the instances
@@ -165,22 +166,73 @@ impl Client {
             picked.record(&result);
         }
         let messages = result?;
-        // The instance stays busy, for the balancer, until the stream ends.
-        let stream = Streaming::new(futures_util::stream::unfold(
-            (messages, picked),
-            |(mut messages, picked)| async move {
-                match messages.message().await {
-                    Ok(Some(message)) => Some((Ok(message), (messages, picked))),
-                    Ok(None) => None,
-                    Err(status) => Some((Err(from_status(&status)), (messages, picked))),
-                }
-            },
-        ));
-        let stream = match deadline {
-            Some(deadline) => stream.within_deadline_of(&Context::new().with_deadline(deadline)),
-            None => stream,
+        Ok(answers(messages, picked, deadline, None))
+    }
+
+    /// Calls the client streaming method at `path` with the stream of
+    /// `messages`, sent as the server reads them, and returns its response.
+    /// An error in `messages` cancels the call and is returned as it is.
+    pub async fn client_streaming<Req, Resp>(
+        &self,
+        path: &'static str,
+        ctx: &Context,
+        messages: Streaming<Req>,
+    ) -> Result<Resp, Error>
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
+        let (messages, failed) = until_failed(messages);
+        let call = async {
+            let (result, picked) = self
+                .exchange(ctx, messages, |mut grpc, request| async move {
+                    let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+                    grpc.client_streaming(request, PathAndQuery::from_static(path), codec)
+                        .await
+                        .map(tonic::Response::into_inner)
+                })
+                .await;
+            if let Some(picked) = picked {
+                picked.record(&result);
+            }
+            result
         };
-        Ok(stream)
+        cancelled_by(call, &failed).await
+    }
+
+    /// Calls the bidirectional streaming method at `path`: sends
+    /// `messages` as the server reads them, and returns its stream of
+    /// responses, which it may send before it has read them all. An error
+    /// in `messages` cancels the call; dropping the returned stream does
+    /// too.
+    pub async fn bidi_streaming<Req, Resp>(
+        &self,
+        path: &'static str,
+        ctx: &Context,
+        messages: Streaming<Req>,
+    ) -> Result<Streaming<Resp>, Error>
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
+        let deadline = ctx.deadline_within(self.timeout);
+        let (messages, failed) = until_failed(messages);
+        let call = async {
+            let (result, picked) = self
+                .exchange(ctx, messages, |mut grpc, request| async move {
+                    let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+                    grpc.streaming(request, PathAndQuery::from_static(path), codec)
+                        .await
+                        .map(tonic::Response::into_inner)
+                })
+                .await;
+            if let Some(picked) = &picked {
+                picked.record(&result);
+            }
+            result.map(|messages| (messages, picked))
+        };
+        let (messages, picked) = cancelled_by(call, &failed).await?;
+        Ok(answers(messages, picked, deadline, Some(failed)))
     }
 
     /// The common part of every call: the deadline and metadata, the
@@ -243,6 +295,39 @@ impl Client {
             None => exchange.await,
         };
         (result, picked)
+    }
+}
+
+/// The responses of a streaming call as a [`Streaming`], ending at
+/// `deadline`. The instance the call went to stays busy, for the balancer,
+/// until the stream ends; an error of the request stream (`failed`) ends
+/// it as that error.
+fn answers<Resp: GrpcMessage>(
+    messages: tonic::Streaming<Resp>,
+    picked: Option<Picked<Channel>>,
+    deadline: Option<Instant>,
+    failed: Option<Failed>,
+) -> Streaming<Resp> {
+    let stream = Streaming::new(futures_util::stream::unfold(
+        (messages, picked, failed),
+        |(mut messages, picked, failed)| async move {
+            let next = match &failed {
+                Some(failed) => {
+                    let next = async { messages.message().await.map_err(|status| from_status(&status)) };
+                    cancelled_by(next, failed).await
+                }
+                None => messages.message().await.map_err(|status| from_status(&status)),
+            };
+            match next {
+                Ok(Some(message)) => Some((Ok(message), (messages, picked, failed))),
+                Ok(None) => None,
+                Err(error) => Some((Err(error), (messages, picked, failed))),
+            }
+        },
+    ));
+    match deadline {
+        Some(deadline) => stream.within_deadline_of(&Context::new().with_deadline(deadline)),
+        None => stream,
     }
 }
 

@@ -12,7 +12,9 @@ use http::HeaderValue;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use tonic::body::Body;
 use tonic::metadata::MetadataValue;
-use tonic::server::{ServerStreamingService, UnaryService};
+use tonic::server::{
+    ClientStreamingService, ServerStreamingService, StreamingService, UnaryService,
+};
 use tower::Service;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
@@ -140,6 +142,65 @@ impl ServerBuilder {
                     };
                     Ok::<_, Infallible>(grpc.server_streaming(service, request).await)
                 }
+            }))
+        });
+        self.routes.push((path, make));
+        self
+    }
+
+    /// Serves `endpoint` as the client streaming method at `path`: the
+    /// caller's stream of requests, read as the endpoint reads it, then one
+    /// response. A request over the size limit ends the endpoint's stream
+    /// with `RESOURCE_EXHAUSTED`.
+    #[must_use]
+    pub fn client_streaming<Req, Resp>(
+        self,
+        path: &'static str,
+        endpoint: Endpoint<Streaming<Req>, Resp>,
+    ) -> Self
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
+        self.streaming_route(path, move |limits, request| {
+            let service = ClientStreaming { path, endpoint: endpoint.clone() };
+            async move { grpc_server::<Req, Resp>(limits).client_streaming(service, request).await }
+        })
+    }
+
+    /// Serves `endpoint` as the bidirectional streaming method at `path`:
+    /// the caller's stream of requests and the endpoint's stream of
+    /// responses, each at its own pace.
+    #[must_use]
+    pub fn bidi_streaming<Req, Resp>(
+        self,
+        path: &'static str,
+        endpoint: Endpoint<Streaming<Req>, Streaming<Resp>>,
+    ) -> Self
+    where
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
+    {
+        self.streaming_route(path, move |limits, request| {
+            let service = BidiStreaming {
+                path,
+                endpoint: endpoint.clone(),
+                max_message_size: limits.max_encoding_message_size,
+            };
+            async move { grpc_server::<Req, Resp>(limits).streaming(service, request).await }
+        })
+    }
+
+    /// A route whose request body is read as it comes, by `serve`.
+    fn streaming_route<F, Fut>(mut self, path: &'static str, serve: F) -> Self
+    where
+        F: Fn(Limits, http::Request<Body>) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = http::Response<Body>> + Send + 'static,
+    {
+        let make: MakeHandler = Box::new(move |limits: Limits| {
+            BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
+                let response = serve(limits, request);
+                async move { Ok::<_, Infallible>(response.await) }
             }))
         });
         self.routes.push((path, make));
@@ -331,6 +392,86 @@ fn call_parts<T>(request: tonic::Request<T>) -> (Context, T) {
         Context::from_headers(metadata.into_headers(), peer),
         message,
     )
+}
+
+/// tonic's server for one call, with the codec and the limit on decoding.
+fn grpc_server<Req: GrpcMessage, Resp: GrpcMessage>(
+    limits: Limits,
+) -> tonic::server::Grpc<RequestCodec<Resp, Req>> {
+    tonic::server::Grpc::new(RequestCodec::<Resp, Req>::default())
+        .max_decoding_message_size(limits.max_decoding_message_size)
+}
+
+/// One client streaming call: the caller's messages as the endpoint's
+/// request stream, then its response or status.
+struct ClientStreaming<Req, Resp> {
+    path: &'static str,
+    endpoint: Endpoint<Streaming<Req>, Resp>,
+}
+
+impl<Req: GrpcMessage, Resp: GrpcMessage> ClientStreamingService<Req> for ClientStreaming<Req, Resp> {
+    type Response = Resp;
+    type Future = BoxFuture<'static, Result<tonic::Response<Resp>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<tonic::Streaming<Req>>) -> Self::Future {
+        let (path, endpoint) = (self.path, self.endpoint.clone());
+        Box::pin(async move {
+            let (ctx, messages) = call_parts(request);
+            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
+                endpoint.oneshot(Request::new(ctx, kit_stream(messages)))
+            })
+            .await;
+            let result = served
+                .map(tonic::Response::new)
+                .map_err(|error| to_status(&error));
+            with_request_id(result, request_id)
+        })
+    }
+}
+
+/// One bidirectional streaming call: the caller's messages as the
+/// endpoint's request stream, its response stream as the answer.
+struct BidiStreaming<Req, Resp> {
+    path: &'static str,
+    endpoint: Endpoint<Streaming<Req>, Streaming<Resp>>,
+    max_message_size: usize,
+}
+
+impl<Req: GrpcMessage, Resp: GrpcMessage> StreamingService<Req> for BidiStreaming<Req, Resp> {
+    type Response = Resp;
+    type ResponseStream = BoxStream<'static, Result<Resp, tonic::Status>>;
+    type Future = BoxFuture<'static, Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
+
+    fn call(&mut self, request: tonic::Request<tonic::Streaming<Req>>) -> Self::Future {
+        let (path, endpoint) = (self.path, self.endpoint.clone());
+        let max_message_size = self.max_message_size;
+        Box::pin(async move {
+            let (ctx, messages) = call_parts(request);
+            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
+                endpoint.oneshot(Request::new(ctx, kit_stream(messages)))
+            })
+            .await;
+            let result = served
+                .map(|stream| tonic::Response::new(grpc_stream(stream, max_message_size)))
+                .map_err(|error| to_status(&error));
+            with_request_id(result, request_id)
+        })
+    }
+}
+
+/// The caller's messages as tonic decodes them, as a [`Streaming`]: a
+/// message over the size limit is `RESOURCE_EXHAUSTED` (tonic says
+/// `OUT_OF_RANGE`), a caller that resets the call `CANCELLED`.
+fn kit_stream<Req: GrpcMessage>(messages: tonic::Streaming<Req>) -> Streaming<Req> {
+    Streaming::new(messages.map(|item| {
+        item.map_err(|status| {
+            let mut error = super::from_status(&status);
+            if status.code() == tonic::Code::OutOfRange && status.message().contains("too large") {
+                error = Error::new(crate::Code::ResourceExhausted, status.message());
+            }
+            error
+        })
+    }))
 }
 
 /// The metadata key of the caller's timeout.

@@ -8,7 +8,11 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderValue, Method, StatusCode, Uri};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited, StreamBody};
+use hyper::body::Frame;
+use std::convert::Infallible;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -20,6 +24,7 @@ use super::{Binding, Encoded, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::context::timeout;
 use crate::error::ErrorBody;
 use crate::sd::{Balance, Balancer, Instancer};
+use crate::stream::{Failed, cancelled_by, until_failed};
 use crate::{Code, Context, Error, Streaming};
 use hyper::body::Incoming;
 
@@ -33,7 +38,7 @@ use hyper::body::Incoming;
 /// connection-level ones (see [`Client::call`]).
 #[derive(Clone)]
 pub struct Client {
-    http: HyperClient<HttpConnector, Full<Bytes>>,
+    http: HyperClient<HttpConnector, RequestBody>,
     target: Target,
     base_path: String,
     timeout: Option<Duration>,
@@ -147,8 +152,8 @@ impl Client {
     /// headers are sent on (see the crate's decision record); the rest, such
     /// as `authorization`, describe the caller's own request and stay behind.
     pub async fn call<B: Binding>(&self, ctx: &Context, message: B) -> Result<B::Response, Error> {
-        let encoded = message.encode();
-        self.exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, encoded, OneMessage)
+        let payload = message.encode().map(Payload::Whole);
+        self.exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, payload, OneMessage)
             .await
     }
 
@@ -165,13 +170,13 @@ impl Client {
         Req: Serialize,
         Resp: DeserializeOwned,
     {
-        let encoded = encode_message(route, &message);
+        let payload = encode_message(route, &message).map(Payload::Whole);
         self.exchange(
             ctx,
             route.method.clone(),
             route.path,
             route.has_body(),
-            encoded,
+            payload,
             OneMessage,
         )
         .await
@@ -187,11 +192,57 @@ impl Client {
         ctx: &Context,
         message: B,
     ) -> Result<Streaming<B::Response>, Error> {
-        let encoded = message.encode();
+        let payload = message.encode().map(Payload::Whole);
         let stream = self
-            .exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, encoded, JsonLines)
+            .exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, payload, JsonLines)
             .await?;
         Ok(self.within_deadline(ctx, stream))
+    }
+
+    /// Calls the client streaming method of `B`: sends `messages` as a
+    /// request body of JSON lines, as the server reads it, and returns the
+    /// response. An error in `messages` cancels the call and is returned
+    /// as it is.
+    pub async fn client_streaming<B>(
+        &self,
+        ctx: &Context,
+        messages: Streaming<B>,
+    ) -> Result<B::Response, Error>
+    where
+        B: Binding + Serialize,
+    {
+        let (payload, failed) = lines_of::<B>(messages);
+        let call = self.exchange(ctx, B::METHOD, B::PATH, true, Ok(payload), OneMessage);
+        cancelled_by(call, &failed).await
+    }
+
+    /// Calls the bidirectional streaming method of `B`: sends `messages`
+    /// as a request body of JSON lines while it reads the response's, each
+    /// at its own pace. An error in `messages` cancels the call; dropping
+    /// the returned stream does too.
+    pub async fn bidi_streaming<B>(
+        &self,
+        ctx: &Context,
+        messages: Streaming<B>,
+    ) -> Result<Streaming<B::Response>, Error>
+    where
+        B: Binding + Serialize,
+    {
+        let (payload, failed) = lines_of::<B>(messages);
+        let call = self.exchange(ctx, B::METHOD, B::PATH, true, Ok(payload), JsonLines);
+        let answers = cancelled_by(call, &failed).await?;
+        let answers = Streaming::new(futures_util::stream::unfold(
+            (answers, failed),
+            |(mut answers, failed)| async move {
+                let next = cancelled_by(async { Ok(answers.next().await) }, &failed).await;
+                match next {
+                    Ok(Some(item)) => Some((item, (answers, failed))),
+                    Ok(None) => None,
+                    Err(error) => Some((Err(error), (answers, failed))),
+                }
+            },
+        ));
+        Ok(self.within_deadline(ctx, answers))
     }
 
     /// [`Client::server_streaming`] for a method whose messages are
@@ -206,14 +257,14 @@ impl Client {
         Req: Serialize,
         Resp: DeserializeOwned + Send + 'static,
     {
-        let encoded = encode_message(route, &message);
+        let payload = encode_message(route, &message).map(Payload::Whole);
         let stream = self
             .exchange(
                 ctx,
                 route.method.clone(),
                 route.path,
                 route.has_body(),
-                encoded,
+                payload,
                 JsonLines,
             )
             .await?;
@@ -238,7 +289,7 @@ impl Client {
         method: Method,
         route: &'static str,
         has_body: bool,
-        encoded: Result<Encoded, Error>,
+        payload: Result<Payload, Error>,
         answer: Resp,
     ) -> Result<T, Error> {
         let (authority, picked) = match &self.target {
@@ -249,7 +300,7 @@ impl Client {
             }
         };
         let result = self
-            .exchange_with(ctx, &authority, method, route, has_body, encoded, answer)
+            .exchange_with(ctx, &authority, method, route, has_body, payload, answer)
             .await;
         if let Some(picked) = picked {
             picked.record(&result);
@@ -265,7 +316,7 @@ impl Client {
         method: Method,
         route: &'static str,
         has_body: bool,
-        encoded: Result<Encoded, Error>,
+        payload: Result<Payload, Error>,
         answer: Resp,
     ) -> Result<T, Error> {
         let deadline = ctx.deadline_within(self.timeout);
@@ -274,7 +325,7 @@ impl Client {
             authority,
             method.clone(),
             has_body,
-            encoded?,
+            payload?,
             deadline,
             answer.accept(),
         )?;
@@ -326,10 +377,10 @@ impl Client {
         authority: &Authority,
         method: Method,
         has_body: bool,
-        encoded: Encoded,
+        payload: Payload,
         deadline: Option<Instant>,
         accept: &'static str,
-    ) -> Result<http::Request<Full<Bytes>>, Error> {
+    ) -> Result<http::Request<RequestBody>, Error> {
         let remaining = match deadline {
             Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                 Some(remaining) if !remaining.is_zero() => Some(remaining),
@@ -337,9 +388,19 @@ impl Client {
             },
             None => None,
         };
-        let mut target = String::with_capacity(self.base_path.len() + encoded.target.len());
+        let (path, body, content_type) = match payload {
+            Payload::Whole(encoded) => (
+                encoded.target,
+                Either::Left(Full::new(encoded.body.unwrap_or_default())),
+                "application/json",
+            ),
+            Payload::Lines { target, lines } => {
+                (target, Either::Right(StreamBody::new(lines)), super::stream::NDJSON)
+            }
+        };
+        let mut target = String::with_capacity(self.base_path.len() + path.len());
         target.push_str(&self.base_path);
-        target.push_str(&encoded.target);
+        target.push_str(&path);
         let path_and_query = PathAndQuery::try_from(target).map_err(|error| {
             Error::invalid_argument(format!("cannot build the request target: {error}"))
         })?;
@@ -350,7 +411,7 @@ impl Client {
             .build()
             .map_err(|error| Error::internal(format!("cannot build the request URI: {error}")))?;
 
-        let mut request = http::Request::new(Full::new(encoded.body.unwrap_or_default()));
+        let mut request = http::Request::new(body);
         *request.method_mut() = method;
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
@@ -365,7 +426,7 @@ impl Client {
         headers.insert(X_REQUEST_ID, ctx.request_id_header().clone());
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
         if has_body {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         if let Some(remaining) = remaining {
             let value = HeaderValue::try_from(timeout::encode(remaining))
@@ -400,6 +461,43 @@ fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
+}
+
+/// `messages` as the lines of a request body to `B`'s path, and where
+/// their first error goes.
+fn lines_of<B: Binding + Serialize>(messages: Streaming<B>) -> (Payload, Failed) {
+    let encoded = Streaming::new(messages.map(|item| {
+        let mut line = serde_json::to_vec(&item?).map_err(|error| {
+            Error::internal(format!("cannot encode a streamed request: {error}"))
+        })?;
+        line.push(b'\n');
+        Ok(Frame::data(Bytes::from(line)))
+    }));
+    let (lines, failed) = until_failed(encoded);
+    let payload = Payload::Lines {
+        target: B::PATH.to_owned(),
+        lines: lines.map(Ok).boxed(),
+    };
+    (payload, failed)
+}
+
+/// A request body: one JSON message, or a stream of them.
+type RequestBody = Either<Full<Bytes>, StreamBody<LineStream>>;
+
+/// The lines of a streamed request body.
+type LineStream = BoxStream<'static, Result<Frame<Bytes>, Infallible>>;
+
+/// What a call sends: a whole request, or a stream of messages to a path.
+enum Payload {
+    /// The target and the body, if any, of one message.
+    Whole(Encoded),
+    /// A stream of messages, a JSON line each.
+    Lines {
+        /// The path.
+        target: String,
+        /// The lines.
+        lines: LineStream,
+    },
 }
 
 /// A response that is one JSON message.

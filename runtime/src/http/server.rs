@@ -137,14 +137,7 @@ impl RouterBuilder {
         let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
         // axum clones the handler for each request and calls it once.
         let handler = move |request: axum::extract::Request| {
-            handle(
-                endpoint,
-                request,
-                B::PATH,
-                B::HAS_BODY,
-                |mut parts, body| async move { B::decode(&mut parts, body).await },
-                json_answer,
-            )
+            handle(endpoint, request, B::PATH, BindingRequest::<B>::new(), json_answer)
         };
         self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
         self
@@ -163,14 +156,52 @@ impl RouterBuilder {
         }
         let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
         let handler = move |request: axum::extract::Request| {
-            handle(
-                endpoint,
-                request,
-                B::PATH,
-                B::HAS_BODY,
-                |mut parts, body| async move { B::decode(&mut parts, body).await },
-                stream_answer,
-            )
+            handle(endpoint, request, B::PATH, BindingRequest::<B>::new(), stream_answer)
+        };
+        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
+        self
+    }
+
+    /// Serves the client streaming `endpoint` at its binding's method and
+    /// path: the request body is a stream of JSON lines, one message each
+    /// (`Content-Type: application/x-ndjson`), which the endpoint reads as
+    /// it arrives; each line is limited as a whole body is.
+    #[must_use]
+    pub fn client_streaming<B>(mut self, endpoint: Endpoint<Streaming<B>, B::Response>) -> Self
+    where
+        B: Binding + DeserializeOwned,
+    {
+        if !self.admits(&B::METHOD, B::PATH) {
+            return self;
+        }
+        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
+        let handler = move |request: axum::extract::Request| {
+            handle(endpoint, request, B::PATH, JsonLines, json_answer)
+        };
+        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
+        self
+    }
+
+    /// Serves the bidirectional streaming `endpoint` at its binding's
+    /// method and path: requests as for
+    /// [`RouterBuilder::client_streaming`], answers as for
+    /// [`RouterBuilder::server_streaming`], both at once on one exchange
+    /// (which a client that sends its whole body before it reads, such as a
+    /// browser's `fetch`, cannot use).
+    #[must_use]
+    pub fn bidi_streaming<B>(
+        mut self,
+        endpoint: Endpoint<Streaming<B>, Streaming<B::Response>>,
+    ) -> Self
+    where
+        B: Binding + DeserializeOwned,
+    {
+        if !self.admits(&B::METHOD, B::PATH) {
+            return self;
+        }
+        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
+        let handler = move |request: axum::extract::Request| {
+            handle(endpoint, request, B::PATH, JsonLines, stream_answer)
         };
         self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
         self
@@ -226,16 +257,7 @@ impl RouterBuilder {
             let filter = MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::POST);
             let endpoint = endpoint.clone();
             let handler = move |request: axum::extract::Request| {
-                handle(
-                    endpoint,
-                    request,
-                    route.path,
-                    route.has_body(),
-                    move |mut parts, body| async move {
-                        message::decode_message(route, &mut parts, &body).await
-                    },
-                    answer,
-                )
+                handle(endpoint, request, route.path, MessageRequest(route), answer)
             };
             self.router = self.router.route(route.path, on(filter, Boxed(handler)));
         }
@@ -296,23 +318,21 @@ fn with_request_id(mut response: Response, request_id: HeaderValue) -> Response 
 }
 
 /// Serves one request: the context from the headers, then, under the
-/// caller's deadline and the panic guard of [`server_call`], the body read,
-/// decoded, called and its answer encoded as `answer` says, from the
-/// request's context. (A plain function,
-/// for the reason [`server_call::serve`] gives.)
-fn handle<Req, Resp, D, F, A, E>(
+/// caller's deadline and the panic guard of [`server_call`], the request
+/// read as `read` says, the endpoint called, and its answer encoded as
+/// `answer` says, from the request's context. (A plain function, for the
+/// reason [`server_call::serve`] gives.)
+fn handle<Req, Resp, R, A, E>(
     endpoint: Endpoint<Req, Resp>,
     request: axum::extract::Request,
     route: &'static str,
-    has_body: bool,
-    decode: D,
+    read: R,
     answer: A,
 ) -> impl Future<Output = Response>
 where
     Req: Send + 'static,
     Resp: 'static,
-    D: FnOnce(Parts, Bytes) -> F,
-    F: Future<Output = Result<Req, Error>>,
+    R: ReadRequest<Req>,
     A: FnOnce(&Context) -> E,
     E: FnOnce(Resp) -> Result<Response, Error>,
 {
@@ -327,12 +347,7 @@ where
         .map(|info| info.0);
     let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
     let work = move |ctx: Context| async move {
-        let bytes = if has_body {
-            read_body(ctx.metadata(), body, limit).await?
-        } else {
-            Bytes::new()
-        };
-        let message = decode(parts, bytes).await?;
+        let message = read.read(parts, body, ctx.metadata(), limit).await?;
         let encode = answer(&ctx);
         let response = endpoint.oneshot(Request::new(ctx, message)).await?;
         encode(response)
@@ -341,6 +356,97 @@ where
         let response = served.unwrap_or_else(IntoResponse::into_response);
         with_request_id(response, request_id)
     })
+}
+
+/// How a route reads its request message from the request.
+trait ReadRequest<Req>: Send {
+    /// The message of the request with `parts`, `body` and `headers`,
+    /// whose body may be `limit` bytes (a message of a stream: each).
+    fn read(
+        self,
+        parts: Parts,
+        body: Body,
+        headers: &HeaderMap,
+        limit: usize,
+    ) -> impl Future<Output = Result<Req, Error>> + Send;
+}
+
+/// A [`Binding`]'s request: its JSON body, if it has one, read whole,
+/// then decoded with what its path and query hold.
+struct BindingRequest<B>(std::marker::PhantomData<fn() -> B>);
+
+impl<B> BindingRequest<B> {
+    fn new() -> Self {
+        BindingRequest(std::marker::PhantomData)
+    }
+}
+
+impl<B: Binding> ReadRequest<B> for BindingRequest<B> {
+    async fn read(
+        self,
+        mut parts: Parts,
+        body: Body,
+        headers: &HeaderMap,
+        limit: usize,
+    ) -> Result<B, Error> {
+        let bytes = whole_body(B::HAS_BODY, headers, body, limit).await?;
+        B::decode(&mut parts, bytes).await
+    }
+}
+
+/// A protobuf message's request at `route`, as
+/// [`BindingRequest`] reads a binding's.
+struct MessageRequest(&'static MessageRoute);
+
+impl<Req: DeserializeOwned + Send> ReadRequest<Req> for MessageRequest {
+    async fn read(
+        self,
+        mut parts: Parts,
+        body: Body,
+        headers: &HeaderMap,
+        limit: usize,
+    ) -> Result<Req, Error> {
+        let route = self.0;
+        let bytes = whole_body(route.has_body(), headers, body, limit).await?;
+        message::decode_message(route, &mut parts, &bytes).await
+    }
+}
+
+/// The JSON body, read whole, if the request `has_body`; else nothing.
+async fn whole_body(
+    has_body: bool,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, Error> {
+    if has_body {
+        read_body(headers, body, limit).await
+    } else {
+        Ok(Bytes::new())
+    }
+}
+
+/// A request that is a stream of messages: JSON lines, read as they come.
+struct JsonLines;
+
+impl<T: DeserializeOwned + Send + 'static> ReadRequest<Streaming<T>> for JsonLines {
+    async fn read(
+        self,
+        _: Parts,
+        body: Body,
+        headers: &HeaderMap,
+        limit: usize,
+    ) -> Result<Streaming<T>, Error> {
+        let content_type = super::header(headers, &CONTENT_TYPE);
+        if !is_json(content_type) && !super::stream::is_json_lines(content_type) {
+            return Err(Error::invalid_argument(format!(
+                "expected a request body with `Content-Type: {}`",
+                super::stream::NDJSON
+            ))
+            .with_http_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        Ok(super::stream::read_request_lines(body, limit))
+    }
 }
 
 async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Error> {

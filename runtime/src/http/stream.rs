@@ -134,13 +134,53 @@ fn error_line(error: &Error) -> Vec<u8> {
         .unwrap_or_else(|_| br#"{"error":{"code":"INTERNAL","message":""}}"#.to_vec())
 }
 
-/// The messages of a body of JSON lines, as they arrive; an `error` line,
-/// a line that is not a message, or a body cut short ends it with an error.
+/// The messages of a response body of JSON lines, as they arrive; an
+/// `error` line, a line that is not a message, or a body cut short ends it
+/// with an error.
 pub(crate) fn read_json_lines<T: DeserializeOwned + Send + 'static>(
     body: Incoming,
 ) -> Streaming<T> {
-    struct Reader {
-        body: Incoming,
+    lines(body, MAX_LINE, parse_line)
+}
+
+/// The messages of a request body of JSON lines, one message each, of at
+/// most `limit` bytes.
+pub(crate) fn read_request_lines<T: DeserializeOwned + Send + 'static>(
+    body: Body,
+    limit: usize,
+) -> Streaming<T> {
+    lines(body, limit, |line| {
+        serde_json::from_slice(line).map_err(|error| {
+            Error::invalid_argument(format!("cannot decode a streamed request: {error}"))
+        })
+    })
+}
+
+/// Whether a `Content-Type` is newline-delimited JSON, by any of its names.
+pub(crate) fn is_json_lines(content_type: Option<&HeaderValue>) -> bool {
+    let Some(essence) = content_type
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+    else {
+        return false;
+    };
+    let essence = essence.trim();
+    [NDJSON, "application/jsonl", "application/json-seq", "application/jsonlines"]
+        .iter()
+        .any(|name| essence.eq_ignore_ascii_case(name))
+}
+
+/// The lines of `body` as they arrive, each parsed by `parse`; a line over
+/// `max_line` bytes, a body that breaks off or ends mid-line, or a line
+/// that `parse` refuses ends the stream with an error.
+fn lines<B, T>(body: B, max_line: usize, parse: fn(&[u8]) -> Result<T, Error>) -> Streaming<T>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: std::fmt::Display,
+    T: Send + 'static,
+{
+    struct Reader<B> {
+        body: B,
         buffer: BytesMut,
         done: bool,
     }
@@ -149,54 +189,53 @@ pub(crate) fn read_json_lines<T: DeserializeOwned + Send + 'static>(
         buffer: BytesMut::new(),
         done: false,
     };
-    Streaming::new(futures_util::stream::unfold(
-        reader,
-        |mut reader| async move {
-            loop {
-                if reader.done {
-                    return None;
+    Streaming::new(futures_util::stream::unfold(reader, move |mut reader| async move {
+        loop {
+            if reader.done {
+                return None;
+            }
+            if let Some(end) = reader.buffer.iter().position(|&byte| byte == b'\n') {
+                let line = reader.buffer.split_to(end + 1);
+                let line = line.trim_ascii();
+                if line.is_empty() {
+                    continue;
                 }
-                if let Some(end) = reader.buffer.iter().position(|&byte| byte == b'\n') {
-                    let line = reader.buffer.split_to(end + 1);
-                    let line = line.trim_ascii();
-                    if line.is_empty() {
-                        continue;
+                let item = parse(line);
+                reader.done = item.is_err();
+                return Some((item, reader));
+            }
+            if reader.buffer.len() > max_line {
+                reader.done = true;
+                let error = Error::new(
+                    crate::Code::ResourceExhausted,
+                    format!("a streamed message is larger than the limit of {max_line} bytes"),
+                );
+                return Some((Err(error), reader));
+            }
+            match reader.body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        reader.buffer.extend_from_slice(data);
                     }
-                    let item = parse_line(line);
-                    reader.done = item.is_err();
-                    return Some((item, reader));
                 }
-                if reader.buffer.len() > MAX_LINE {
+                Some(Err(error)) => {
                     reader.done = true;
                     let error = Error::new(
-                        crate::Code::ResourceExhausted,
-                        format!("a streamed message is larger than the limit of {MAX_LINE} bytes"),
+                        crate::Code::Cancelled,
+                        format!("the stream broke off: {error}"),
                     );
                     return Some((Err(error), reader));
                 }
-                match reader.body.frame().await {
-                    Some(Ok(frame)) => {
-                        if let Some(data) = frame.data_ref() {
-                            reader.buffer.extend_from_slice(data);
-                        }
-                    }
-                    Some(Err(error)) => {
-                        reader.done = true;
-                        let error = Error::unavailable(format!(
-                            "the stream of responses broke off: {error}"
-                        ));
-                        return Some((Err(error), reader));
-                    }
-                    None if reader.buffer.trim_ascii().is_empty() => return None,
-                    None => {
-                        reader.done = true;
-                        let error = Error::unavailable("the stream of responses ended mid-message");
-                        return Some((Err(error), reader));
-                    }
+                None if reader.buffer.trim_ascii().is_empty() => return None,
+                None => {
+                    // A last message without its newline.
+                    reader.done = true;
+                    let line = std::mem::take(&mut reader.buffer);
+                    return Some((parse(line.trim_ascii()), reader));
                 }
             }
-        },
-    ))
+        }
+    }))
 }
 
 fn parse_line<T: DeserializeOwned>(line: &[u8]) -> Result<T, Error> {
