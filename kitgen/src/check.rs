@@ -22,6 +22,37 @@ pub fn check(cx: &Diagnostics, service: &Service) {
     check_names(cx, service);
 }
 
+/// A method that takes a stream receives it as the request body, one
+/// message a line: its route has a body, and nothing in the path.
+fn check_streamed_binding(cx: &Diagnostics, method: &Method) {
+    let http = &method.http;
+    if !http.method.has_body() {
+        cx.error_at(
+            http.path.span,
+            format!(
+                "`{}` takes a stream, which travels as the request body: bind it to POST, PUT \
+                 or PATCH, not {}",
+                method.name,
+                http.method.as_str()
+            ),
+        );
+    } else if let Some(name) = http.path.params().next() {
+        cx.error_at(
+            http.path.span,
+            format!(
+                "`{}` takes a stream, whose messages travel in the request body: the path \
+                 cannot hold `{{{name}}}`",
+                method.name
+            ),
+        );
+    } else if let Some(body) = &http.body {
+        cx.error_spanned_by(
+            body,
+            "a stream is the whole request body already: leave out `body`",
+        );
+    }
+}
+
 /// A method's binding must name its own parameters, each once. (A `.proto`
 /// rule names fields of the request message, which the frontend checks
 /// against the message's descriptor as it reads the rule.)
@@ -30,6 +61,10 @@ fn check_binding(cx: &Diagnostics, method: &Method) {
         return;
     }
     let http = &method.http;
+    if method.streams.requests {
+        check_streamed_binding(cx, method);
+        return;
+    }
     let mut seen: Vec<&str> = Vec::new();
     for name in http.path.params() {
         if seen.contains(&name) {

@@ -334,12 +334,14 @@ impl Failed {
 /// [`cancelled_by`] drops the call.
 pub(crate) fn until_failed<Req: Send + 'static>(
     messages: Streaming<Req>,
-) -> (impl futures_util::Stream<Item = Req> + Send + 'static, Failed) {
+) -> (
+    impl futures_util::Stream<Item = Req> + Send + 'static,
+    Failed,
+) {
     let failed = Failed::default();
     let report = failed.clone();
-    let sent = futures_util::stream::unfold(
-        (messages, report),
-        |(mut messages, report)| async move {
+    let sent =
+        futures_util::stream::unfold((messages, report), |(mut messages, report)| async move {
             match messages.next().await {
                 Some(Ok(message)) => Some((message, (messages, report))),
                 Some(Err(error)) => {
@@ -348,8 +350,7 @@ pub(crate) fn until_failed<Req: Send + 'static>(
                 }
                 None => None,
             }
-        },
-    );
+        });
     (sent, failed)
 }
 

@@ -120,4 +120,39 @@ impl Feed for Ticker {
         });
         Ok(kit::Stream::new(ticks))
     }
+
+    async fn total(
+        &self,
+        _ctx: &kit::Context,
+        mut ticks: kit::Streaming<Tick>,
+    ) -> Result<u64, FeedError> {
+        let mut total = 0;
+        while let Some(tick) = ticks.next().await {
+            let tick = tick?;
+            if tick.seq == 13 {
+                return Err(FeedError::Unlucky { seq: 13 });
+            }
+            total += tick.seq;
+        }
+        Ok(total)
+    }
+
+    async fn echo(
+        &self,
+        _ctx: &kit::Context,
+        ticks: kit::Streaming<Tick>,
+    ) -> Result<kit::Stream<Tick, FeedError>, FeedError> {
+        let notice = DropNotice(self.dropped.clone());
+        Ok(kit::Stream::new(ticks.map(move |tick| {
+            let _owned_by_the_stream = &notice;
+            let tick = tick?;
+            if tick.seq == 13 {
+                return Err(FeedError::Unlucky { seq: 13 });
+            }
+            Ok(Tick {
+                seq: tick.seq + 1000,
+                note: tick.note,
+            })
+        })))
+    }
 }

@@ -1,7 +1,7 @@
-//! Server streaming over real sockets: the feed fixture served over gRPC
-//! and HTTP (JSON lines and Server-Sent Events), read by the generated
-//! clients and by curl, with business errors mid-stream, cancellation,
-//! deadlines, backpressure and metrics.
+//! Streaming over real sockets: the feed fixture's four kinds of method
+//! served over gRPC and HTTP (JSON lines, and Server-Sent Events), called
+//! by the generated clients and by curl, with business errors mid-stream,
+//! cancellation, deadlines, backpressure and metrics.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,6 +65,16 @@ trait DynFeed: Send + Sync {
         ctx: &'a Context,
         every_ms: u64,
     ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>>;
+    fn total_of<'a>(
+        &'a self,
+        ctx: &'a Context,
+        ticks: kit::Streaming<Tick>,
+    ) -> futures_util::future::BoxFuture<'a, Result<u64, FeedError>>;
+    fn echo_of<'a>(
+        &'a self,
+        ctx: &'a Context,
+        ticks: kit::Streaming<Tick>,
+    ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>>;
 }
 
 impl<F: Feed> DynFeed for F {
@@ -83,6 +93,134 @@ impl<F: Feed> DynFeed for F {
         every_ms: u64,
     ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>> {
         Box::pin(Feed::forever(self, ctx, every_ms))
+    }
+    fn total_of<'a>(
+        &'a self,
+        ctx: &'a Context,
+        ticks: kit::Streaming<Tick>,
+    ) -> futures_util::future::BoxFuture<'a, Result<u64, FeedError>> {
+        Box::pin(Feed::total(self, ctx, ticks))
+    }
+    fn echo_of<'a>(
+        &'a self,
+        ctx: &'a Context,
+        ticks: kit::Streaming<Tick>,
+    ) -> futures_util::future::BoxFuture<'a, Result<kit::Stream<Tick, FeedError>, FeedError>> {
+        Box::pin(Feed::echo(self, ctx, ticks))
+    }
+}
+
+/// Ticks numbered `seqs`, as a stream to send.
+fn ticks_of(seqs: impl IntoIterator<Item = u64, IntoIter: Send + 'static>) -> kit::Streaming<Tick> {
+    kit::Streaming::iter(seqs.into_iter().map(|seq| {
+        Ok(Tick {
+            seq,
+            note: "x".repeat(8),
+        })
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_stream_is_read_to_its_end_or_its_first_error() {
+    let served = served().await;
+    for (transport, client) in clients(&served) {
+        let ctx = Context::new();
+        assert_eq!(
+            client.total_of(&ctx, ticks_of(20..120)).await.unwrap(),
+            6950,
+            "{transport}"
+        );
+        assert_eq!(
+            client.total_of(&ctx, ticks_of([])).await.unwrap(),
+            0,
+            "{transport}"
+        );
+        let error = client.total_of(&ctx, ticks_of(10..20)).await.unwrap_err();
+        assert!(
+            matches!(error, FeedError::Unlucky { seq: 13 }),
+            "{transport}: {error:?}"
+        );
+
+        // An error in the caller's own stream cancels the call, and comes
+        // back as it was.
+        let failing = kit::Streaming::iter([
+            Ok(Tick {
+                seq: 1,
+                note: String::new(),
+            }),
+            Err(kit::Error::invalid_argument("the caller's own failure")),
+        ]);
+        let error = client.total_of(&ctx, failing).await.unwrap_err();
+        match error {
+            FeedError::Transport(error) => {
+                assert_eq!(error.code(), Code::InvalidArgument, "{transport}");
+                assert_eq!(error.message(), "the caller's own failure", "{transport}");
+            }
+            other => panic!("{transport}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bidirectional_streams_answer_each_message_as_it_arrives() {
+    let mut served = served().await;
+    for (transport, client) in clients(&served) {
+        let ctx = Context::new();
+        // One message out, its answer back, and only then the next: both
+        // directions are open at once.
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Tick, kit::Error>>(1);
+        let outgoing = kit::Streaming::new(tokio_stream::wrappers::ReceiverStream::new(receiver));
+        let mut answers = client.echo_of(&ctx, outgoing).await.unwrap();
+        for seq in 0..5 {
+            sender
+                .send(Ok(Tick {
+                    seq,
+                    note: "hi".into(),
+                }))
+                .await
+                .unwrap();
+            let answer = tokio::time::timeout(Duration::from_secs(5), answers.next())
+                .await
+                .unwrap_or_else(|_| panic!("{transport}: no answer to tick {seq}"))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                answer,
+                Tick {
+                    seq: seq + 1000,
+                    note: "hi".into()
+                },
+                "{transport}"
+            );
+        }
+        drop(sender);
+        assert!(
+            answers.next().await.is_none(),
+            "{transport}: the stream ends with the caller's"
+        );
+        served
+            .probe
+            .next_drop(Duration::from_secs(5))
+            .await
+            .unwrap();
+
+        // A business error mid-stream ends the answers as its variant.
+        let answers: Vec<_> = client
+            .echo_of(&ctx, ticks_of(11..20))
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        assert_eq!(answers.len(), 3, "{transport}: {answers:?}");
+        assert!(
+            matches!(answers[2], Err(FeedError::Unlucky { seq: 13 })),
+            "{transport}: {answers:?}"
+        );
+        served
+            .probe
+            .next_drop(Duration::from_secs(5))
+            .await
+            .unwrap();
     }
 }
 

@@ -109,27 +109,25 @@ fn trait_method(service: &Service, method: &Method, transport: Transport) -> Tok
         Messages::Generated => quote!(.map_err(#from_error)),
         Messages::Existing => TokenStream::new(),
     };
-    let streaming = method.streams.responses;
+    // The transports' methods are named after the kind of method.
+    let kind = match method.streams.kind() {
+        "unary" => "call",
+        kind => kind,
+    };
     let call = match (transport, method.messages) {
-        (Transport::Http, Messages::Generated) if streaming => {
-            quote!(server_streaming(#ctx, #request))
+        (Transport::Http, Messages::Generated) => {
+            let call = format_ident!("{kind}");
+            quote!(#call(#ctx, #request))
         }
-        (Transport::Http, Messages::Generated) => quote!(call(#ctx, #request)),
         (Transport::Http, Messages::Existing) => {
             let routes = super::http_binding::routes_static(method);
-            if streaming {
-                quote!(server_streaming_message(#ctx, &#routes[0], #request))
-            } else {
-                quote!(call_message(#ctx, &#routes[0], #request))
-            }
+            let call = format_ident!("{kind}_message");
+            quote!(#call(#ctx, &#routes[0], #request))
         }
         (Transport::Grpc, _) => {
             let path = super::grpc::path(service, method);
-            if streaming {
-                quote!(server_streaming(#path, #ctx, #request))
-            } else {
-                quote!(call(#path, #ctx, #request))
-            }
+            let call = format_ident!("{kind}");
+            quote!(#call(#path, #ctx, #request))
         }
     };
     quote! {

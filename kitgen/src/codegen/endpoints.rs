@@ -37,9 +37,9 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
         .iter()
         .map(|method| endpoint_from_service(service, method));
     let layer_bounds = service.methods.iter().map(|method| {
-        let request = messages::request_type(method);
-        let answer = messages::answer_type(method);
-        quote!(::kit::EndpointLayer<#request, #answer>)
+        let request = messages::endpoint_request_type(method);
+        let response = messages::endpoint_response_type(method);
+        quote!(::kit::EndpointLayer<#request, #response>)
     });
     let layered = service.methods.iter().map(|method| {
         let field = &method.name;
@@ -85,9 +85,9 @@ pub(crate) fn endpoints(service: &Service) -> TokenStream {
 }
 
 fn endpoint_type(method: &Method) -> TokenStream {
-    let request = messages::request_type(method);
-    let answer = messages::answer_type(method);
-    quote!(::kit::Endpoint<#request, #answer>)
+    let request = messages::endpoint_request_type(method);
+    let response = messages::endpoint_response_type(method);
+    quote!(::kit::Endpoint<#request, #response>)
 }
 
 /// `field: Endpoint::from_fn(…)`, calling the service method with the
@@ -95,7 +95,7 @@ fn endpoint_type(method: &Method) -> TokenStream {
 fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let field = &method.name;
     let trait_name = &service.name;
-    let request = messages::request_type(method);
+    let request = messages::endpoint_request_type(method);
     // A stream ends at the call's deadline, which is in the context.
     let unpack = if method.context.is_some() || method.streams.responses {
         quote!(let ::kit::Request { ctx, message } = request;)
@@ -113,10 +113,13 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let service_name = super::grpc::full_name(service);
     let method_name = &method.rpc_name;
     let idempotent = method.idempotent.then(|| quote!(.idempotent(true)));
-    let streaming = method
-        .streams
-        .responses
-        .then(|| quote!(.server_streaming()));
+    let streams = [
+        method.streams.requests.then(|| quote!(.client_streaming())),
+        method
+            .streams
+            .responses
+            .then(|| quote!(.server_streaming())),
+    ];
     quote! {
         #field: {
             let service = ::std::sync::Arc::clone(&service);
@@ -132,7 +135,7 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
             })
             .named(::kit::EndpointName { service: #service_name, method: #method_name })
             #idempotent
-            #streaming
+            #(#streams)*
         }
     }
 }

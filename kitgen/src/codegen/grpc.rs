@@ -33,11 +33,8 @@ pub(crate) fn server(service: &Service) -> TokenStream {
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
         let path = path(service, method);
-        if method.streams.responses {
-            quote!(.server_streaming(#path, endpoints.#field))
-        } else {
-            quote!(.unary(#path, endpoints.#field))
-        }
+        let kind = format_ident!("{}", method.streams.kind());
+        quote!(.#kind(#path, endpoints.#field))
     });
     let mut doc = format!(
         "Serves the endpoints over gRPC as `{name}`, protobuf on the wire:\n\n\

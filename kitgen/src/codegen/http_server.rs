@@ -14,17 +14,19 @@ pub(crate) fn router(service: &Service) -> TokenStream {
     let endpoints = format_ident!("{}", names::ENDPOINTS);
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
-        let streaming = method.streams.responses;
+        let kind = match method.streams.kind() {
+            "unary" => "endpoint",
+            kind => kind,
+        };
         match method.messages {
-            Messages::Generated if streaming => quote!(.server_streaming(endpoints.#field)),
-            Messages::Generated => quote!(.endpoint(endpoints.#field)),
+            Messages::Generated => {
+                let add = format_ident!("{kind}");
+                quote!(.#add(endpoints.#field))
+            }
             Messages::Existing => {
                 let routes = super::http_binding::routes_static(method);
-                if streaming {
-                    quote!(.message_server_streaming(&#routes, endpoints.#field))
-                } else {
-                    quote!(.message_endpoint(&#routes, endpoints.#field))
-                }
+                let add = format_ident!("message_{kind}");
+                quote!(.#add(&#routes, endpoints.#field))
             }
         }
     });

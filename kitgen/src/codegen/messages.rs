@@ -31,10 +31,17 @@ pub(crate) fn request_struct(service: &Service, method: &Method) -> TokenStream 
                 format!("The `{}` parameter.", param.name.unraw())
             },
             redact: param.redact,
-            required: param.required,
+            // A transparent struct's one field is never absent.
+            required: param.required || method.streams.requests,
         })
         .collect();
-    message_struct(&name, &doc, &fields, quote!())
+    // A stream's message is its one field's value, as a response is.
+    let serde = if method.streams.requests {
+        quote!(, transparent)
+    } else {
+        quote!()
+    };
+    message_struct(&name, &doc, &fields, serde)
 }
 
 /// The response struct. It serializes as the return value itself; a method
@@ -164,9 +171,20 @@ pub(crate) fn response_type(method: &Method) -> TokenStream {
     }
 }
 
+/// What the method's endpoint takes: its request message, or a
+/// `kit::Streaming` of them.
+pub(crate) fn endpoint_request_type(method: &Method) -> TokenStream {
+    let request = request_type(method);
+    if method.streams.requests {
+        quote!(::kit::Streaming<#request>)
+    } else {
+        request
+    }
+}
+
 /// What the method's endpoint answers: its response message, or a
 /// `kit::Streaming` of them.
-pub(crate) fn answer_type(method: &Method) -> TokenStream {
+pub(crate) fn endpoint_response_type(method: &Method) -> TokenStream {
     let response = response_type(method);
     if method.streams.responses {
         quote!(::kit::Streaming<#response>)
@@ -180,6 +198,11 @@ pub(crate) fn answer_type(method: &Method) -> TokenStream {
 pub(crate) fn build_request(method: &Method) -> TokenStream {
     match (method.messages, method.params.first()) {
         (Messages::Existing, Some(request)) => request.name.to_token_stream(),
+        (Messages::Generated, Some(streamed)) if method.streams.requests => {
+            let name = names::request_struct(method);
+            let field = &streamed.name;
+            quote!(#field.map_items(|#field| #name { #field }, |error| error))
+        }
         _ => {
             let name = names::request_struct(method);
             let fields = method.params.iter().map(|param| &param.name);
@@ -193,6 +216,12 @@ pub(crate) fn build_request(method: &Method) -> TokenStream {
 pub(crate) fn call_arguments(method: &Method, message: &TokenStream) -> TokenStream {
     match method.messages {
         Messages::Existing => quote!(#message),
+        Messages::Generated if method.streams.requests => {
+            // The one parameter, the stream of its messages' values.
+            let name = names::request_struct(method);
+            let field: Vec<_> = method.params.iter().map(|param| &param.name).collect();
+            quote!(#message.map_items(|#name { #(#field)* }| #(#field)*, |error| error))
+        }
         Messages::Generated => {
             let args = method.params.iter().map(|param| {
                 let name = &param.name;

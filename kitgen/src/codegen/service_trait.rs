@@ -20,7 +20,8 @@ pub(crate) enum Signature {
 }
 
 /// `fn sum(&self, ctx: &kit::Context, a: i64, b: i64) -> …`, with the
-/// context and parameters as the user wrote them.
+/// context and parameters as the user wrote them (a stream of requests as
+/// `::kit::Streaming` of its messages).
 pub(crate) fn signature(method: &Method, form: Signature) -> TokenStream {
     let name = &method.name;
     let ctx = method.context.as_ref().map(|ctx| {
@@ -29,7 +30,11 @@ pub(crate) fn signature(method: &Method, form: Signature) -> TokenStream {
     });
     let params = method.params.iter().map(|param| {
         let (name, ty) = (&param.name, &param.ty);
-        quote!(#name: #ty)
+        if method.streams.requests {
+            quote!(#name: ::kit::Streaming<#ty>)
+        } else {
+            quote!(#name: #ty)
+        }
     });
     let output = &method.output;
     match form {

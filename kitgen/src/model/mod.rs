@@ -319,6 +319,21 @@ impl HttpBinding {
     }
 }
 
+impl Streams {
+    /// gRPC's name for the kind of method, in snake case: `unary`,
+    /// `server_streaming`, `client_streaming` or `bidi_streaming`. The
+    /// runtime's servers and clients name their methods for each kind
+    /// after it.
+    pub fn kind(self) -> &'static str {
+        match (self.requests, self.responses) {
+            (false, false) => "unary",
+            (false, true) => "server_streaming",
+            (true, false) => "client_streaming",
+            (true, true) => "bidi_streaming",
+        }
+    }
+}
+
 /// The HTTP methods a binding can use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HttpMethod {

@@ -313,10 +313,18 @@ fn answers<Resp: GrpcMessage>(
         |(mut messages, picked, failed)| async move {
             let next = match &failed {
                 Some(failed) => {
-                    let next = async { messages.message().await.map_err(|status| from_status(&status)) };
+                    let next = async {
+                        messages
+                            .message()
+                            .await
+                            .map_err(|status| from_status(&status))
+                    };
                     cancelled_by(next, failed).await
                 }
-                None => messages.message().await.map_err(|status| from_status(&status)),
+                None => messages
+                    .message()
+                    .await
+                    .map_err(|status| from_status(&status)),
             };
             match next {
                 Ok(Some(message)) => Some((Ok(message), (messages, picked, failed))),

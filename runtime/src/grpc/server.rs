@@ -163,8 +163,15 @@ impl ServerBuilder {
         Resp: GrpcMessage,
     {
         self.streaming_route(path, move |limits, request| {
-            let service = ClientStreaming { path, endpoint: endpoint.clone() };
-            async move { grpc_server::<Req, Resp>(limits).client_streaming(service, request).await }
+            let service = ClientStreaming {
+                path,
+                endpoint: endpoint.clone(),
+            };
+            async move {
+                grpc_server::<Req, Resp>(limits)
+                    .client_streaming(service, request)
+                    .await
+            }
         })
     }
 
@@ -187,7 +194,11 @@ impl ServerBuilder {
                 endpoint: endpoint.clone(),
                 max_message_size: limits.max_encoding_message_size,
             };
-            async move { grpc_server::<Req, Resp>(limits).streaming(service, request).await }
+            async move {
+                grpc_server::<Req, Resp>(limits)
+                    .streaming(service, request)
+                    .await
+            }
         })
     }
 
@@ -409,7 +420,9 @@ struct ClientStreaming<Req, Resp> {
     endpoint: Endpoint<Streaming<Req>, Resp>,
 }
 
-impl<Req: GrpcMessage, Resp: GrpcMessage> ClientStreamingService<Req> for ClientStreaming<Req, Resp> {
+impl<Req: GrpcMessage, Resp: GrpcMessage> ClientStreamingService<Req>
+    for ClientStreaming<Req, Resp>
+{
     type Response = Resp;
     type Future = BoxFuture<'static, Result<tonic::Response<Resp>, tonic::Status>>;
 

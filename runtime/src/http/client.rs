@@ -5,19 +5,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited, StreamBody};
 use hyper::body::Frame;
-use std::convert::Infallible;
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::convert::Infallible;
 
 use super::message::{MessageRoute, encode_message};
 use super::{Binding, Encoded, X_REQUEST_ID, X_REQUEST_TIMEOUT};
@@ -211,9 +211,24 @@ impl Client {
     where
         B: Binding + Serialize,
     {
-        let (payload, failed) = lines_of::<B>(messages);
-        let call = self.exchange(ctx, B::METHOD, B::PATH, true, Ok(payload), OneMessage);
-        cancelled_by(call, &failed).await
+        self.send_lines(ctx, B::METHOD, B::PATH, messages, OneMessage)
+            .await
+    }
+
+    /// [`Client::client_streaming`] for a method whose messages are
+    /// protobuf messages with proto3 JSON, at `route`.
+    pub async fn client_streaming_message<Req, Resp>(
+        &self,
+        ctx: &Context,
+        route: &'static MessageRoute,
+        messages: Streaming<Req>,
+    ) -> Result<Resp, Error>
+    where
+        Req: Serialize + Send + 'static,
+        Resp: DeserializeOwned,
+    {
+        self.send_lines(ctx, route.method.clone(), route.path, messages, OneMessage)
+            .await
     }
 
     /// Calls the bidirectional streaming method of `B`: sends `messages`
@@ -228,9 +243,60 @@ impl Client {
     where
         B: Binding + Serialize,
     {
-        let (payload, failed) = lines_of::<B>(messages);
-        let call = self.exchange(ctx, B::METHOD, B::PATH, true, Ok(payload), JsonLines);
-        let answers = cancelled_by(call, &failed).await?;
+        self.bidi_lines(ctx, B::METHOD, B::PATH, messages).await
+    }
+
+    /// [`Client::bidi_streaming`] for a method whose messages are protobuf
+    /// messages with proto3 JSON, at `route`.
+    pub async fn bidi_streaming_message<Req, Resp>(
+        &self,
+        ctx: &Context,
+        route: &'static MessageRoute,
+        messages: Streaming<Req>,
+    ) -> Result<Streaming<Resp>, Error>
+    where
+        Req: Serialize + Send + 'static,
+        Resp: DeserializeOwned + Send + 'static,
+    {
+        self.bidi_lines(ctx, route.method.clone(), route.path, messages)
+            .await
+    }
+
+    /// Sends `messages` to `path` as JSON lines and reads the answer as
+    /// `answer` says, unless `messages` fails first.
+    async fn send_lines<Req, T, A>(
+        &self,
+        ctx: &Context,
+        method: Method,
+        path: &'static str,
+        messages: Streaming<Req>,
+        answer: A,
+    ) -> Result<T, Error>
+    where
+        Req: Serialize + Send + 'static,
+        A: Read<T>,
+    {
+        let (payload, failed) = lines_of(path, messages);
+        let call = self.exchange(ctx, method, path, true, Ok(payload), answer);
+        cancelled_by(call, &failed).await
+    }
+
+    /// [`Client::send_lines`] with a stream of answers, which a failure of
+    /// `messages` ends, as it does the call.
+    async fn bidi_lines<Req, Resp>(
+        &self,
+        ctx: &Context,
+        method: Method,
+        path: &'static str,
+        messages: Streaming<Req>,
+    ) -> Result<Streaming<Resp>, Error>
+    where
+        Req: Serialize + Send + 'static,
+        Resp: DeserializeOwned + Send + 'static,
+    {
+        let (payload, failed) = lines_of(path, messages);
+        let call = self.exchange(ctx, method, path, true, Ok(payload), JsonLines);
+        let answers: Streaming<Resp> = cancelled_by(call, &failed).await?;
         let answers = Streaming::new(futures_util::stream::unfold(
             (answers, failed),
             |(mut answers, failed)| async move {
@@ -394,9 +460,11 @@ impl Client {
                 Either::Left(Full::new(encoded.body.unwrap_or_default())),
                 "application/json",
             ),
-            Payload::Lines { target, lines } => {
-                (target, Either::Right(StreamBody::new(lines)), super::stream::NDJSON)
-            }
+            Payload::Lines { target, lines } => (
+                target,
+                Either::Right(StreamBody::new(lines)),
+                super::stream::NDJSON,
+            ),
         };
         let mut target = String::with_capacity(self.base_path.len() + path.len());
         target.push_str(&self.base_path);
@@ -463,9 +531,12 @@ fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// `messages` as the lines of a request body to `B`'s path, and where
-/// their first error goes.
-fn lines_of<B: Binding + Serialize>(messages: Streaming<B>) -> (Payload, Failed) {
+/// `messages` as the lines of a request body to `path`, and where their
+/// first error goes.
+fn lines_of<Req: Serialize + Send + 'static>(
+    path: &'static str,
+    messages: Streaming<Req>,
+) -> (Payload, Failed) {
     let encoded = Streaming::new(messages.map(|item| {
         let mut line = serde_json::to_vec(&item?).map_err(|error| {
             Error::internal(format!("cannot encode a streamed request: {error}"))
@@ -475,7 +546,7 @@ fn lines_of<B: Binding + Serialize>(messages: Streaming<B>) -> (Payload, Failed)
     }));
     let (lines, failed) = until_failed(encoded);
     let payload = Payload::Lines {
-        target: B::PATH.to_owned(),
+        target: path.to_owned(),
         lines: lines.map(Ok).boxed(),
     };
     (payload, failed)

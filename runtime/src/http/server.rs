@@ -137,7 +137,13 @@ impl RouterBuilder {
         let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
         // axum clones the handler for each request and calls it once.
         let handler = move |request: axum::extract::Request| {
-            handle(endpoint, request, B::PATH, BindingRequest::<B>::new(), json_answer)
+            handle(
+                endpoint,
+                request,
+                B::PATH,
+                BindingRequest::<B>::new(),
+                json_answer,
+            )
         };
         self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
         self
@@ -156,7 +162,13 @@ impl RouterBuilder {
         }
         let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
         let handler = move |request: axum::extract::Request| {
-            handle(endpoint, request, B::PATH, BindingRequest::<B>::new(), stream_answer)
+            handle(
+                endpoint,
+                request,
+                B::PATH,
+                BindingRequest::<B>::new(),
+                stream_answer,
+            )
         };
         self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
         self
@@ -220,7 +232,7 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(routes, endpoint, json_answer)
+        self.message_routes(routes, endpoint, |route| MessageRequest(route), json_answer)
     }
 
     /// Serves the server streaming `endpoint`, whose messages are protobuf
@@ -236,18 +248,59 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(routes, endpoint, stream_answer)
+        self.message_routes(
+            routes,
+            endpoint,
+            |route| MessageRequest(route),
+            stream_answer,
+        )
     }
 
-    fn message_routes<Req, Resp, E>(
-        mut self,
+    /// Serves the client streaming `endpoint`, whose messages are protobuf
+    /// messages with proto3 JSON, at every one of `routes`, as
+    /// [`RouterBuilder::client_streaming`] does.
+    #[must_use]
+    pub fn message_client_streaming<Req, Resp>(
+        self,
         routes: &'static [MessageRoute],
-        endpoint: Endpoint<Req, Resp>,
-        answer: fn(&Context) -> E,
+        endpoint: Endpoint<Streaming<Req>, Resp>,
     ) -> Self
     where
         Req: DeserializeOwned + Send + 'static,
+        Resp: Serialize + Send + 'static,
+    {
+        self.message_routes(routes, endpoint, |_| JsonLines, json_answer)
+    }
+
+    /// Serves the bidirectional streaming `endpoint`, whose messages are
+    /// protobuf messages with proto3 JSON, at every one of `routes`, as
+    /// [`RouterBuilder::bidi_streaming`] does.
+    #[must_use]
+    pub fn message_bidi_streaming<Req, Resp>(
+        self,
+        routes: &'static [MessageRoute],
+        endpoint: Endpoint<Streaming<Req>, Streaming<Resp>>,
+    ) -> Self
+    where
+        Req: DeserializeOwned + Send + 'static,
+        Resp: Serialize + Send + 'static,
+    {
+        self.message_routes(routes, endpoint, |_| JsonLines, stream_answer)
+    }
+
+    /// Serves `endpoint` at every one of `routes`, reading requests with
+    /// what `read` makes for the route, and answering as `answer` says.
+    fn message_routes<Req, Resp, R, E>(
+        mut self,
+        routes: &'static [MessageRoute],
+        endpoint: Endpoint<Req, Resp>,
+        read: fn(&'static MessageRoute) -> R,
+        answer: fn(&Context) -> E,
+    ) -> Self
+    where
+        Req: Send + 'static,
         Resp: Send + 'static,
+        R: ReadRequest<Req> + 'static,
         E: FnOnce(Resp) -> Result<Response, Error> + Send + 'static,
     {
         for route in routes {
@@ -257,7 +310,7 @@ impl RouterBuilder {
             let filter = MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::POST);
             let endpoint = endpoint.clone();
             let handler = move |request: axum::extract::Request| {
-                handle(endpoint, request, route.path, MessageRequest(route), answer)
+                handle(endpoint, request, route.path, read(route), answer)
             };
             self.router = self.router.route(route.path, on(filter, Boxed(handler)));
         }

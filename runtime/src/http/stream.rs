@@ -165,9 +165,14 @@ pub(crate) fn is_json_lines(content_type: Option<&HeaderValue>) -> bool {
         return false;
     };
     let essence = essence.trim();
-    [NDJSON, "application/jsonl", "application/json-seq", "application/jsonlines"]
-        .iter()
-        .any(|name| essence.eq_ignore_ascii_case(name))
+    [
+        NDJSON,
+        "application/jsonl",
+        "application/json-seq",
+        "application/jsonlines",
+    ]
+    .iter()
+    .any(|name| essence.eq_ignore_ascii_case(name))
 }
 
 /// The lines of `body` as they arrive, each parsed by `parse`; a line over
@@ -189,53 +194,56 @@ where
         buffer: BytesMut::new(),
         done: false,
     };
-    Streaming::new(futures_util::stream::unfold(reader, move |mut reader| async move {
-        loop {
-            if reader.done {
-                return None;
-            }
-            if let Some(end) = reader.buffer.iter().position(|&byte| byte == b'\n') {
-                let line = reader.buffer.split_to(end + 1);
-                let line = line.trim_ascii();
-                if line.is_empty() {
-                    continue;
+    Streaming::new(futures_util::stream::unfold(
+        reader,
+        move |mut reader| async move {
+            loop {
+                if reader.done {
+                    return None;
                 }
-                let item = parse(line);
-                reader.done = item.is_err();
-                return Some((item, reader));
-            }
-            if reader.buffer.len() > max_line {
-                reader.done = true;
-                let error = Error::new(
-                    crate::Code::ResourceExhausted,
-                    format!("a streamed message is larger than the limit of {max_line} bytes"),
-                );
-                return Some((Err(error), reader));
-            }
-            match reader.body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Some(data) = frame.data_ref() {
-                        reader.buffer.extend_from_slice(data);
+                if let Some(end) = reader.buffer.iter().position(|&byte| byte == b'\n') {
+                    let line = reader.buffer.split_to(end + 1);
+                    let line = line.trim_ascii();
+                    if line.is_empty() {
+                        continue;
                     }
+                    let item = parse(line);
+                    reader.done = item.is_err();
+                    return Some((item, reader));
                 }
-                Some(Err(error)) => {
+                if reader.buffer.len() > max_line {
                     reader.done = true;
                     let error = Error::new(
-                        crate::Code::Cancelled,
-                        format!("the stream broke off: {error}"),
+                        crate::Code::ResourceExhausted,
+                        format!("a streamed message is larger than the limit of {max_line} bytes"),
                     );
                     return Some((Err(error), reader));
                 }
-                None if reader.buffer.trim_ascii().is_empty() => return None,
-                None => {
-                    // A last message without its newline.
-                    reader.done = true;
-                    let line = std::mem::take(&mut reader.buffer);
-                    return Some((parse(line.trim_ascii()), reader));
+                match reader.body.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Some(data) = frame.data_ref() {
+                            reader.buffer.extend_from_slice(data);
+                        }
+                    }
+                    Some(Err(error)) => {
+                        reader.done = true;
+                        let error = Error::new(
+                            crate::Code::Cancelled,
+                            format!("the stream broke off: {error}"),
+                        );
+                        return Some((Err(error), reader));
+                    }
+                    None if reader.buffer.trim_ascii().is_empty() => return None,
+                    None => {
+                        // A last message without its newline.
+                        reader.done = true;
+                        let line = std::mem::take(&mut reader.buffer);
+                        return Some((parse(line.trim_ascii()), reader));
+                    }
                 }
             }
-        }
-    }))
+        },
+    ))
 }
 
 fn parse_line<T: DeserializeOwned>(line: &[u8]) -> Result<T, Error> {

@@ -192,15 +192,8 @@ fn build_method(
     names: &mut http_rule::RouteNames,
 ) -> Result<Method, String> {
     let file = method.parent_file();
-    if method.is_client_streaming() {
-        return Err(format!(
-            "the method `{}` takes a stream of requests, which kitgen serves from a trait only \
-             so far",
-            method.name()
-        ));
-    }
     let streams = Streams {
-        requests: false,
+        requests: method.is_client_streaming(),
         responses: method.is_server_streaming(),
     };
     let package = file.package_name();

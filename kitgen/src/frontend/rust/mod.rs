@@ -127,6 +127,7 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
 
     let mut context = None;
     let mut params = Vec::new();
+    let mut streamed: Option<&Type> = None;
     for (index, input) in inputs.enumerate() {
         let FnArg::Typed(typed) = input else { continue };
         let attrs = attr::param_attrs(cx, &typed.attrs);
@@ -166,12 +167,31 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         if !owned_type(cx, &typed.ty) {
             continue;
         }
+        let ty = match streaming_item(&typed.ty) {
+            Some(item) => {
+                streamed = Some(&typed.ty);
+                item
+            }
+            None => (*typed.ty).clone(),
+        };
         params.push(Param {
             name: pat.ident.clone(),
-            ty: (*typed.ty).clone(),
+            ty,
             redact: attrs.redact,
             required: attrs.required,
         });
+    }
+    let mut streams = Streams::default();
+    if let Some(streamed) = streamed {
+        streams.requests = true;
+        if params.len() > 1 {
+            fail(
+                streamed,
+                "a method that takes a stream takes nothing else beside the context: each \
+                 message of the stream is the request; put what else it needs in the \
+                 stream's message type",
+            );
+        }
     }
 
     let result = match &sig.output {
@@ -189,7 +209,6 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         );
         return None;
     };
-    let mut streams = Streams::default();
     let ok_type = match stream_types(&ok_type) {
         Some((item, item_error)) => {
             streams.responses = true;
@@ -281,6 +300,23 @@ fn result_types(ty: &Type) -> Option<(Type, Type)> {
 /// written): what a server streaming method returns.
 fn stream_types(ty: &Type) -> Option<(Type, Type)> {
     type_pair(ty, "Stream")
+}
+
+/// `T` if `ty` is `Streaming<T>` (by any path, `kit::Streaming` as
+/// written): what a client streaming method takes.
+fn streaming_item(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Streaming" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>()[..] {
+        [GenericArgument::Type(item)] => Some(item.clone()),
+        _ => None,
+    }
 }
 
 /// `(A, B)` if `ty` is `{name}<A, B>`, by any path.
