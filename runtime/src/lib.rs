@@ -76,7 +76,7 @@ pub use context::Context;
 pub use endpoint::{Endpoint, EndpointLayer, EndpointName, MethodKind, Request};
 pub use error::{BoxError, Error, ServiceError};
 pub use serve::{DEFAULT_GRACE_PERIOD, Server, shutdown_signal};
-pub use stream::{Stream, Streaming};
+pub use stream::{Replay, Stream, Streaming};
 
 /// Turns a trait into a service: messages, endpoints, HTTP and gRPC servers
 /// and clients, and service middleware. See the [crate docs](crate).

@@ -149,6 +149,28 @@ impl<T, E> fmt::Debug for Stream<T, E> {
     }
 }
 
+/// A request message that can be sent again, as
+/// [`RetryLayer`](crate::middleware::RetryLayer) does: any `Clone`
+/// message, and never a stream, which is read once. So a layer that
+/// retries applies to every endpoint of a service, and passes a streaming
+/// one through.
+pub trait Replay: Sized {
+    /// A copy to send again, or `None` when it cannot be sent twice.
+    fn replay(&self) -> Option<Self>;
+}
+
+impl<T: Clone> Replay for T {
+    fn replay(&self) -> Option<Self> {
+        Some(self.clone())
+    }
+}
+
+impl<T, E> Replay for Stream<T, E> {
+    fn replay(&self) -> Option<Self> {
+        None
+    }
+}
+
 /// What a layer asks of an endpoint's stream, whatever its item type.
 pub(crate) enum Tap {
     /// Count its messages in the call's record, which learns how it ended.

@@ -49,6 +49,16 @@ fn the_zoo_schema_is_the_same_compiled_and_from_source() {
     insta::assert_snapshot!("zoo.proto", compiled.to_proto());
 }
 
+#[test]
+fn the_feed_schema_with_its_streams_is_the_same_compiled_and_from_source() {
+    let compiled = kitgen_tests::feed::feed::proto_schema().unwrap();
+    assert_eq!(
+        from_source("fixtures/feed.rs"),
+        std::slice::from_ref(&compiled)
+    );
+    insta::assert_snapshot!("feed.proto", compiled.to_proto());
+}
+
 /// Compiles `.proto` text with protox, as protoc would.
 fn compile(file: &kit::proto::schema::File) -> prost_types::FileDescriptorProto {
     struct Text(String, String);
@@ -79,6 +89,7 @@ fn the_descriptors_are_what_protoc_makes_of_the_text() {
         addsvc::add_service::proto_schema().unwrap(),
         kitgen_tests::inventory::inventory::proto_schema().unwrap(),
         kitgen_tests::zoo::zoo::proto_schema().unwrap(),
+        kitgen_tests::feed::feed::proto_schema().unwrap(),
     ] {
         assert_eq!(
             schema.to_descriptor(),

@@ -474,3 +474,63 @@ async fn curl_reads_server_sent_events_and_json_lines() {
     assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
     assert!(refused.contains("\"variant\":\"TooLong\""), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kit_layer_applies_to_streaming_methods_through_one_layer_call() {
+    use kit::middleware::{
+        AuthLayer, LoggingLayer, Rate, RateLimitLayer, RetryLayer, TimeoutLayer, TraceLayer,
+    };
+    let (ticker, _probe) = Ticker::new();
+    let metrics = Metrics::new();
+    // The scaffold's order, outermost last; a retry layer compiles over
+    // streams too, and passes a stream of requests through untried.
+    let endpoints = feed::Endpoints::new(Arc::new(ticker))
+        .layer(RetryLayer::new())
+        .layer(TimeoutLayer::new(Duration::from_millis(300)))
+        .layer(RateLimitLayer::reject(Rate::per_second(3)))
+        .layer(AuthLayer::bearer(["sesame"]))
+        .layer(TraceLayer::server())
+        .layer(metrics.layer())
+        .layer(LoggingLayer::new());
+    let addr =
+        serve_grpc(kit::grpc::Routes::new().add_service(feed::GrpcServer::new(endpoints))).await;
+    let anonymous = feed::GrpcClient::new(&format!("http://{addr}")).unwrap();
+    let ctx = Context::new();
+    let error = anonymous.ticks(&ctx, 0, 3, 0, None).await.unwrap_err();
+    assert!(
+        matches!(&error, FeedError::Transport(error) if error.code() == Code::Unauthenticated),
+        "{error:?}"
+    );
+
+    let transport = kit::grpc::Client::new(&format!("http://{addr}"))
+        .unwrap()
+        .with_header(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("Bearer sesame"),
+        );
+    let client = feed::GrpcClient::with_transport(transport);
+    // The layer's timeout covers the whole stream.
+    let items: Vec<_> = client.forever(&ctx, 20).await.unwrap().collect().await;
+    assert!(
+        matches!(items.last(), Some(Err(FeedError::Transport(error))) if error.code() == Code::DeadlineExceeded),
+        "{items:?}"
+    );
+    assert_eq!(client.total(&ctx, ticks_of([1, 2])).await.unwrap(), 3);
+    // The rate's three calls are spent: the fourth is refused.
+    client.ticks(&ctx, 0, 1, 0, None).await.unwrap().count().await;
+    let error = client.ticks(&ctx, 0, 1, 0, None).await.unwrap_err();
+    assert!(
+        matches!(&error, FeedError::Transport(error) if error.code() == Code::ResourceExhausted),
+        "{error:?}"
+    );
+    let text = wait_for_metrics(&metrics, "method=\"Forever\",code=\"DEADLINE_EXCEEDED\"} 1").await;
+    for line in [
+        r#"requests_total{service="feed.Feed",method="Ticks",code="UNAUTHENTICATED"} 1"#,
+        r#"requests_total{service="feed.Feed",method="Ticks",code="RESOURCE_EXHAUSTED"} 1"#,
+        r#"requests_total{service="feed.Feed",method="Forever",code="DEADLINE_EXCEEDED"} 1"#,
+        r#"requests_total{service="feed.Feed",method="Total",code="OK"} 1"#,
+        r#"stream_messages_received_total{service="feed.Feed",method="Total"} 2"#,
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+}

@@ -8,7 +8,7 @@ use tower::retry::Retry;
 use tower::retry::budget::TpsBudget;
 
 use super::RetryPolicy;
-use crate::Endpoint;
+use crate::{Endpoint, Replay};
 
 /// Retries the calls of idempotent endpoints. By default: up to 2 retries,
 /// a jittered exponential backoff from 10 ms to 1 s (tower's: each wait is
@@ -92,7 +92,7 @@ impl RetryLayer {
     }
 }
 
-impl<Req: Clone, Resp> Layer<Endpoint<Req, Resp>> for RetryLayer {
+impl<Req: Replay, Resp> Layer<Endpoint<Req, Resp>> for RetryLayer {
     type Service = Retry<RetryPolicy, Endpoint<Req, Resp>>;
 
     fn layer(&self, inner: Endpoint<Req, Resp>) -> Self::Service {

@@ -11,7 +11,7 @@ use tower::retry::budget::{Budget, TpsBudget};
 use tower::util::rng::HasherRng;
 
 use super::is_retryable;
-use crate::{Error, Request};
+use crate::{Error, Replay, Request};
 
 /// The retry state of one call: what is left of its attempts and its
 /// backoff, and the budget it shares with every other call.
@@ -64,7 +64,7 @@ impl RetryPolicy {
     }
 }
 
-impl<Req: Clone, Resp> Policy<Request<Req>, Resp, Error> for RetryPolicy {
+impl<Req: Replay, Resp> Policy<Request<Req>, Resp, Error> for RetryPolicy {
     type Future = Pin<Box<dyn Future<Output = ()> + Send>>;
 
     fn retry(
@@ -94,6 +94,10 @@ impl<Req: Clone, Resp> Policy<Request<Req>, Resp, Error> for RetryPolicy {
     }
 
     fn clone_request(&mut self, request: &Request<Req>) -> Option<Request<Req>> {
-        self.enabled.then(|| request.clone())
+        if !self.enabled {
+            return None;
+        }
+        let message = request.message.replay()?;
+        Some(Request::new(request.ctx.clone(), message))
     }
 }
