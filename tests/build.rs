@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "../fixtures/addsvc.proto",
             "../fixtures/order.proto",
             "proto/acme/catalog/v1/catalog.proto",
+            "proto/acme/watch/v1/watch.proto",
         ],
         &["../fixtures", "proto"],
     )?;

@@ -9,7 +9,9 @@ use syn::Type;
 use syn::visit::Visit;
 
 use crate::diagnostics::Diagnostics;
-use crate::model::{HttpMethod, Messages, Method, Origin, PathTemplate, Segment, Service, names};
+use crate::model::{
+    HttpMethod, Messages, Method, Origin, PathTemplate, RuleBody, Segment, Service, names,
+};
 
 /// Reports every problem that spans methods or bindings: bindings that name
 /// missing parameters, routes that clash, and names that clash with
@@ -23,29 +25,45 @@ pub fn check(cx: &Diagnostics, service: &Service) {
 }
 
 /// A method that takes a stream receives it as the request body, one
-/// message a line: its route has a body, and nothing in the path.
+/// message a line: each of its routes has a body, nothing in the path,
+/// and no body field.
 fn check_streamed_binding(cx: &Diagnostics, method: &Method) {
-    let http = &method.http;
-    if !http.method.has_body() {
-        cx.error_at(
-            http.path.span,
-            format!(
-                "`{}` takes a stream, which travels as the request body: bind it to POST, PUT \
-                 or PATCH, not {}",
-                method.name,
-                http.method.as_str()
-            ),
+    let name = method.written_name();
+    let whole_body_field = method
+        .rules
+        .iter()
+        .any(|rule| matches!(rule.body, RuleBody::Field(_)));
+    for (verb, path, origin) in method.routes() {
+        let at = match &origin {
+            Origin::Span(_) => Origin::Span(path.span),
+            Origin::File(_) => origin,
+        };
+        if !verb.has_body() {
+            cx.error(
+                &at,
+                format!(
+                    "`{name}` takes a stream, which travels as the request body: bind it to \
+                     POST, PUT or PATCH, not {}",
+                    verb.as_str()
+                ),
+            );
+        } else if let Some(param) = path.params().next() {
+            cx.error(
+                &at,
+                format!(
+                    "`{name}` takes a stream, whose messages travel in the request body: the \
+                     path cannot hold `{{{param}}}`"
+                ),
+            );
+        }
+    }
+    if whole_body_field {
+        cx.error(
+            &method.origin,
+            format!("`{name}` takes a stream, which is the whole request body: use `body: \"*\"`"),
         );
-    } else if let Some(name) = http.path.params().next() {
-        cx.error_at(
-            http.path.span,
-            format!(
-                "`{}` takes a stream, whose messages travel in the request body: the path \
-                 cannot hold `{{{name}}}`",
-                method.name
-            ),
-        );
-    } else if let Some(body) = &http.body {
+    }
+    if let Some(body) = &method.http.body {
         cx.error_spanned_by(
             body,
             "a stream is the whole request body already: leave out `body`",
@@ -57,14 +75,14 @@ fn check_streamed_binding(cx: &Diagnostics, method: &Method) {
 /// rule names fields of the request message, which the frontend checks
 /// against the message's descriptor as it reads the rule.)
 fn check_binding(cx: &Diagnostics, method: &Method) {
-    if method.messages == Messages::Existing {
-        return;
-    }
-    let http = &method.http;
     if method.streams.requests {
         check_streamed_binding(cx, method);
         return;
     }
+    if method.messages == Messages::Existing {
+        return;
+    }
+    let http = &method.http;
     let mut seen: Vec<&str> = Vec::new();
     for name in http.path.params() {
         if seen.contains(&name) {

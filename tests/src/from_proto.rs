@@ -215,3 +215,59 @@ impl acme::catalog::v1::Catalog for Catalog {
         Ok(kit::proto::wkt::Empty {})
     }
 }
+
+/// `acme.watch.v1.Sensors`: readings made up from the sensor's name.
+#[derive(Debug, Default)]
+pub struct Sensors;
+
+impl acme::watch::v1::Sensors for Sensors {
+    async fn watch(
+        &self,
+        _ctx: &kit::Context,
+        request: acme::watch::v1::WatchRequest,
+    ) -> Result<kit::Stream<acme::watch::v1::Reading, kit::Error>, kit::Error> {
+        if request.count < 0 {
+            return Err(kit::Error::invalid_argument("a count is never negative"));
+        }
+        let sensor = request.sensor;
+        Ok(kit::Stream::iter((0..request.count).map(move |at| {
+            Ok(acme::watch::v1::Reading {
+                sensor: sensor.clone(),
+                value: f64::from(at) / 2.0,
+                at: i64::from(at),
+            })
+        })))
+    }
+
+    async fn record(
+        &self,
+        _ctx: &kit::Context,
+        mut requests: kit::Streaming<acme::watch::v1::Reading>,
+    ) -> Result<acme::watch::v1::Summary, kit::Error> {
+        use futures_util::StreamExt;
+        let (mut readings, mut sum) = (0, 0.0);
+        while let Some(reading) = requests.next().await {
+            readings += 1;
+            sum += reading?.value;
+        }
+        let mean = if readings == 0 {
+            0.0
+        } else {
+            sum / f64::from(readings)
+        };
+        Ok(acme::watch::v1::Summary { readings, mean })
+    }
+
+    async fn calibrate(
+        &self,
+        _ctx: &kit::Context,
+        requests: kit::Streaming<acme::watch::v1::Reading>,
+    ) -> Result<kit::Stream<acme::watch::v1::Reading, kit::Error>, kit::Error> {
+        use futures_util::StreamExt;
+        Ok(kit::Stream::new(requests.map(|reading| {
+            let mut reading = reading?;
+            reading.value += 0.25;
+            Ok(reading)
+        })))
+    }
+}

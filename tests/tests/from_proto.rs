@@ -471,3 +471,106 @@ mod catalog {
         );
     }
 }
+
+mod streaming {
+    //! Streaming methods from a `.proto`: every kind over both transports,
+    //! and the HTTP rule of a server stream read by curl.
+
+    use std::sync::Arc;
+
+    use futures_util::StreamExt;
+    use kitgen_tests::from_proto::{Sensors, acme};
+    use kitgen_tests::{base_url, serve, serve_grpc};
+
+    use acme::watch::v1::{Reading, WatchRequest, sensors};
+
+    fn reading(sensor: &str, value: f64) -> Reading {
+        Reading {
+            sensor: sensor.to_owned(),
+            value,
+            at: 0,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_kind_of_streaming_method_works_over_both_transports() {
+        let endpoints = sensors::Endpoints::new(Arc::new(Sensors));
+        let http = serve(sensors::http_router(endpoints.clone())).await;
+        let grpc =
+            serve_grpc(kit::grpc::Routes::new().add_service(sensors::GrpcServer::new(endpoints)))
+                .await;
+        let grpc_client = sensors::GrpcClient::new(&base_url(grpc)).unwrap();
+        let http_client = sensors::HttpClient::new(&base_url(http)).unwrap();
+        let clients: [(&str, &dyn Check); 2] = [("gRPC", &grpc_client), ("HTTP", &http_client)];
+        for (transport, client) in clients {
+            client.check(transport).await;
+        }
+
+        // The server stream's HTTP rule, as Server-Sent Events.
+        let events = tokio::process::Command::new("curl")
+            .args(["--silent", "--no-buffer", "--max-time", "10"])
+            .args(["-H", "Accept: text/event-stream"])
+            .arg(format!(
+                "{}/v1/sensors/door/readings?count=2",
+                base_url(http)
+            ))
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(events.stdout).unwrap(),
+            "data: {\"sensor\":\"door\",\"value\":0.0,\"at\":\"0\"}\n\n\
+             data: {\"sensor\":\"door\",\"value\":0.5,\"at\":\"1\"}\n\n"
+        );
+    }
+
+    /// The checks, for either client.
+    trait Check: Sync {
+        fn check<'a>(&'a self, transport: &'a str) -> futures_util::future::BoxFuture<'a, ()>;
+    }
+
+    impl<S: acme::watch::v1::Sensors> Check for S {
+        fn check<'a>(&'a self, transport: &'a str) -> futures_util::future::BoxFuture<'a, ()> {
+            Box::pin(async move {
+                let ctx = kit::Context::new();
+                let request = WatchRequest {
+                    sensor: "hall".to_owned(),
+                    count: 3,
+                };
+                let values: Vec<f64> = self
+                    .watch(&ctx, request)
+                    .await
+                    .unwrap()
+                    .map(|reading| reading.unwrap().value)
+                    .collect()
+                    .await;
+                assert_eq!(values, [0.0, 0.5, 1.0], "{transport}");
+                let error = self
+                    .watch(
+                        &ctx,
+                        WatchRequest {
+                            sensor: String::new(),
+                            count: -1,
+                        },
+                    )
+                    .await
+                    .unwrap_err();
+                assert_eq!(error.code(), kit::Code::InvalidArgument, "{transport}");
+
+                let sent = kit::Streaming::iter([Ok(reading("a", 1.0)), Ok(reading("b", 2.0))]);
+                let summary = self.record(&ctx, sent).await.unwrap();
+                assert_eq!((summary.readings, summary.mean), (2, 1.5), "{transport}");
+
+                let sent = kit::Streaming::iter([Ok(reading("a", 1.0)), Ok(reading("b", 2.0))]);
+                let calibrated: Vec<f64> = self
+                    .calibrate(&ctx, sent)
+                    .await
+                    .unwrap()
+                    .map(|reading| reading.unwrap().value)
+                    .collect()
+                    .await;
+                assert_eq!(calibrated, [1.25, 2.25], "{transport}");
+            })
+        }
+    }
+}

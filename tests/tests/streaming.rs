@@ -517,7 +517,12 @@ async fn every_kit_layer_applies_to_streaming_methods_through_one_layer_call() {
     );
     assert_eq!(client.total(&ctx, ticks_of([1, 2])).await.unwrap(), 3);
     // The rate's three calls are spent: the fourth is refused.
-    client.ticks(&ctx, 0, 1, 0, None).await.unwrap().count().await;
+    client
+        .ticks(&ctx, 0, 1, 0, None)
+        .await
+        .unwrap()
+        .count()
+        .await;
     let error = client.ticks(&ctx, 0, 1, 0, None).await.unwrap_err();
     assert!(
         matches!(&error, FeedError::Transport(error) if error.code() == Code::ResourceExhausted),

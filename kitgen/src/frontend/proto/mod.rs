@@ -227,7 +227,11 @@ fn build_method(
             ty: context_type,
         }),
         params: vec![Param {
-            name: syn::parse_quote!(request),
+            name: if streams.requests {
+                syn::parse_quote!(requests)
+            } else {
+                syn::parse_quote!(request)
+            },
             ty: request,
             redact: false,
             required: false,
