@@ -233,8 +233,16 @@ const HEAD: &str = "syntax = \"proto3\";\npackage p;\nimport \"google/api/annota
 fn unsupported_methods_and_rules_are_refused_at_the_method() {
     let cases = [
         (
-            "rpc Watch(Req) returns (stream Resp);",
-            "streams, and kitgen serves unary methods only",
+            "rpc Up(stream Req) returns (Resp) { option (google.api.http) = { get: \"/v1/up\" }; }",
+            "`Up` takes a stream, which travels as the request body: bind it to POST",
+        ),
+        (
+            "rpc Up(stream Req) returns (Resp) { option (google.api.http) = { post: \"/v1/{id}\" body: \"*\" }; }",
+            "the path cannot hold `{id}`",
+        ),
+        (
+            "rpc Up(stream Req) returns (stream Resp) { option (google.api.http) = { post: \"/v1\" body: \"id\" }; }",
+            "which is the whole request body: use `body: \"*\"`",
         ),
         (
             "rpc Get(Req) returns (Resp) { option (google.api.http) = { get: \"/v1/{name=things/*}\" }; }",

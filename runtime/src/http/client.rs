@@ -153,7 +153,7 @@ impl Client {
     /// as `authorization`, describe the caller's own request and stay behind.
     pub async fn call<B: Binding>(&self, ctx: &Context, message: B) -> Result<B::Response, Error> {
         let payload = message.encode().map(Payload::Whole);
-        self.exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, payload, OneMessage)
+        self.exchange(ctx, B::METHOD, B::PATH, payload, OneMessage)
             .await
     }
 
@@ -171,15 +171,8 @@ impl Client {
         Resp: DeserializeOwned,
     {
         let payload = encode_message(route, &message).map(Payload::Whole);
-        self.exchange(
-            ctx,
-            route.method.clone(),
-            route.path,
-            route.has_body(),
-            payload,
-            OneMessage,
-        )
-        .await
+        self.exchange(ctx, route.method.clone(), route.path, payload, OneMessage)
+            .await
     }
 
     /// Calls the server streaming method of `B` and returns its stream of
@@ -194,7 +187,7 @@ impl Client {
     ) -> Result<Streaming<B::Response>, Error> {
         let payload = message.encode().map(Payload::Whole);
         let stream = self
-            .exchange(ctx, B::METHOD, B::PATH, B::HAS_BODY, payload, JsonLines)
+            .exchange(ctx, B::METHOD, B::PATH, payload, JsonLines)
             .await?;
         Ok(self.within_deadline(ctx, stream))
     }
@@ -277,7 +270,7 @@ impl Client {
         A: Read<T>,
     {
         let (payload, failed) = lines_of(path, messages);
-        let call = self.exchange(ctx, method, path, true, Ok(payload), answer);
+        let call = self.exchange(ctx, method, path, Ok(payload), answer);
         cancelled_by(call, &failed).await
     }
 
@@ -295,7 +288,7 @@ impl Client {
         Resp: DeserializeOwned + Send + 'static,
     {
         let (payload, failed) = lines_of(path, messages);
-        let call = self.exchange(ctx, method, path, true, Ok(payload), JsonLines);
+        let call = self.exchange(ctx, method, path, Ok(payload), JsonLines);
         let answers: Streaming<Resp> = cancelled_by(call, &failed).await?;
         let answers = Streaming::new(futures_util::stream::unfold(
             (answers, failed),
@@ -325,14 +318,7 @@ impl Client {
     {
         let payload = encode_message(route, &message).map(Payload::Whole);
         let stream = self
-            .exchange(
-                ctx,
-                route.method.clone(),
-                route.path,
-                route.has_body(),
-                payload,
-                JsonLines,
-            )
+            .exchange(ctx, route.method.clone(), route.path, payload, JsonLines)
             .await?;
         Ok(self.within_deadline(ctx, stream))
     }
@@ -354,7 +340,6 @@ impl Client {
         ctx: &Context,
         method: Method,
         route: &'static str,
-        has_body: bool,
         payload: Result<Payload, Error>,
         answer: Resp,
     ) -> Result<T, Error> {
@@ -366,7 +351,7 @@ impl Client {
             }
         };
         let result = self
-            .exchange_with(ctx, &authority, method, route, has_body, payload, answer)
+            .exchange_with(ctx, &authority, method, route, payload, answer)
             .await;
         if let Some(picked) = picked {
             picked.record(&result);
@@ -374,14 +359,12 @@ impl Client {
         result
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn exchange_with<T, Resp: Read<T>>(
         &self,
         ctx: &Context,
         authority: &Authority,
         method: Method,
         route: &'static str,
-        has_body: bool,
         payload: Result<Payload, Error>,
         answer: Resp,
     ) -> Result<T, Error> {
@@ -390,7 +373,6 @@ impl Client {
             ctx,
             authority,
             method.clone(),
-            has_body,
             payload?,
             deadline,
             answer.accept(),
@@ -401,10 +383,10 @@ impl Client {
                     .with_source(error)
             })?;
             let (parts, body) = response.into_parts();
-            if parts.status.is_success() {
-                if let Some(read) = answer.streamed() {
-                    return Ok(read(body));
-                }
+            if parts.status.is_success()
+                && let Some(read) = answer.streamed()
+            {
+                return Ok(read(body));
             }
             let body = Limited::new(body, self.max_response_size)
                 .collect()
@@ -442,7 +424,6 @@ impl Client {
         ctx: &Context,
         authority: &Authority,
         method: Method,
-        has_body: bool,
         payload: Payload,
         deadline: Option<Instant>,
         accept: &'static str,
@@ -455,15 +436,15 @@ impl Client {
             None => None,
         };
         let (path, body, content_type) = match payload {
-            Payload::Whole(encoded) => (
-                encoded.target,
-                Either::Left(Full::new(encoded.body.unwrap_or_default())),
-                "application/json",
-            ),
+            Payload::Whole(encoded) => {
+                let content_type = encoded.body.is_some().then_some("application/json");
+                let body = Either::Left(Full::new(encoded.body.unwrap_or_default()));
+                (encoded.target, body, content_type)
+            }
             Payload::Lines { target, lines } => (
                 target,
                 Either::Right(StreamBody::new(lines)),
-                super::stream::NDJSON,
+                Some(super::stream::NDJSON),
             ),
         };
         let mut target = String::with_capacity(self.base_path.len() + path.len());
@@ -493,7 +474,7 @@ impl Client {
         }
         headers.insert(X_REQUEST_ID, ctx.request_id_header().clone());
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
-        if has_body {
+        if let Some(content_type) = content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
         if let Some(remaining) = remaining {

@@ -232,7 +232,7 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(routes, endpoint, |route| MessageRequest(route), json_answer)
+        self.message_routes(routes, endpoint, MessageRequest, json_answer)
     }
 
     /// Serves the server streaming `endpoint`, whose messages are protobuf
@@ -248,12 +248,7 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(
-            routes,
-            endpoint,
-            |route| MessageRequest(route),
-            stream_answer,
-        )
+        self.message_routes(routes, endpoint, MessageRequest, stream_answer)
     }
 
     /// Serves the client streaming `endpoint`, whose messages are protobuf
