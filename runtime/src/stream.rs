@@ -23,7 +23,7 @@ use std::time::Instant;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 
-use crate::{Code, Context, Error};
+use crate::{Code, Context, Error, ServiceError};
 
 /// A stream of `T`s, each of which can fail with `E`: what a server
 /// streaming method returns, `Result<kit::Stream<Event, OrderError>,
@@ -95,6 +95,37 @@ impl<T, E> Stream<T, E> {
         Stream {
             inner: self.inner.map_ok(ok).map_err(err).boxed(),
         }
+    }
+}
+
+impl<T: Send + 'static, E: ServiceError> Stream<T, E> {
+    /// Runs `on_end` once, when the stream is over: with `OK` after its
+    /// last item, with an item's error's code when it fails, or with
+    /// `CANCELLED` when it is dropped before either; and with how many
+    /// items it gave. Generated service middleware logs and counts a
+    /// streaming call with it.
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use kit::{Code, Stream};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (ended, seen) = std::sync::mpsc::channel();
+    /// let stream = Stream::<u32, kit::Error>::iter([Ok(1), Ok(2)])
+    ///     .on_end(move |code, items| ended.send((code, items)).unwrap());
+    /// assert_eq!(stream.count().await, 2);
+    /// assert_eq!(seen.recv().unwrap(), (Code::Ok, 2));
+    /// # }
+    /// ```
+    pub fn on_end(self, on_end: impl FnOnce(Code, u64) + Send + 'static) -> Self {
+        let call = CallRecord::new(Box::new(move |code, counts| on_end(code, counts.sent)));
+        Stream::new(Counted {
+            inner: self.inner,
+            call,
+            direction: Direction::Sent,
+            ended: false,
+        })
     }
 }
 
@@ -253,15 +284,15 @@ impl Drop for CallRecord {
 
 /// Counts a stream's messages; ends the call when the stream of answers
 /// ends, or fails, or is dropped unfinished.
-struct Counted<T> {
-    inner: BoxStream<'static, Result<T, Error>>,
+struct Counted<T, E> {
+    inner: BoxStream<'static, Result<T, E>>,
     call: Arc<CallRecord>,
     direction: Direction,
     ended: bool,
 }
 
-impl<T> futures_util::Stream for Counted<T> {
-    type Item = Result<T, Error>;
+impl<T, E: ServiceError> futures_util::Stream for Counted<T, E> {
+    type Item = Result<T, E>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -282,7 +313,7 @@ impl<T> futures_util::Stream for Counted<T> {
     }
 }
 
-impl<T> Drop for Counted<T> {
+impl<T, E> Drop for Counted<T, E> {
     fn drop(&mut self) {
         if self.direction == Direction::Sent && !self.ended {
             self.call.end(Code::Cancelled);

@@ -539,3 +539,34 @@ async fn every_kit_layer_applies_to_streaming_methods_through_one_layer_call() {
         assert!(text.contains(line), "missing {line} in:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn service_middleware_records_a_stream_when_it_is_over() {
+    let (ticker, _probe) = Ticker::new();
+    let metrics = Metrics::new();
+    let service =
+        feed::LoggingMiddleware::new(feed::InstrumentingMiddleware::new(ticker, metrics.clone()));
+    let ctx = Context::new();
+    let mut ticks = service.ticks(&ctx, 0, 3, 0, Some(2)).await.unwrap();
+    ticks.next().await.unwrap().unwrap();
+    assert!(
+        !metrics.encode().contains("method=\"Ticks\",code="),
+        "a stream is not over before its end:\n{}",
+        metrics.encode()
+    );
+    assert_eq!(ticks.count().await, 2);
+    let text = metrics.encode();
+    assert!(
+        text.contains(
+            r#"requests_total{service="feed.Feed",method="Ticks",code="FAILED_PRECONDITION"} 1"#
+        ),
+        "{text}"
+    );
+    let dropped = service.forever(&ctx, 1).await.unwrap();
+    drop(dropped);
+    let text = metrics.encode();
+    assert!(
+        text.contains(r#"requests_total{service="feed.Feed",method="Forever",code="CANCELLED"} 1"#),
+        "{text}"
+    );
+}

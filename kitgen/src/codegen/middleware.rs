@@ -7,6 +7,9 @@
 //!   duration and the error;
 //! * `InstrumentingMiddleware`: counts and times calls by method and code
 //!   in a `kit::middleware::Metrics`.
+//!
+//! A method that answers with a stream is logged and recorded when the
+//! stream is over (`kit::Stream::on_end`), with how it ended.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -147,6 +150,64 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
         None => quote!(""),
     };
     let tracing = quote!(::kit::__private::tracing);
+    let failed = quote! {
+        let __kit_code = #code_of;
+        #tracing::warn!(
+            method = #method_name,
+            request_id = %#request_id,
+            args = %__kit_args,
+            took_ms = __kit_took_ms,
+            code = %__kit_code,
+            error = ?error,
+            "failed"
+        )
+    };
+    let took_ms = quote!((__kit_started.elapsed().as_secs_f64() * 1e6).round() / 1e3);
+    // A stream of answers is logged when it is over, with its length.
+    let succeeded = if method.streams.responses {
+        quote! {
+            let __kit_request_id = ::std::string::ToString::to_string(#request_id);
+            __kit_result.map(|stream| {
+                stream.on_end(move |__kit_code, __kit_items| {
+                    let __kit_args = __kit_args.as_deref().unwrap_or_default();
+                    let __kit_took_ms = #took_ms;
+                    if __kit_code == ::kit::Code::Ok {
+                        #tracing::info!(
+                            method = #method_name,
+                            request_id = %__kit_request_id,
+                            args = %__kit_args,
+                            took_ms = __kit_took_ms,
+                            items = __kit_items,
+                            "called"
+                        )
+                    } else {
+                        #tracing::warn!(
+                            method = #method_name,
+                            request_id = %__kit_request_id,
+                            args = %__kit_args,
+                            took_ms = __kit_took_ms,
+                            items = __kit_items,
+                            code = %__kit_code,
+                            "failed"
+                        )
+                    }
+                })
+            })
+        }
+    } else {
+        quote! {
+            let __kit_args = __kit_args.as_deref().unwrap_or_default();
+            let __kit_took_ms = #took_ms;
+            #tracing::info!(
+                method = #method_name,
+                request_id = %#request_id,
+                args = %__kit_args,
+                took_ms = __kit_took_ms,
+                "called"
+            );
+            __kit_result
+        }
+    };
     quote! {
         #signature {
             // Locals are prefixed so that no parameter's name can be shadowed.
@@ -157,30 +218,13 @@ fn logged_method(service: &Service, method: &Method) -> TokenStream {
                 .then(|| ::std::format!(#format, #(#shown),*));
             let __kit_started = ::std::time::Instant::now();
             let __kit_result = super::#trait_name::#name(&self.inner, #forward).await;
-            let __kit_args = __kit_args.as_deref().unwrap_or_default();
-            let __kit_took_ms = (__kit_started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-            match &__kit_result {
-                ::core::result::Result::Ok(_) => #tracing::info!(
-                    method = #method_name,
-                    request_id = %#request_id,
-                    args = %__kit_args,
-                    took_ms = __kit_took_ms,
-                    "called"
-                ),
-                ::core::result::Result::Err(error) => {
-                    let __kit_code = #code_of;
-                    #tracing::warn!(
-                        method = #method_name,
-                        request_id = %#request_id,
-                        args = %__kit_args,
-                        took_ms = __kit_took_ms,
-                        code = %__kit_code,
-                        error = ?error,
-                        "failed"
-                    )
-                }
+            if let ::core::result::Result::Err(error) = &__kit_result {
+                let __kit_args = __kit_args.as_deref().unwrap_or_default();
+                let __kit_took_ms = #took_ms;
+                #failed;
+                return __kit_result;
             }
-            __kit_result
+            #succeeded
         }
     }
 }
@@ -193,16 +237,38 @@ fn instrumented_method(service: &Service, method: &Method, index: usize) -> Toke
     let forward = forward(method);
     let code_of = code_of(method);
     let index = proc_macro2::Literal::usize_unsuffixed(index);
+    // A stream of answers is recorded when it is over.
+    let succeeded = if method.streams.responses {
+        quote! {
+            ::core::result::Result::Ok(answer) => {
+                let __kit_series = ::core::clone::Clone::clone(&self.series[#index]);
+                ::core::result::Result::Ok(answer.on_end(move |__kit_code, _| {
+                    __kit_series.record(__kit_code, __kit_started.elapsed());
+                }))
+            }
+        }
+    } else {
+        quote! {
+            ::core::result::Result::Ok(answer) => {
+                self.series[#index].record(::kit::Code::Ok, __kit_started.elapsed());
+                ::core::result::Result::Ok(answer)
+            }
+        }
+    };
     quote! {
         #signature {
             let __kit_started = ::std::time::Instant::now();
-            let __kit_result = super::#trait_name::#name(&self.inner, #forward).await;
-            let __kit_code = match &__kit_result {
-                ::core::result::Result::Ok(_) => ::kit::Code::Ok,
-                ::core::result::Result::Err(error) => #code_of,
-            };
-            self.series[#index].record(__kit_code, __kit_started.elapsed());
-            __kit_result
+            match super::#trait_name::#name(&self.inner, #forward).await {
+                #succeeded
+                ::core::result::Result::Err(failure) => {
+                    let __kit_code = {
+                        let error = &failure;
+                        #code_of
+                    };
+                    self.series[#index].record(__kit_code, __kit_started.elapsed());
+                    ::core::result::Result::Err(failure)
+                }
+            }
         }
     }
 }
