@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::middleware::Metrics;
+use crate::stream::Closing;
 use crate::{Error, grpc};
 
 /// Serves an HTTP router and gRPC services on their own listeners:
@@ -127,6 +128,9 @@ impl Server {
             None => None,
         };
         let (stop, stopping) = watch::channel(false);
+        // Streams still open when the grace period is over end on this.
+        let (close, closing) = watch::channel(false);
+        let closing = axum::Extension(Closing(closing));
         let serving = Arc::new(AtomicBool::new(true));
         let mut tasks = JoinSet::new();
 
@@ -136,12 +140,14 @@ impl Server {
                 http_health(health.clone(), request, next)
             }));
             tracing::info!(addr = %local_addr(&listener), "serving HTTP");
+            let router = router.layer(closing.clone());
             tasks.spawn(serve("HTTP", listener, router, stopping.clone()));
         }
 
         let mut health_reporter = None;
         if let Some((listener, router, reporter, names)) = grpc {
             tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
+            let router = router.layer(closing.clone());
             tasks.spawn(serve("gRPC", listener, router, stopping.clone()));
             health_reporter = Some((reporter, names));
         }
@@ -191,12 +197,23 @@ impl Server {
             }
             Err(_) => {
                 tracing::warn!(grace_period = ?self.grace_period, "requests still running after the grace period; stopping anyway");
+                // Open streams end with UNAVAILABLE, which takes their
+                // connections a moment to send.
+                let _ = close.send(true);
+                let _ = tokio::time::timeout(CLOSING_FLUSH, async {
+                    while tasks.join_next().await.is_some() {}
+                })
+                .await;
                 tasks.shutdown().await;
                 Ok(())
             }
         }
     }
 }
+
+/// How long streams ended at the end of the grace period get to send their
+/// last status before their connections are closed.
+const CLOSING_FLUSH: Duration = Duration::from_secs(1);
 
 /// Serves `router` on `listener` until `stopping` turns true.
 async fn serve(

@@ -139,6 +139,23 @@ impl<T: Send + 'static> Streaming<T> {
         }
     }
 
+    /// Ends the stream with `UNAVAILABLE` when the server it is served by
+    /// gives up on its grace period, so that the caller learns why it ended.
+    pub(crate) fn until_closed(self, closing: Option<&Closing>) -> Self {
+        let Some(closing) = closing else {
+            return self;
+        };
+        let mut closing = closing.0.clone();
+        let closed = Box::pin(async move {
+            let _ = closing.wait_for(|closed| *closed).await;
+        });
+        Stream::new(Closable {
+            inner: self.inner,
+            closed,
+            done: false,
+        })
+    }
+
     /// Wraps the stream in what `tap` asks for; endpoints hold this as a
     /// function of their request or response type (see
     /// [`Endpoint::server_streaming`](crate::Endpoint::server_streaming)).
@@ -177,6 +194,36 @@ impl<T, E> fmt::Debug for Stream<T, E> {
             .field("item", &std::any::type_name::<T>())
             .field("error", &std::any::type_name::<E>())
             .finish_non_exhaustive()
+    }
+}
+
+/// Set by [`crate::Server`] on every request it serves: turns true when
+/// its grace period is over, and the streams still open are ended.
+#[derive(Clone, Debug)]
+pub(crate) struct Closing(pub(crate) tokio::sync::watch::Receiver<bool>);
+
+/// Ends a stream with `UNAVAILABLE` when its server closes.
+struct Closable<T> {
+    inner: BoxStream<'static, Result<T, Error>>,
+    closed: Pin<Box<dyn Future<Output = ()> + Send>>,
+    done: bool,
+}
+
+impl<T> futures_util::Stream for Closable<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
+            return Poll::Ready(item);
+        }
+        ready!(self.closed.as_mut().poll(cx));
+        self.done = true;
+        Poll::Ready(Some(Err(Error::unavailable(
+            "the server is shutting down, and its grace period is over",
+        ))))
     }
 }
 

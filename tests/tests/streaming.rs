@@ -570,3 +570,101 @@ async fn service_middleware_records_a_stream_when_it_is_over() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_open_streams_with_unavailable_after_the_grace_period() {
+    let (ticker, _probe) = Ticker::new();
+    let endpoints = feed::Endpoints::new(Arc::new(ticker));
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (http_addr, grpc_addr) = (http.local_addr().unwrap(), grpc.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = kit::Server::new()
+        .grace_period(Duration::from_millis(300))
+        .http(http, feed::http_router(endpoints.clone()))
+        .grpc(
+            grpc,
+            kit::grpc::Routes::new().add_service(feed::GrpcServer::new(endpoints)),
+        );
+    let running = tokio::spawn(server.run_until(async {
+        let _ = stopped.await;
+    }));
+    let grpc_client = feed::GrpcClient::new(&format!("http://{grpc_addr}")).unwrap();
+    let http_client = feed::HttpClient::new(&format!("http://{http_addr}")).unwrap();
+    let ctx = Context::new();
+    let mut open = [
+        ("gRPC", grpc_client.forever(&ctx, 10).await.unwrap()),
+        ("HTTP", http_client.forever(&ctx, 10).await.unwrap()),
+    ];
+    for (_, stream) in &mut open {
+        stream.next().await.unwrap().unwrap();
+    }
+    let stopping = Instant::now();
+    stop.send(()).unwrap();
+    for (transport, stream) in &mut open {
+        let last = loop {
+            match tokio::time::timeout(Duration::from_secs(10), stream.next()).await {
+                Ok(Some(Ok(_))) => continue,
+                Ok(last) => break last,
+                Err(_) => panic!("{transport}: the stream outlived the shutdown"),
+            }
+        };
+        match last {
+            Some(Err(FeedError::Transport(error))) => {
+                assert_eq!(error.code(), Code::Unavailable, "{transport}: {error:?}");
+            }
+            other => panic!("{transport}: {other:?}"),
+        }
+        assert!(
+            stopping.elapsed() >= Duration::from_millis(300),
+            "{transport}: ended before the grace period"
+        );
+    }
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_size_limit_ends_the_stream_with_resource_exhausted() {
+    let (ticker, _probe) = Ticker::new();
+    let endpoints = feed::Endpoints::new(Arc::new(ticker));
+    let limits = kit::grpc::Limits {
+        max_decoding_message_size: 1000,
+        max_encoding_message_size: 1000,
+    };
+    let grpc = serve_grpc(
+        kit::grpc::Routes::new()
+            .add_service(feed::GrpcServer::with_limits(endpoints.clone(), limits)),
+    )
+    .await;
+    let http = serve(feed::http_router(endpoints).layer(kit::http::body_limit(1000))).await;
+    let grpc_client = feed::GrpcClient::new(&format!("http://{grpc}")).unwrap();
+    let http_client = feed::HttpClient::new(&format!("http://{http}")).unwrap();
+    let ctx = Context::new();
+    let exhausted = |result: Option<Result<Tick, FeedError>>| matches!(result, Some(Err(FeedError::Transport(error))) if error.code() == Code::ResourceExhausted);
+
+    // An answer too large to send.
+    let mut ticks = grpc_client.ticks(&ctx, 0, 3, 2000, None).await.unwrap();
+    assert!(exhausted(ticks.next().await));
+    assert!(ticks.next().await.is_none());
+
+    // A request too large to read, after one that fits.
+    let big = |seq, bytes| Tick {
+        seq,
+        note: "b".repeat(bytes),
+    };
+    for (transport, client) in [
+        ("gRPC", &grpc_client as &dyn DynFeed),
+        ("HTTP", &http_client),
+    ] {
+        let sent = kit::Streaming::iter([Ok(big(1, 10)), Ok(big(2, 5000))]);
+        let error = client.total_of(&ctx, sent).await.expect_err(transport);
+        assert!(
+            matches!(&error, FeedError::Transport(error) if error.code() == Code::ResourceExhausted),
+            "{transport}: {error:?}"
+        );
+    }
+}

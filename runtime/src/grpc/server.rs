@@ -20,6 +20,7 @@ use tower::util::{BoxCloneSyncService, ServiceExt};
 
 use super::{GrpcMessage, GrpcService, to_status};
 use crate::context::request_id_from;
+use crate::stream::Closing;
 use crate::{Context, Endpoint, Error, Request, Streaming, server_call};
 
 /// The largest message a server decodes unless told otherwise: 4 MiB, as in
@@ -350,12 +351,14 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> ServerStreamingService<Req>
         let (path, endpoint) = (self.path, self.endpoint.clone());
         let max_message_size = self.max_message_size;
         Box::pin(async move {
+            let closing = request.extensions().get::<Closing>().cloned();
             let (ctx, message) = call_parts(request);
             let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
                 endpoint.oneshot(Request::new(ctx, message))
             })
             .await;
             let result = served
+                .map(|stream| stream.until_closed(closing.as_ref()))
                 .map(|stream| tonic::Response::new(grpc_stream(stream, max_message_size)))
                 .map_err(|error| to_status(&error));
             with_request_id(result, request_id)
@@ -459,12 +462,14 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> StreamingService<Req> for BidiStreamin
         let (path, endpoint) = (self.path, self.endpoint.clone());
         let max_message_size = self.max_message_size;
         Box::pin(async move {
+            let closing = request.extensions().get::<Closing>().cloned();
             let (ctx, messages) = call_parts(request);
             let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
                 endpoint.oneshot(Request::new(ctx, kit_stream(messages)))
             })
             .await;
             let result = served
+                .map(|stream| stream.until_closed(closing.as_ref()))
                 .map(|stream| tonic::Response::new(grpc_stream(stream, max_message_size)))
                 .map_err(|error| to_status(&error));
             with_request_id(result, request_id)

@@ -22,6 +22,7 @@ use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use tower::ServiceExt;
 
 use crate::context::request_id_from;
+use crate::stream::Closing;
 use crate::{Code, Context, Endpoint, Error, Request, Streaming, server_call};
 
 /// The largest request body the server reads unless told otherwise: 1 MiB.
@@ -290,7 +291,7 @@ impl RouterBuilder {
         routes: &'static [MessageRoute],
         endpoint: Endpoint<Req, Resp>,
         read: fn(&'static MessageRoute) -> R,
-        answer: fn(&Context) -> E,
+        answer: fn(&Context, &http::Extensions) -> E,
     ) -> Self
     where
         Req: Send + 'static,
@@ -381,7 +382,7 @@ where
     Req: Send + 'static,
     Resp: 'static,
     R: ReadRequest<Req>,
-    A: FnOnce(&Context) -> E,
+    A: FnOnce(&Context, &http::Extensions) -> E,
     E: FnOnce(Resp) -> Result<Response, Error>,
 {
     let (mut parts, body) = request.into_parts();
@@ -395,8 +396,8 @@ where
         .map(|info| info.0);
     let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
     let work = move |ctx: Context| async move {
+        let encode = answer(&ctx, &parts.extensions);
         let message = read.read(parts, body, ctx.metadata(), limit).await?;
-        let encode = answer(&ctx);
         let response = endpoint.oneshot(Request::new(ctx, message)).await?;
         encode(response)
     };
@@ -592,14 +593,22 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 /// request's `Accept` asks for.
 fn stream_answer<T: Serialize + Send + 'static>(
     ctx: &Context,
+    extensions: &http::Extensions,
 ) -> impl FnOnce(Streaming<T>) -> Result<Response, Error> + use<T> {
     let format = super::stream::Format::asked_by(ctx);
-    move |stream| Ok(super::stream::response(stream, format))
+    let closing = extensions.get::<Closing>().cloned();
+    move |stream| {
+        let stream = stream.until_closed(closing.as_ref());
+        Ok(super::stream::response(stream, format))
+    }
 }
 
 /// A unary method's answer: its response message as JSON, whatever the
 /// request.
-fn json_answer<Resp: Serialize>(_: &Context) -> fn(Resp) -> Result<Response, Error> {
+fn json_answer<Resp: Serialize>(
+    _: &Context,
+    _: &http::Extensions,
+) -> fn(Resp) -> Result<Response, Error> {
     |response| {
         serde_json::to_vec(&response)
             .map(|json| json_response(StatusCode::OK, json))

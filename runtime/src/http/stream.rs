@@ -187,11 +187,14 @@ where
     struct Reader<B> {
         body: B,
         buffer: BytesMut,
+        /// How much of `buffer` is known to hold no newline.
+        scanned: usize,
         done: bool,
     }
     let reader = Reader {
         body,
         buffer: BytesMut::new(),
+        scanned: 0,
         done: false,
     };
     Streaming::new(futures_util::stream::unfold(
@@ -201,8 +204,22 @@ where
                 if reader.done {
                     return None;
                 }
-                if let Some(end) = reader.buffer.iter().position(|&byte| byte == b'\n') {
+                let end = reader.buffer[reader.scanned..]
+                    .iter()
+                    .position(|&byte| byte == b'\n')
+                    .map(|at| reader.scanned + at);
+                reader.scanned = end.unwrap_or(reader.buffer.len());
+                if end.unwrap_or(reader.buffer.len()) > max_line {
+                    reader.done = true;
+                    let error = Error::new(
+                        crate::Code::ResourceExhausted,
+                        format!("a streamed message is larger than the limit of {max_line} bytes"),
+                    );
+                    return Some((Err(error), reader));
+                }
+                if let Some(end) = end {
                     let line = reader.buffer.split_to(end + 1);
+                    reader.scanned = 0;
                     let line = line.trim_ascii();
                     if line.is_empty() {
                         continue;
@@ -210,14 +227,6 @@ where
                     let item = parse(line);
                     reader.done = item.is_err();
                     return Some((item, reader));
-                }
-                if reader.buffer.len() > max_line {
-                    reader.done = true;
-                    let error = Error::new(
-                        crate::Code::ResourceExhausted,
-                        format!("a streamed message is larger than the limit of {max_line} bytes"),
-                    );
-                    return Some((Err(error), reader));
                 }
                 match reader.body.frame().await {
                     Some(Ok(frame)) => {
