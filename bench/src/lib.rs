@@ -10,6 +10,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+pub mod feed;
 pub mod targets;
 
 /// How hard and how long to load each target.

@@ -145,13 +145,9 @@ impl<T: Send + 'static> Streaming<T> {
         let Some(closing) = closing else {
             return self;
         };
-        let mut closing = closing.0.clone();
-        let closed = Box::pin(async move {
-            let _ = closing.wait_for(|closed| *closed).await;
-        });
         Stream::new(Closable {
             inner: self.inner,
-            closed,
+            closed: closing.closed(),
             done: false,
         })
     }
@@ -202,6 +198,19 @@ impl<T, E> fmt::Debug for Stream<T, E> {
 #[derive(Clone, Debug)]
 pub(crate) struct Closing(pub(crate) tokio::sync::watch::Receiver<bool>);
 
+impl Closing {
+    /// Completes when the server closes.
+    pub(crate) fn closed(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let mut closing = self.0.clone();
+        Box::pin(async move {
+            let _ = closing.wait_for(|closed| *closed).await;
+        })
+    }
+}
+
+/// Why a stream ended when its server closed.
+pub(crate) const CLOSED: &str = "the server is shutting down, and its grace period is over";
+
 /// Ends a stream with `UNAVAILABLE` when its server closes.
 struct Closable<T> {
     inner: BoxStream<'static, Result<T, Error>>,
@@ -221,9 +230,7 @@ impl<T> futures_util::Stream for Closable<T> {
         }
         ready!(self.closed.as_mut().poll(cx));
         self.done = true;
-        Poll::Ready(Some(Err(Error::unavailable(
-            "the server is shutting down, and its grace period is over",
-        ))))
+        Poll::Ready(Some(Err(Error::unavailable(CLOSED))))
     }
 }
 

@@ -7,7 +7,6 @@ use std::task::{Context as TaskContext, Poll};
 
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
-use futures_util::stream::BoxStream;
 use http::HeaderValue;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use tonic::body::Body;
@@ -344,7 +343,7 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> ServerStreamingService<Req>
     for ServerStreaming<Req, Resp>
 {
     type Response = Resp;
-    type ResponseStream = BoxStream<'static, Result<Resp, tonic::Status>>;
+    type ResponseStream = Answers<Resp>;
     type Future = BoxFuture<'static, Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
@@ -358,8 +357,9 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> ServerStreamingService<Req>
             })
             .await;
             let result = served
-                .map(|stream| stream.until_closed(closing.as_ref()))
-                .map(|stream| tonic::Response::new(grpc_stream(stream, max_message_size)))
+                .map(|stream| {
+                    tonic::Response::new(Answers::new(stream, max_message_size, closing.as_ref()))
+                })
                 .map_err(|error| to_status(&error));
             with_request_id(result, request_id)
         })
@@ -369,30 +369,67 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> ServerStreamingService<Req>
 /// The stream of a call's answers as tonic sends it: each item's error as
 /// the status that ends the call, and nothing after it; a message larger
 /// than `max_message_size` as `RESOURCE_EXHAUSTED` (tonic's encoder would
-/// say `OUT_OF_RANGE`).
-fn grpc_stream<Resp: GrpcMessage>(
-    stream: Streaming<Resp>,
+/// say `OUT_OF_RANGE`); `UNAVAILABLE` when the server closes. One adapter
+/// rather than a chain of combinators: it runs for every message.
+pub(crate) struct Answers<Resp> {
+    inner: Streaming<Resp>,
     max_message_size: usize,
-) -> BoxStream<'static, Result<Resp, tonic::Status>> {
-    let mut ended = false;
-    stream
-        .map(move |item| match item {
-            Ok(message) if message.encoded_len() > max_message_size => {
-                Err(tonic::Status::resource_exhausted(format!(
-                    "a response message of {} bytes is larger than the limit of \
-                     {max_message_size} bytes",
-                    message.encoded_len()
-                )))
+    closed: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
+    ended: bool,
+}
+
+impl<Resp> Answers<Resp> {
+    fn new(inner: Streaming<Resp>, max_message_size: usize, closing: Option<&Closing>) -> Self {
+        Answers {
+            inner,
+            max_message_size,
+            closed: closing.map(Closing::closed),
+            ended: false,
+        }
+    }
+}
+
+impl<Resp: GrpcMessage> futures_util::Stream for Answers<Resp> {
+    type Item = Result<Resp, tonic::Status>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        let item = match this.inner.poll_next_unpin(cx) {
+            Poll::Ready(item) => item,
+            Poll::Pending => {
+                let Some(closed) = &mut this.closed else {
+                    return Poll::Pending;
+                };
+                std::task::ready!(closed.as_mut().poll(cx));
+                Some(Err(Error::unavailable(crate::stream::CLOSED)))
             }
-            Ok(message) => Ok(message),
-            Err(error) => Err(to_status(&error)),
+        };
+        Poll::Ready(match item {
+            None => None,
+            Some(Ok(message))
+                if this.max_message_size < usize::MAX
+                    && message.encoded_len() > this.max_message_size =>
+            {
+                this.ended = true;
+                Some(Err(tonic::Status::resource_exhausted(format!(
+                    "a response message of {} bytes is larger than the limit of {} bytes",
+                    message.encoded_len(),
+                    this.max_message_size
+                ))))
+            }
+            Some(Ok(message)) => Some(Ok(message)),
+            Some(Err(error)) => {
+                this.ended = true;
+                Some(Err(to_status(&error)))
+            }
         })
-        .take_while(move |item| {
-            let take = !ended;
-            ended |= item.is_err();
-            std::future::ready(take)
-        })
-        .boxed()
+    }
 }
 
 /// The context of a call from its metadata and the peer's address, and its
@@ -455,7 +492,7 @@ struct BidiStreaming<Req, Resp> {
 
 impl<Req: GrpcMessage, Resp: GrpcMessage> StreamingService<Req> for BidiStreaming<Req, Resp> {
     type Response = Resp;
-    type ResponseStream = BoxStream<'static, Result<Resp, tonic::Status>>;
+    type ResponseStream = Answers<Resp>;
     type Future = BoxFuture<'static, Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<tonic::Streaming<Req>>) -> Self::Future {
@@ -469,8 +506,9 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> StreamingService<Req> for BidiStreamin
             })
             .await;
             let result = served
-                .map(|stream| stream.until_closed(closing.as_ref()))
-                .map(|stream| tonic::Response::new(grpc_stream(stream, max_message_size)))
+                .map(|stream| {
+                    tonic::Response::new(Answers::new(stream, max_message_size, closing.as_ref()))
+                })
                 .map_err(|error| to_status(&error));
             with_request_id(result, request_id)
         })
