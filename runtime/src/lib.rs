@@ -52,6 +52,8 @@
 //!   `#[derive(kit::Error)]` implements.
 //! * [`Endpoint`]: one method as a `tower::Service`, so that every tower
 //!   layer applies.
+//! * [`Stream`] and [`Streaming`]: what a streaming method returns and
+//!   takes.
 //! * [`http`]: the HTTP/JSON server and client.
 //! * [`sd`]: service discovery, and clients balanced over a service's
 //!   instances.
@@ -115,6 +117,32 @@ pub use stream::{Replay, Stream, Streaming};
 /// `INVALID_ARGUMENT`. A parameter absent from the JSON or the query is its
 /// type's default, as an absent field is over gRPC, unless it is marked
 /// `#[kit(required)]`, when its absence is `INVALID_ARGUMENT`.
+///
+/// A method streams by its signature: returning
+/// `Result<kit::Stream<T, E>, E>` streams its answers (over HTTP as
+/// Server-Sent Events or JSON lines), taking one `kit::Streaming<T>`
+/// parameter streams the caller's requests (JSON lines over HTTP), and both
+/// make it bidirectional. An item's error is the method's error type, and
+/// the caller gets the same variant back mid-stream. See [`Stream`].
+///
+/// ```
+/// # mod api {
+/// # #[derive(Debug, thiserror::Error, kit::Error)]
+/// # pub enum FeedError {
+/// #     #[error(transparent)]
+/// #     #[kit(transport)]
+/// #     Transport(kit::Error),
+/// # }
+/// #[kit::service]
+/// pub trait Feed {
+///     /// `count` numbers, one message each.
+///     async fn count(&self, count: u64) -> Result<kit::Stream<u64, FeedError>, FeedError>;
+///     /// The sum of the numbers the caller sends.
+///     async fn sum(&self, numbers: kit::Streaming<u64>) -> Result<u64, FeedError>;
+/// }
+/// # }
+/// # fn main() {}
+/// ```
 ///
 /// Parameter and return types implement `Clone`, `Debug`, serde's
 /// `Serialize` and `Deserialize`, and are `Send + 'static`; the error type

@@ -339,7 +339,38 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
         order_items: vec![],
     };
     let id = http.create(&ctx, order).await.unwrap();
-    assert_eq!(grpc.get_by_id(&ctx, id).await.unwrap().status, "Pending");
+    assert_eq!(
+        grpc.get_by_id(&ctx, id.clone()).await.unwrap().status,
+        "Pending"
+    );
+
+    // `watch` as Server-Sent Events, read by curl, until the order is
+    // delivered and the stream ends.
+    let events = tokio::process::Command::new("curl")
+        .args(["--silent", "--no-buffer", "--max-time", "20"])
+        .args(["-H", "Accept: text/event-stream"])
+        .arg(format!("http://{}/orders/{id}/changes", addrs.http))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut events_read = tokio::io::BufReader::new(events.stdout.unwrap()).lines();
+    let first = events_read.next_line().await.unwrap().unwrap_or_default();
+    assert!(first.contains("\"status\":\"Pending\""), "{first}");
+    for status in ["Preparing", "Delivered"] {
+        grpc.change_status(&ctx, id.clone(), status.to_owned())
+            .await
+            .unwrap();
+    }
+    let mut rest = Vec::new();
+    while let Some(line) = events_read.next_line().await.unwrap() {
+        rest.push(line);
+    }
+    let statuses: Vec<&str> = rest
+        .iter()
+        .filter_map(|line| line.strip_prefix("data: "))
+        .filter_map(|data| data.split("\"status\":\"").nth(1)?.split('"').next())
+        .collect();
+    assert_eq!(statuses, ["Preparing", "Delivered"], "{rest:?}");
     assert!(matches!(
         grpc.get_by_id(&ctx, "nope".to_owned()).await,
         Err(OrderError::NotFound)
@@ -395,9 +426,10 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
 
     // A new method: `kitgen sync` adds its stub, and the crate builds.
     scaffold.edit("src/lib.rs", |lib| {
+        assert!(lib.contains("OrderError>, OrderError>;\n}"), "the trait's end moved");
         lib.replace(
-            "    ) -> Result<(), OrderError>;\n}",
-            "    ) -> Result<(), OrderError>;\n\n    /// Cancels an order.\n    async fn cancel(&self, ctx: &kit::Context, id: String, reason: Reason) -> Result<Order, OrderError>;\n}\n\n/// Why an order was cancelled.\n#[derive(Clone, Debug, PartialEq, kit::Message)]\npub struct Reason {\n    /// In words.\n    pub text: String,\n}",
+            "    ) -> Result<kit::Stream<Order, OrderError>, OrderError>;\n}",
+            "    ) -> Result<kit::Stream<Order, OrderError>, OrderError>;\n\n    /// Cancels an order.\n    async fn cancel(&self, ctx: &kit::Context, id: String, reason: Reason) -> Result<Order, OrderError>;\n}\n\n/// Why an order was cancelled.\n#[derive(Clone, Debug, PartialEq, kit::Message)]\npub struct Reason {\n    /// In words.\n    pub text: String,\n}",
         )
     });
     let said = scaffold.sync();

@@ -23,6 +23,15 @@
 //! [`Context`](crate::Context) of every call, and [`LoggingLayer`] in every
 //! log line the call writes.
 //!
+//! Every layer applies to streaming methods too. A stream counts as one
+//! call: metrics, logging and tracing follow it until its stream of
+//! answers ends (its code is how it ended, `CANCELLED` if the caller
+//! dropped it); auth, rate limits and circuit breakers decide at the call;
+//! a timeout covers the whole stream. [`RetryLayer`] never retries a call
+//! that sends a stream ([`Replay`](crate::Replay)), nor a stream of
+//! answers once it has begun: what was sent or received cannot be taken
+//! back.
+//!
 //! Layers apply inside out: the last one applied runs first. The order the
 //! scaffold uses, outermost first, is logging, metrics, then the rest, so
 //! that every call is logged and counted, including those the others

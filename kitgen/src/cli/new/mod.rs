@@ -340,7 +340,7 @@ fn order(s: &mut Scaffold) {
         var: "endpoints".to_owned(),
         methods: Vec::new(),
     });
-    s.curl_example = "curl -s localhost:8080/orders -H 'content-type: application/json' \\\n  -d '{\"id\":\"\",\"customer_id\":\"c-1\",\"status\":\"\",\"created_on\":0,\"restaurant_id\":\"r-1\",\"order_items\":[]}'\ncurl -s localhost:8080/orders/ord-1".to_owned();
+    s.curl_example = "curl -s localhost:8080/orders -H 'content-type: application/json' \\\n  -d '{\"id\":\"\",\"customer_id\":\"c-1\",\"status\":\"\",\"created_on\":0,\"restaurant_id\":\"r-1\",\"order_items\":[]}'\ncurl -s localhost:8080/orders/ord-1\ncurl -sN localhost:8080/orders/ord-1/changes -H 'accept: text/event-stream'   # streams until Delivered or Cancelled".to_owned();
 }
 
 fn blank(s: &mut Scaffold) {

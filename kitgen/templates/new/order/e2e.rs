@@ -48,10 +48,41 @@ async fn exercise(client: &impl OrderService) {
     ));
 }
 
+/// Watches an order through `client` while it changes, and checks that
+/// the stream ends at its final status.
+async fn watch(client: &impl OrderService) {
+    use futures_util::StreamExt;
+
+    let ctx = kit::Context::new();
+    let id = client.create(&ctx, order()).await.unwrap();
+    let mut changes = client.watch(&ctx, id.clone()).await.unwrap();
+    assert_eq!(changes.next().await.unwrap().unwrap().status, "Pending");
+    for status in ["Preparing", "Cancelled"] {
+        client
+            .change_status(&ctx, id.clone(), status.to_owned())
+            .await
+            .unwrap();
+        assert_eq!(changes.next().await.unwrap().unwrap().status, status);
+    }
+    assert!(changes.next().await.is_none());
+    assert!(matches!(
+        client.watch(&ctx, "missing".to_owned()).await,
+        Err(OrderError::NotFound)
+    ));
+}
+
 #[tokio::test]
 async fn orders_round_trip_over_http_and_grpc() {
     let running = Running::start().await;
     exercise(&order_service::HttpClient::new(&running.http).unwrap()).await;
     exercise(&order_service::GrpcClient::new(&running.grpc).unwrap()).await;
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn orders_stream_their_changes_over_http_and_grpc() {
+    let running = Running::start().await;
+    watch(&order_service::HttpClient::new(&running.http).unwrap()).await;
+    watch(&order_service::GrpcClient::new(&running.grpc).unwrap()).await;
     running.stop().await;
 }

@@ -53,6 +53,9 @@ pub const STATUSES: [&str; 5] = [
     "Cancelled",
 ];
 
+/// The statuses an order ends in: no change follows them.
+pub const FINAL_STATUSES: [&str; 2] = ["Delivered", "Cancelled"];
+
 /// What can go wrong with orders. Each variant names its gRPC code, which
 /// also gives its HTTP status; clients get the same variant back.
 #[derive(Debug, thiserror::Error, kit::Error)]
@@ -98,4 +101,14 @@ pub trait OrderService: Send + Sync + 'static {
         id: String,
         status: String,
     ) -> Result<(), OrderError>;
+
+    /// Streams an order as it changes: as it is now, then after each
+    /// change, until it reaches one of [`FINAL_STATUSES`]. Over HTTP, ask
+    /// for `text/event-stream` to get Server-Sent Events.
+    #[kit(http(get = "/orders/{id}/changes"))]
+    async fn watch(
+        &self,
+        ctx: &kit::Context,
+        id: String,
+    ) -> Result<kit::Stream<Order, OrderError>, OrderError>;
 }

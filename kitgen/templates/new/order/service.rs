@@ -5,19 +5,40 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::{Order, OrderError, OrderService, STATUSES};
+use tokio::sync::broadcast;
+
+use crate::{FINAL_STATUSES, Order, OrderError, OrderService, STATUSES};
 
 /// Orders in a map behind a mutex. Replace the map with your database.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct InMemoryOrderService {
     orders: Mutex<HashMap<String, Order>>,
     next_id: AtomicU64,
+    /// Every order as it is after each change, for [`OrderService::watch`].
+    changes: broadcast::Sender<Order>,
+}
+
+impl Default for InMemoryOrderService {
+    fn default() -> Self {
+        InMemoryOrderService {
+            orders: Mutex::default(),
+            next_id: AtomicU64::new(0),
+            // A watcher more than this many changes behind skips to the
+            // latest ones.
+            changes: broadcast::channel(256).0,
+        }
+    }
 }
 
 impl InMemoryOrderService {
     /// No orders yet.
     pub fn new() -> Self {
         InMemoryOrderService::default()
+    }
+
+    /// Tells the watchers of `order` that it changed. No watchers is fine.
+    fn changed(&self, order: &Order) {
+        let _ = self.changes.send(order.clone());
     }
 
     fn orders(&self) -> MutexGuard<'_, HashMap<String, Order>> {
@@ -50,6 +71,7 @@ impl OrderService for InMemoryOrderService {
             return Err(OrderError::AlreadyExists { id: order.id });
         }
         let id = order.id.clone();
+        self.changed(&order);
         orders.insert(id.clone(), order);
         Ok(id)
     }
@@ -68,7 +90,62 @@ impl OrderService for InMemoryOrderService {
         let mut orders = self.orders();
         let order = orders.get_mut(&id).ok_or(OrderError::NotFound)?;
         order.status = status;
+        self.changed(order);
         Ok(())
+    }
+
+    async fn watch(
+        &self,
+        ctx: &kit::Context,
+        id: String,
+    ) -> Result<kit::Stream<Order, OrderError>, OrderError> {
+        // Subscribed before the order is read, so that no change falls
+        // between the two.
+        let changes = self.changes.subscribe();
+        let now = self.get_by_id(ctx, id.clone()).await?;
+        let watched = Watched {
+            id,
+            next: Some(now),
+            changes,
+            done: false,
+        };
+        Ok(kit::Stream::new(futures_util::stream::unfold(
+            watched,
+            Watched::next,
+        )))
+    }
+}
+
+/// One watcher's place in the changes of one order.
+struct Watched {
+    id: String,
+    /// The order to send next, if it is known already.
+    next: Option<Order>,
+    changes: broadcast::Receiver<Order>,
+    /// Whether the order reached a final status.
+    done: bool,
+}
+
+impl Watched {
+    async fn next(mut self) -> Option<(Result<Order, OrderError>, Self)> {
+        if self.done {
+            return None;
+        }
+        let order = match self.next.take() {
+            Some(order) => order,
+            None => loop {
+                match self.changes.recv().await {
+                    Ok(order) if order.id == self.id => break order,
+                    // Another order's change, or changes this watcher was
+                    // too slow to see: the next one of this order is the
+                    // latest.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            },
+        };
+        self.done = FINAL_STATUSES.contains(&order.status.as_str());
+        Some((Ok(order), self))
     }
 }
 
@@ -101,6 +178,28 @@ mod tests {
             .unwrap();
         let found = service.get_by_id(&ctx, id).await.unwrap();
         assert_eq!(found.status, "Delivered");
+    }
+
+    #[tokio::test]
+    async fn a_watcher_sees_each_change_until_a_final_status() {
+        use futures_util::StreamExt;
+
+        let service = InMemoryOrderService::new();
+        let ctx = kit::Context::new();
+        let id = service.create(&ctx, order("")).await.unwrap();
+        let watch = service.watch(&ctx, id.clone()).await.unwrap();
+        for status in ["Preparing", "Delivered"] {
+            service
+                .change_status(&ctx, id.clone(), status.to_owned())
+                .await
+                .unwrap();
+        }
+        let seen: Vec<String> = watch.map(|order| order.unwrap().status).collect().await;
+        assert_eq!(seen, ["Pending", "Preparing", "Delivered"]);
+        assert!(matches!(
+            service.watch(&ctx, "nope".to_owned()).await,
+            Err(OrderError::NotFound)
+        ));
     }
 
     #[tokio::test]
