@@ -52,7 +52,11 @@ fn a_new_trait_method_gets_a_stub_and_nothing_else_changes() {
         ))
         .stdout(predicate::str::contains("fails with Unimplemented"));
     let after = scratch.read("svc/src/service.rs");
-    let impl_end = before.find("}\n\n#[cfg(test)]").unwrap();
+    // The stub goes last in the trait's impl, before its closing brace.
+    let impl_start = before
+        .find("impl OrderService for InMemoryOrderService")
+        .unwrap();
+    let impl_end = impl_start + before[impl_start..].find("\n}\n").unwrap() + 1;
     assert!(after.starts_with(&before[..impl_end]), "{after}");
     assert!(after.ends_with(&before[impl_end..]), "{after}");
     let stub = &after[impl_end..after.len() - (before.len() - impl_end)];

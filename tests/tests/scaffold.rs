@@ -429,11 +429,12 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
         assert!(lib.contains("OrderError>, OrderError>;\n}"), "the trait's end moved");
         lib.replace(
             "    ) -> Result<kit::Stream<Order, OrderError>, OrderError>;\n}",
-            "    ) -> Result<kit::Stream<Order, OrderError>, OrderError>;\n\n    /// Cancels an order.\n    async fn cancel(&self, ctx: &kit::Context, id: String, reason: Reason) -> Result<Order, OrderError>;\n}\n\n/// Why an order was cancelled.\n#[derive(Clone, Debug, PartialEq, kit::Message)]\npub struct Reason {\n    /// In words.\n    pub text: String,\n}",
+            "    ) -> Result<kit::Stream<Order, OrderError>, OrderError>;\n\n    /// Cancels an order.\n    async fn cancel(&self, ctx: &kit::Context, id: String, reason: Reason) -> Result<Order, OrderError>;\n\n    /// Places orders as they arrive.\n    async fn import(&self, ctx: &kit::Context, orders: kit::Streaming<Order>) -> Result<kit::Stream<String, OrderError>, OrderError>;\n}\n\n/// Why an order was cancelled.\n#[derive(Clone, Debug, PartialEq, kit::Message)]\npub struct Reason {\n    /// In words.\n    pub text: String,\n}",
         )
     });
     let said = scaffold.sync();
     assert!(said.contains("added `cancel`"), "{said}");
+    assert!(said.contains("added `import`"), "{said}");
     scaffold.cargo(&["build", "--all-targets"]);
 }
 
