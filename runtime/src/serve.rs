@@ -129,8 +129,8 @@ impl Server {
         };
         let (stop, stopping) = watch::channel(false);
         // Streams still open when the grace period is over end on this.
-        let (close, closing) = watch::channel(false);
-        let closing = axum::Extension(Closing(closing));
+        let (close, closing) = Closing::new();
+        let closing = axum::Extension(closing);
         let serving = Arc::new(AtomicBool::new(true));
         let mut tasks = JoinSet::new();
 
@@ -199,7 +199,7 @@ impl Server {
                 tracing::warn!(grace_period = ?self.grace_period, "requests still running after the grace period; stopping anyway");
                 // Open streams end with UNAVAILABLE, which takes their
                 // connections a moment to send.
-                let _ = close.send(true);
+                close.close();
                 let _ = tokio::time::timeout(CLOSING_FLUSH, async {
                     while tasks.join_next().await.is_some() {}
                 })

@@ -61,11 +61,7 @@ where
     };
     running.map(move |result| {
         let result = result.unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("a non-string payload");
+            let message = panic_message(&*panic);
             tracing::error!(request_id = ?request_id, route, panic = message, "handler panicked");
             Err(Error::internal("the handler panicked"))
         });
@@ -75,6 +71,15 @@ where
 
 /// Applies the caller's timeout from `header`; a deadline that has already
 /// passed fails the request before any work.
+/// What a panic said, when it said it in a string.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string payload")
+}
+
 fn with_caller_deadline(ctx: &mut Context, header: &HeaderName) -> Result<(), Error> {
     let Some(value) = crate::http::header(ctx.metadata(), header) else {
         return Ok(());

@@ -16,7 +16,7 @@
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context as TaskContext, Poll, ready};
 use std::time::Instant;
 
@@ -130,26 +130,30 @@ impl<T: Send + 'static, E: ServiceError> Stream<T, E> {
 }
 
 impl<T: Send + 'static> Streaming<T> {
-    /// Ends the stream with `DEADLINE_EXCEEDED` when `ctx`'s deadline
-    /// passes, if it has one: the deadline of a call covers its stream.
-    pub fn within_deadline_of(self, ctx: &Context) -> Self {
-        match ctx.deadline() {
-            Some(deadline) => self.tap(Tap::Deadline(deadline)),
+    /// Bounds a call's stream of answers by the call, as `ctx` describes
+    /// it: the stream ends with `DEADLINE_EXCEEDED` when the call's deadline
+    /// passes, and with `UNAVAILABLE` when [`crate::Server`] gives up on its
+    /// grace period. Generated endpoints bound every stream they return; an
+    /// endpoint written by hand calls it with its request's context.
+    pub fn bounded_by(self, ctx: &Context) -> Self {
+        let stream = match ctx.deadline() {
+            Some(deadline) => self.until(deadline),
             None => self,
+        };
+        match ctx.extension::<Closing>() {
+            Some(closing) => Stream::new(Closable {
+                inner: stream.inner,
+                closing: closing.clone(),
+                closed: closing.closed(),
+                done: false,
+            }),
+            None => stream,
         }
     }
 
-    /// Ends the stream with `UNAVAILABLE` when the server it is served by
-    /// gives up on its grace period, so that the caller learns why it ended.
-    pub(crate) fn until_closed(self, closing: Option<&Closing>) -> Self {
-        let Some(closing) = closing else {
-            return self;
-        };
-        Stream::new(Closable {
-            inner: self.inner,
-            closed: closing.closed(),
-            done: false,
-        })
+    /// Ends the stream with `DEADLINE_EXCEEDED` at `deadline`.
+    pub(crate) fn until(self, deadline: Instant) -> Self {
+        self.tap(Tap::Deadline(deadline))
     }
 
     /// Wraps the stream in what `tap` asks for; endpoints hold this as a
@@ -165,6 +169,7 @@ impl<T: Send + 'static> Streaming<T> {
             }),
             Tap::Deadline(deadline) => Stream::new(Bounded {
                 inner: self.inner,
+                deadline,
                 sleep: Box::pin(tokio::time::sleep_until(deadline.into())),
                 expired: false,
             }),
@@ -193,27 +198,73 @@ impl<T, E> fmt::Debug for Stream<T, E> {
     }
 }
 
-/// Set by [`crate::Server`] on every request it serves: turns true when
-/// its grace period is over, and the streams still open are ended.
+/// Set by [`crate::Server`] on every request it serves, and put in the
+/// context of each streaming call: turns true when its grace period is
+/// over, and the streams still open are ended.
 #[derive(Clone, Debug)]
-pub(crate) struct Closing(pub(crate) tokio::sync::watch::Receiver<bool>);
+pub(crate) struct Closing {
+    /// Read by every message of a stream, so that one that never waits
+    /// still ends.
+    closed: Arc<AtomicBool>,
+    /// What wakes a stream that waits.
+    signal: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Closes what [`Closing`] watches.
+#[derive(Debug)]
+pub(crate) struct Close {
+    closed: Arc<AtomicBool>,
+    signal: tokio::sync::watch::Sender<bool>,
+}
 
 impl Closing {
+    /// A signal, and what turns it.
+    pub(crate) fn new() -> (Close, Closing) {
+        let closed = Arc::new(AtomicBool::new(false));
+        let (signal, watched) = tokio::sync::watch::channel(false);
+        let close = Close {
+            closed: Arc::clone(&closed),
+            signal,
+        };
+        (
+            close,
+            Closing {
+                closed,
+                signal: watched,
+            },
+        )
+    }
+
+    /// Whether the server has closed.
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// Completes when the server closes.
-    pub(crate) fn closed(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        let mut closing = self.0.clone();
+    fn closed(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let mut signal = self.signal.clone();
         Box::pin(async move {
-            let _ = closing.wait_for(|closed| *closed).await;
+            let _ = signal.wait_for(|closed| *closed).await;
         })
+    }
+}
+
+impl Close {
+    /// Ends the streams that watch it.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let _ = self.signal.send(true);
     }
 }
 
 /// Why a stream ended when its server closed.
 pub(crate) const CLOSED: &str = "the server is shutting down, and its grace period is over";
 
-/// Ends a stream with `UNAVAILABLE` when its server closes.
+/// Ends a stream with `UNAVAILABLE` when its server closes, whether the
+/// stream waits or always has a message ready.
 struct Closable<T> {
     inner: BoxStream<'static, Result<T, Error>>,
+    closing: Closing,
     closed: Pin<Box<dyn Future<Output = ()> + Send>>,
     done: bool,
 }
@@ -225,10 +276,12 @@ impl<T> futures_util::Stream for Closable<T> {
         if self.done {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
-            return Poll::Ready(item);
+        if !self.closing.is_closed() {
+            if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
+                return Poll::Ready(item);
+            }
+            ready!(self.closed.as_mut().poll(cx));
         }
-        ready!(self.closed.as_mut().poll(cx));
         self.done = true;
         Poll::Ready(Some(Err(Error::unavailable(CLOSED))))
     }
@@ -254,6 +307,22 @@ impl<T, E> Replay for Stream<T, E> {
     fn replay(&self) -> Option<Self> {
         None
     }
+}
+
+/// Polls a call's stream of answers, as a transport does: a panic of the
+/// stream's producer becomes `INTERNAL`, logged, rather than unwinding into
+/// the connection, which serves other calls. Free when nothing panics.
+pub(crate) fn poll_guarded<T>(
+    stream: &mut Streaming<T>,
+    cx: &mut TaskContext<'_>,
+) -> Poll<Option<Result<T, Error>>> {
+    let polled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stream.poll_next_unpin(cx)));
+    polled.unwrap_or_else(|panic| {
+        let message = crate::server_call::panic_message(&*panic);
+        tracing::error!(panic = message, "a stream of answers panicked");
+        Poll::Ready(Some(Err(Error::internal("the handler's stream panicked"))))
+    })
 }
 
 /// What a layer asks of an endpoint's stream, whatever its item type.
@@ -375,9 +444,11 @@ impl<T, E> Drop for Counted<T, E> {
     }
 }
 
-/// Ends a stream with `DEADLINE_EXCEEDED` when its deadline passes.
+/// Ends a stream with `DEADLINE_EXCEEDED` when its deadline passes,
+/// whether the stream waits or always has a message ready.
 struct Bounded<T> {
     inner: BoxStream<'static, Result<T, Error>>,
+    deadline: Instant,
     sleep: Pin<Box<tokio::time::Sleep>>,
     expired: bool,
 }
@@ -389,10 +460,13 @@ impl<T> futures_util::Stream for Bounded<T> {
         if self.expired {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
-            return Poll::Ready(item);
+        // tokio's clock, which a test can pause, as the sleep's.
+        if tokio::time::Instant::now() < self.deadline.into() {
+            if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
+                return Poll::Ready(item);
+            }
+            ready!(self.sleep.as_mut().poll(cx));
         }
-        ready!(self.sleep.as_mut().poll(cx));
         self.expired = true;
         Poll::Ready(Some(Err(Error::deadline_exceeded())))
     }
@@ -461,6 +535,26 @@ pub(crate) fn until_failed<Req: Send + 'static>(
     (sent, failed)
 }
 
+/// A bidirectional call's `answers`, which end with the request stream's
+/// error if it fails first: the answers are dropped then, which resets the
+/// call.
+pub(crate) fn answers_until_failed<T: Send + 'static>(
+    answers: Streaming<T>,
+    failed: Failed,
+) -> Streaming<T> {
+    Streaming::new(futures_util::stream::unfold(
+        Some((answers, failed)),
+        |state| async move {
+            let (mut answers, failed) = state?;
+            match cancelled_by(async { Ok(answers.next().await) }, &failed).await {
+                Ok(Some(Ok(answer))) => Some((Ok(answer), Some((answers, failed)))),
+                Ok(Some(Err(error))) | Err(error) => Some((Err(error), None)),
+                Ok(None) => None,
+            }
+        },
+    ))
+}
+
 /// `call`'s outcome, unless the request stream fails first: then the call
 /// is dropped, which resets it, and the outcome is that error.
 pub(crate) async fn cancelled_by<T>(
@@ -486,10 +580,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
             Some((Ok::<_, Error>(n), n + 1))
         });
-        let items: Vec<Result<u32, Error>> = Streaming::new(slow)
-            .within_deadline_of(&ctx)
-            .collect()
-            .await;
+        let items: Vec<Result<u32, Error>> = Streaming::new(slow).bounded_by(&ctx).collect().await;
         assert_eq!(items.len(), 3, "{items:?}");
         assert_eq!(items[0].as_ref().unwrap(), &0);
         assert_eq!(items[1].as_ref().unwrap(), &1);

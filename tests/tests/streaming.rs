@@ -363,6 +363,148 @@ async fn the_deadline_covers_the_whole_stream() {
             other => panic!("{transport}: {other:?}"),
         }
         assert!(started.elapsed() < Duration::from_secs(5), "{transport}");
+
+        // A producer that never waits is cut off too: a million ticks are
+        // always ready, and the stream still ends at the deadline.
+        let ctx = Context::new().with_timeout(Duration::from_millis(200));
+        let mut ticks = client.first_ticks(&ctx, 1_000_000, 0, None).await.unwrap();
+        let mut read = 0;
+        let last = loop {
+            match ticks.next().await {
+                Some(Ok(_)) => read += 1,
+                last => break last,
+            }
+        };
+        assert!(
+            matches!(&last, Some(Err(FeedError::Transport(error))) if error.code() == Code::DeadlineExceeded),
+            "{transport}: after {read} ticks, {last:?}"
+        );
+        assert!(read < 1_000_000, "{transport}");
+    }
+}
+
+/// The feed with `ticks` replaced by `stream`'s messages, served over both
+/// transports, and a client of each.
+async fn serving_ticks(
+    stream: fn() -> kit::Streaming<feed::TicksResponse>,
+) -> [(&'static str, Box<dyn DynFeed>); 2] {
+    let (ticker, _probe) = Ticker::new();
+    let mut endpoints = feed::Endpoints::new(Arc::new(ticker));
+    endpoints.ticks =
+        kit::Endpoint::from_fn(move |_: kit::Request<feed::TicksRequest>| async move {
+            Ok::<_, kit::Error>(stream())
+        })
+        .server_streaming();
+    let http = serve(feed::http_router(endpoints.clone())).await;
+    let grpc =
+        serve_grpc(kit::grpc::Routes::new().add_service(feed::GrpcServer::new(endpoints))).await;
+    [
+        (
+            "gRPC",
+            Box::new(feed::GrpcClient::new(&format!("http://{grpc}")).unwrap()),
+        ),
+        (
+            "HTTP",
+            Box::new(feed::HttpClient::new(&format!("http://{http}")).unwrap()),
+        ),
+    ]
+}
+
+fn tick(seq: u64) -> feed::TicksResponse {
+    feed::TicksResponse {
+        value: Tick {
+            seq,
+            note: String::new(),
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_producer_ends_its_stream_with_internal_and_the_connection_serves_on() {
+    let clients = serving_ticks(|| {
+        kit::Streaming::new(futures_util::stream::iter(0..).map(|seq| {
+            assert!(seq < 2, "the producer gives up at tick {seq}");
+            Ok(tick(seq))
+        }))
+    })
+    .await;
+    for (transport, client) in clients {
+        for _ in 0..2 {
+            let ctx = Context::new();
+            let items: Vec<_> = client
+                .first_ticks(&ctx, 0, 0, None)
+                .await
+                .unwrap()
+                .collect()
+                .await;
+            assert_eq!(items.len(), 3, "{transport}: {items:?}");
+            assert!(
+                matches!(&items[2], Err(FeedError::Transport(error)) if error.code() == Code::Internal),
+                "{transport}: {items:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_ends_the_answer_though_the_producer_goes_quiet() {
+    let clients = serving_ticks(|| {
+        kit::Streaming::new(
+            futures_util::stream::iter([Ok(tick(0)), Err(kit::Error::not_found("gone"))])
+                .chain(futures_util::stream::pending()),
+        )
+    })
+    .await;
+    for (transport, client) in clients {
+        let ctx = Context::new();
+        let items = tokio::time::timeout(
+            Duration::from_secs(5),
+            client
+                .first_ticks(&ctx, 0, 0, None)
+                .await
+                .unwrap()
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{transport}: the answer stayed open"));
+        assert_eq!(items.len(), 2, "{transport}: {items:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_request_stream_ends_the_answers_of_a_bidirectional_call() {
+    let served = served().await;
+    for (transport, client) in clients(&served) {
+        let ctx = Context::new();
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Tick, kit::Error>>(1);
+        let outgoing = kit::Streaming::new(tokio_stream::wrappers::ReceiverStream::new(receiver));
+        let mut answers = client.echo_of(&ctx, outgoing).await.unwrap();
+        sender
+            .send(Ok(Tick {
+                seq: 1,
+                note: String::new(),
+            }))
+            .await
+            .unwrap();
+        assert_eq!(
+            answers.next().await.unwrap().unwrap().seq,
+            1001,
+            "{transport}"
+        );
+        sender
+            .send(Err(kit::Error::invalid_argument(
+                "the caller's own failure",
+            )))
+            .await
+            .unwrap();
+        let failed = tokio::time::timeout(Duration::from_secs(5), answers.next())
+            .await
+            .unwrap_or_else(|_| panic!("{transport}: the answers went on"));
+        assert!(
+            matches!(&failed, Some(Err(FeedError::Transport(error))) if error.message() == "the caller's own failure"),
+            "{transport}: {failed:?}"
+        );
+        assert!(answers.next().await.is_none(), "{transport}");
     }
 }
 

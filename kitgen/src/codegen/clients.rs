@@ -110,9 +110,10 @@ fn trait_method(service: &Service, method: &Method, transport: Transport) -> Tok
         Messages::Existing => TokenStream::new(),
     };
     // The transports' methods are named after the kind of method.
-    let kind = match method.streams.kind() {
-        "unary" => "call",
-        kind => kind,
+    let kind = if method.streams.is_unary() {
+        "call"
+    } else {
+        method.streams.kind()
     };
     let call = match (transport, method.messages) {
         (Transport::Http, Messages::Generated) => {

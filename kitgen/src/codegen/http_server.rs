@@ -14,9 +14,10 @@ pub(crate) fn router(service: &Service) -> TokenStream {
     let endpoints = format_ident!("{}", names::ENDPOINTS);
     let routes = service.methods.iter().map(|method| {
         let field = &method.name;
-        let kind = match method.streams.kind() {
-            "unary" => "endpoint",
-            kind => kind,
+        let kind = if method.streams.is_unary() {
+            "endpoint"
+        } else {
+            method.streams.kind()
         };
         match method.messages {
             Messages::Generated => {

@@ -252,12 +252,12 @@ pub(crate) fn map_response(method: &Method) -> TokenStream {
 
 /// `.map(…)` that turns the method's return value into what its endpoint
 /// answers: the response message, or a stream of them with the method's
-/// errors as `kit::Error`s, which ends when the deadline of the call in
-/// `ctx` passes.
+/// errors as `kit::Error`s, bounded by the call in `ctx` (its deadline, and
+/// its server's shutdown).
 pub(crate) fn map_to_answer(method: &Method, ctx: &TokenStream) -> TokenStream {
     match (method.messages, method.streams.responses) {
         (Messages::Existing, false) => TokenStream::new(),
-        (Messages::Existing, true) => quote!(.map(|stream| stream.within_deadline_of(&#ctx))),
+        (Messages::Existing, true) => quote!(.map(|stream| stream.bounded_by(&#ctx))),
         (Messages::Generated, false) => {
             let wrap = wrap_response(method);
             quote!(.map(#wrap))
@@ -265,7 +265,7 @@ pub(crate) fn map_to_answer(method: &Method, ctx: &TokenStream) -> TokenStream {
         (Messages::Generated, true) => {
             let wrap = wrap_response(method);
             let into_error = super::service_error_fn(method, "into_error");
-            quote!(.map(|stream| stream.map_items(#wrap, #into_error).within_deadline_of(&#ctx)))
+            quote!(.map(|stream| stream.map_items(#wrap, #into_error).bounded_by(&#ctx)))
         }
     }
 }

@@ -320,6 +320,11 @@ impl HttpBinding {
 }
 
 impl Streams {
+    /// Whether neither side streams.
+    pub fn is_unary(self) -> bool {
+        !self.requests && !self.responses
+    }
+
     /// gRPC's name for the kind of method, in snake case: `unary`,
     /// `server_streaming`, `client_streaming` or `bidi_streaming`. The
     /// runtime's servers and clients name their methods for each kind

@@ -9,7 +9,7 @@ use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use super::{DEFAULT_MAX_MESSAGE_SIZE, GrpcMessage, from_status};
 use crate::sd::{Balance, Balancer, Instancer, Picked};
-use crate::stream::{Failed, cancelled_by, until_failed};
+use crate::stream::{Failed, answers_until_failed, cancelled_by, until_failed};
 use crate::{Code, Context, Error, Streaming};
 
 /// A gRPC client over one HTTP/2 channel, or balancing over the instances
@@ -309,32 +309,21 @@ fn answers<Resp: GrpcMessage>(
     failed: Option<Failed>,
 ) -> Streaming<Resp> {
     let stream = Streaming::new(futures_util::stream::unfold(
-        (messages, picked, failed),
-        |(mut messages, picked, failed)| async move {
-            let next = match &failed {
-                Some(failed) => {
-                    let next = async {
-                        messages
-                            .message()
-                            .await
-                            .map_err(|status| from_status(&status))
-                    };
-                    cancelled_by(next, failed).await
-                }
-                None => messages
-                    .message()
-                    .await
-                    .map_err(|status| from_status(&status)),
-            };
-            match next {
-                Ok(Some(message)) => Some((Ok(message), (messages, picked, failed))),
+        (messages, picked),
+        |(mut messages, picked)| async move {
+            match messages.message().await {
+                Ok(Some(message)) => Some((Ok(message), (messages, picked))),
                 Ok(None) => None,
-                Err(error) => Some((Err(error), (messages, picked, failed))),
+                Err(status) => Some((Err(from_status(&status)), (messages, picked))),
             }
         },
     ));
+    let stream = match failed {
+        Some(failed) => answers_until_failed(stream, failed),
+        None => stream,
+    };
     match deadline {
-        Some(deadline) => stream.within_deadline_of(&Context::new().with_deadline(deadline)),
+        Some(deadline) => stream.until(deadline),
         None => stream,
     }
 }

@@ -112,7 +112,9 @@ impl ServerBuilder {
     /// Serves `endpoint` as the server streaming method at `path`: one
     /// request, then the endpoint's stream of responses, sent as the caller
     /// reads them. A response over the size limit ends the stream with
-    /// `RESOURCE_EXHAUSTED`, an item's error with its status.
+    /// `RESOURCE_EXHAUSTED`, an item's error with its status. The stream
+    /// heeds the call's deadline and the server's shutdown when the endpoint
+    /// bounds it ([`Streaming::bounded_by`]), as generated ones do.
     #[must_use]
     pub fn server_streaming<Req, Resp>(
         mut self,
@@ -132,9 +134,7 @@ impl ServerBuilder {
                         Ok(request) => request,
                         Err(status) => return Ok(status_response(status, request_id)),
                     };
-                    let codec = RequestCodec::<Resp, Req>::default();
-                    let mut grpc = tonic::server::Grpc::new(codec)
-                        .max_decoding_message_size(limits.max_decoding_message_size);
+                    let mut grpc = grpc_server::<Req, Resp>(limits);
                     let service = ServerStreaming {
                         path,
                         endpoint,
@@ -347,43 +347,60 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> ServerStreamingService<Req>
     type Future = BoxFuture<'static, Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
-        let (path, endpoint) = (self.path, self.endpoint.clone());
-        let max_message_size = self.max_message_size;
-        Box::pin(async move {
-            let closing = request.extensions().get::<Closing>().cloned();
-            let (ctx, message) = call_parts(request);
-            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
-                endpoint.oneshot(Request::new(ctx, message))
-            })
-            .await;
-            let result = served
-                .map(|stream| {
-                    tonic::Response::new(Answers::new(stream, max_message_size, closing.as_ref()))
-                })
-                .map_err(|error| to_status(&error));
-            with_request_id(result, request_id)
-        })
+        let endpoint = self.endpoint.clone();
+        Box::pin(answer_stream(
+            self.path,
+            request,
+            self.max_message_size,
+            move |ctx, message| endpoint.oneshot(Request::new(ctx, message)),
+        ))
     }
+}
+
+/// Serves one call whose answer is a stream: the context from the metadata
+/// (with the server's closing signal, which the endpoint's stream heeds),
+/// `call` under the deadline, and its stream as [`Answers`].
+async fn answer_stream<T, Resp, F, Fut>(
+    path: &'static str,
+    request: tonic::Request<T>,
+    max_message_size: usize,
+    call: F,
+) -> Result<tonic::Response<Answers<Resp>>, tonic::Status>
+where
+    Resp: GrpcMessage,
+    F: FnOnce(Context, T) -> Fut,
+    Fut: Future<Output = Result<Streaming<Resp>, Error>>,
+{
+    let closing = request.extensions().get::<Closing>().cloned();
+    let (mut ctx, message) = call_parts(request);
+    if let Some(closing) = closing {
+        ctx.insert_extension(closing);
+    }
+    let (request_id, served) =
+        server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| call(ctx, message)).await;
+    let result = served
+        .map(|stream| tonic::Response::new(Answers::new(stream, max_message_size)))
+        .map_err(|error| to_status(&error));
+    with_request_id(result, request_id)
 }
 
 /// The stream of a call's answers as tonic sends it: each item's error as
 /// the status that ends the call, and nothing after it; a message larger
 /// than `max_message_size` as `RESOURCE_EXHAUSTED` (tonic's encoder would
-/// say `OUT_OF_RANGE`); `UNAVAILABLE` when the server closes. One adapter
-/// rather than a chain of combinators: it runs for every message.
+/// say `OUT_OF_RANGE`); a panic of the stream as `INTERNAL`, while the
+/// connection's other calls carry on. One adapter rather than a chain of
+/// combinators: it runs for every message.
 pub(crate) struct Answers<Resp> {
     inner: Streaming<Resp>,
     max_message_size: usize,
-    closed: Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>>,
     ended: bool,
 }
 
 impl<Resp> Answers<Resp> {
-    fn new(inner: Streaming<Resp>, max_message_size: usize, closing: Option<&Closing>) -> Self {
+    fn new(inner: Streaming<Resp>, max_message_size: usize) -> Self {
         Answers {
             inner,
             max_message_size,
-            closed: closing.map(Closing::closed),
             ended: false,
         }
     }
@@ -400,16 +417,7 @@ impl<Resp: GrpcMessage> futures_util::Stream for Answers<Resp> {
         if this.ended {
             return Poll::Ready(None);
         }
-        let item = match this.inner.poll_next_unpin(cx) {
-            Poll::Ready(item) => item,
-            Poll::Pending => {
-                let Some(closed) = &mut this.closed else {
-                    return Poll::Pending;
-                };
-                std::task::ready!(closed.as_mut().poll(cx));
-                Some(Err(Error::unavailable(crate::stream::CLOSED)))
-            }
-        };
+        let item = std::task::ready!(crate::stream::poll_guarded(&mut this.inner, cx));
         Poll::Ready(match item {
             None => None,
             Some(Ok(message))
@@ -496,36 +504,26 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> StreamingService<Req> for BidiStreamin
     type Future = BoxFuture<'static, Result<tonic::Response<Self::ResponseStream>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<tonic::Streaming<Req>>) -> Self::Future {
-        let (path, endpoint) = (self.path, self.endpoint.clone());
-        let max_message_size = self.max_message_size;
-        Box::pin(async move {
-            let closing = request.extensions().get::<Closing>().cloned();
-            let (ctx, messages) = call_parts(request);
-            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
-                endpoint.oneshot(Request::new(ctx, kit_stream(messages)))
-            })
-            .await;
-            let result = served
-                .map(|stream| {
-                    tonic::Response::new(Answers::new(stream, max_message_size, closing.as_ref()))
-                })
-                .map_err(|error| to_status(&error));
-            with_request_id(result, request_id)
-        })
+        let endpoint = self.endpoint.clone();
+        Box::pin(answer_stream(
+            self.path,
+            request,
+            self.max_message_size,
+            move |ctx, messages| endpoint.oneshot(Request::new(ctx, kit_stream(messages))),
+        ))
     }
 }
 
 /// The caller's messages as tonic decodes them, as a [`Streaming`]: a
-/// message over the size limit is `RESOURCE_EXHAUSTED` (tonic says
-/// `OUT_OF_RANGE`), a caller that resets the call `CANCELLED`.
+/// message over the size limit is `RESOURCE_EXHAUSTED` (tonic's decoder
+/// says `OUT_OF_RANGE`, for that alone: a value out of its type's range is
+/// `INVALID_ARGUMENT`, from [`RangeChecked`]), a caller that resets the
+/// call `CANCELLED`.
 fn kit_stream<Req: GrpcMessage>(messages: tonic::Streaming<Req>) -> Streaming<Req> {
     Streaming::new(messages.map(|item| {
-        item.map_err(|status| {
-            let mut error = super::from_status(&status);
-            if status.code() == tonic::Code::OutOfRange && status.message().contains("too large") {
-                error = Error::new(crate::Code::ResourceExhausted, status.message());
-            }
-            error
+        item.map_err(|status| match status.code() {
+            tonic::Code::OutOfRange => Error::new(crate::Code::ResourceExhausted, status.message()),
+            _ => super::from_status(&status),
         })
     }))
 }

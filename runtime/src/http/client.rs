@@ -1,5 +1,6 @@
 //! The HTTP client side: a pooled hyper client that sends [`Binding`]s.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,22 +12,20 @@ use http::header::{ACCEPT, CONTENT_TYPE};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited, StreamBody};
-use hyper::body::Frame;
+use hyper::body::{Frame, Incoming};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::convert::Infallible;
 
 use super::message::{MessageRoute, encode_message};
 use super::{Binding, Encoded, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::context::timeout;
 use crate::error::ErrorBody;
-use crate::sd::{Balance, Balancer, Instancer};
-use crate::stream::{Failed, cancelled_by, until_failed};
+use crate::sd::{Balance, Balancer, Instancer, Picked};
+use crate::stream::{Failed, answers_until_failed, cancelled_by, until_failed};
 use crate::{Code, Context, Error, Streaming};
-use hyper::body::Incoming;
 
 /// A pooled HTTP/1.1 client bound to one base URL, or balancing over the
 /// instances of a service ([`Client::discover`]), with an optional timeout
@@ -290,17 +289,7 @@ impl Client {
         let (payload, failed) = lines_of(path, messages);
         let call = self.exchange(ctx, method, path, Ok(payload), JsonLines);
         let answers: Streaming<Resp> = cancelled_by(call, &failed).await?;
-        let answers = Streaming::new(futures_util::stream::unfold(
-            (answers, failed),
-            |(mut answers, failed)| async move {
-                let next = cancelled_by(async { Ok(answers.next().await) }, &failed).await;
-                match next {
-                    Ok(Some(item)) => Some((item, (answers, failed))),
-                    Ok(None) => None,
-                    Err(error) => Some((Err(error), (answers, failed))),
-                }
-            },
-        ));
+        let answers = answers_until_failed(answers, failed);
         Ok(self.within_deadline(ctx, answers))
     }
 
@@ -330,7 +319,7 @@ impl Client {
         stream: Streaming<T>,
     ) -> Streaming<T> {
         match ctx.deadline_within(self.timeout) {
-            Some(deadline) => stream.within_deadline_of(&Context::new().with_deadline(deadline)),
+            Some(deadline) => stream.until(deadline),
             None => stream,
         }
     }
@@ -351,12 +340,15 @@ impl Client {
             }
         };
         let result = self
-            .exchange_with(ctx, &authority, method, route, payload, answer)
+            .exchange_with(ctx, &authority, method, route, payload, &answer)
             .await;
-        if let Some(picked) = picked {
-            picked.record(&result);
+        match picked {
+            Some(picked) => {
+                picked.record(&result);
+                result.map(|answered| answer.hold(answered, picked))
+            }
+            None => result,
         }
-        result
     }
 
     async fn exchange_with<T, Resp: Read<T>>(
@@ -366,7 +358,7 @@ impl Client {
         method: Method,
         route: &'static str,
         payload: Result<Payload, Error>,
-        answer: Resp,
+        answer: &Resp,
     ) -> Result<T, Error> {
         let deadline = ctx.deadline_within(self.timeout);
         let request = self.request(
@@ -386,7 +378,7 @@ impl Client {
             if parts.status.is_success()
                 && let Some(read) = answer.streamed()
             {
-                return Ok(read(body));
+                return Ok(read(body, self.max_response_size));
             }
             let body = Limited::new(body, self.max_response_size)
                 .collect()
@@ -563,7 +555,10 @@ trait Read<T> {
     /// The `Accept` header that asks for it.
     fn accept(&self) -> &'static str;
     /// For a stream: what reads a successful body as it comes.
-    fn streamed(&self) -> Option<fn(Incoming) -> T>;
+    fn streamed(&self) -> Option<fn(Incoming, usize) -> T>;
+    /// `answered`, keeping the instance a balancer picked busy for as long
+    /// as the answer is still being read.
+    fn hold(&self, answered: T, picked: Picked<Authority>) -> T;
     /// Reads a whole body: the message, or the error it holds.
     fn whole(&self, status: StatusCode, body: &Bytes) -> Result<T, Error>;
 }
@@ -572,8 +567,11 @@ impl<Resp: DeserializeOwned> Read<Resp> for OneMessage {
     fn accept(&self) -> &'static str {
         "application/json"
     }
-    fn streamed(&self) -> Option<fn(Incoming) -> Resp> {
+    fn streamed(&self) -> Option<fn(Incoming, usize) -> Resp> {
         None
+    }
+    fn hold(&self, answered: Resp, _: Picked<Authority>) -> Resp {
+        answered
     }
     fn whole(&self, status: StatusCode, body: &Bytes) -> Result<Resp, Error> {
         decode_response(status, body)
@@ -584,8 +582,13 @@ impl<T: DeserializeOwned + Send + 'static> Read<Streaming<T>> for JsonLines {
     fn accept(&self) -> &'static str {
         super::stream::NDJSON
     }
-    fn streamed(&self) -> Option<fn(Incoming) -> Streaming<T>> {
+    fn streamed(&self) -> Option<fn(Incoming, usize) -> Streaming<T>> {
         Some(super::stream::read_json_lines)
+    }
+    fn hold(&self, answered: Streaming<T>, picked: Picked<Authority>) -> Streaming<T> {
+        Streaming::new(answered.inspect(move |_| {
+            let _busy = &picked;
+        }))
     }
     fn whole(&self, status: StatusCode, body: &Bytes) -> Result<Streaming<T>, Error> {
         // Only an error is read whole.

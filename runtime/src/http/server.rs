@@ -291,7 +291,7 @@ impl RouterBuilder {
         routes: &'static [MessageRoute],
         endpoint: Endpoint<Req, Resp>,
         read: fn(&'static MessageRoute) -> R,
-        answer: fn(&Context, &http::Extensions) -> E,
+        answer: fn(&mut Context, &http::Extensions) -> E,
     ) -> Self
     where
         Req: Send + 'static,
@@ -382,7 +382,7 @@ where
     Req: Send + 'static,
     Resp: 'static,
     R: ReadRequest<Req>,
-    A: FnOnce(&Context, &http::Extensions) -> E,
+    A: FnOnce(&mut Context, &http::Extensions) -> E,
     E: FnOnce(Resp) -> Result<Response, Error>,
 {
     let (mut parts, body) = request.into_parts();
@@ -395,8 +395,8 @@ where
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0);
     let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
-    let work = move |ctx: Context| async move {
-        let encode = answer(&ctx, &parts.extensions);
+    let work = move |mut ctx: Context| async move {
+        let encode = answer(&mut ctx, &parts.extensions);
         let message = read.read(parts, body, ctx.metadata(), limit).await?;
         let response = endpoint.oneshot(Request::new(ctx, message)).await?;
         encode(response)
@@ -590,23 +590,23 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 }
 
 /// A server streaming method's answer: its stream, in the format the
-/// request's `Accept` asks for.
+/// request's `Accept` asks for. The server's closing signal goes in the
+/// context, which the endpoint's stream heeds.
 fn stream_answer<T: Serialize + Send + 'static>(
-    ctx: &Context,
+    ctx: &mut Context,
     extensions: &http::Extensions,
 ) -> impl FnOnce(Streaming<T>) -> Result<Response, Error> + use<T> {
-    let format = super::stream::Format::asked_by(ctx);
-    let closing = extensions.get::<Closing>().cloned();
-    move |stream| {
-        let stream = stream.until_closed(closing.as_ref());
-        Ok(super::stream::response(stream, format))
+    if let Some(closing) = extensions.get::<Closing>() {
+        ctx.insert_extension(closing.clone());
     }
+    let format = super::stream::Format::asked_by(ctx);
+    move |stream| Ok(super::stream::response(stream, format))
 }
 
 /// A unary method's answer: its response message as JSON, whatever the
 /// request.
 fn json_answer<Resp: Serialize>(
-    _: &Context,
+    _: &mut Context,
     _: &http::Extensions,
 ) -> fn(Resp) -> Result<Response, Error> {
     |response| {

@@ -9,8 +9,8 @@
 //!   grpc-gateway sends it: `{"result": …}` per message, and an error as
 //!   a last line `{"error": {"code": …, "message": …}}`.
 //!
-//! An error before the first message is an ordinary JSON error response,
-//! with its HTTP status.
+//! An error the method returns instead of a stream is an ordinary JSON
+//! error response, with its HTTP status.
 
 use std::convert::Infallible;
 
@@ -18,7 +18,6 @@ use axum::body::Body;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
 use http::HeaderValue;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http_body_util::BodyExt;
@@ -34,9 +33,6 @@ pub(crate) const NDJSON: &str = "application/x-ndjson";
 
 /// The media type of Server-Sent Events.
 const EVENT_STREAM: &str = "text/event-stream";
-
-/// The longest line a client reads: a message is at most this large.
-const MAX_LINE: usize = super::DEFAULT_MAX_RESPONSE_SIZE;
 
 /// One line of a stream of JSON lines.
 #[derive(Serialize, Deserialize)]
@@ -76,29 +72,21 @@ pub(crate) fn response<T: Serialize + Send + 'static>(
     stream: Streaming<T>,
     format: Format,
 ) -> Response {
-    let stream = until_the_first_error(stream);
     if format == Format::Events {
-        let events = stream.map(|item| {
-            Ok::<_, Infallible>(match item {
-                Ok(message) => Event::default()
-                    .json_data(&message)
-                    .unwrap_or_else(|error| error_event(&encode_failed(&error))),
-                Err(error) => error_event(&error),
-            })
-        });
+        let events = Framed {
+            inner: stream,
+            frame: event,
+            ended: false,
+        };
         return Sse::new(events)
             .keep_alive(KeepAlive::default())
             .into_response();
     }
-    let lines = stream.map(|item| {
-        let mut line = match item {
-            Ok(message) => serde_json::to_vec(&Line::<_, ()>::Result(&message))
-                .unwrap_or_else(|error| error_line(&encode_failed(&error))),
-            Err(error) => error_line(&error),
-        };
-        line.push(b'\n');
-        Ok::<_, Infallible>(Bytes::from(line))
-    });
+    let lines = Framed {
+        inner: stream,
+        frame: line,
+        ended: false,
+    };
     let mut response = Response::new(Body::from_stream(lines));
     response
         .headers_mut()
@@ -106,16 +94,55 @@ pub(crate) fn response<T: Serialize + Send + 'static>(
     response
 }
 
-/// The items of `stream` up to and with its first error.
-fn until_the_first_error<T: Send + 'static>(
-    stream: Streaming<T>,
-) -> impl futures_util::Stream<Item = Result<T, Error>> + Send {
-    let mut ended = false;
-    stream.take_while(move |item| {
-        let take = !ended;
-        ended |= item.is_err();
-        std::future::ready(take)
-    })
+/// A stream of answers as the frames of a body: each item framed by
+/// `frame`, which also says whether it is the last (an error, or a message
+/// that cannot be encoded). Nothing is read after the last, and a panic of
+/// the producer is an `INTERNAL` error frame.
+struct Framed<T, F> {
+    inner: Streaming<T>,
+    frame: fn(Result<T, Error>) -> (F, bool),
+    ended: bool,
+}
+
+impl<T, F> futures_util::Stream for Framed<T, F> {
+    type Item = Result<F, Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.ended {
+            return std::task::Poll::Ready(None);
+        }
+        let item = std::task::ready!(crate::stream::poll_guarded(&mut this.inner, cx));
+        std::task::Poll::Ready(item.map(|item| {
+            let (frame, last) = (this.frame)(item);
+            this.ended = last;
+            Ok(frame)
+        }))
+    }
+}
+
+/// An item as a Server-Sent Event, and whether it is the last.
+fn event<T: Serialize>(item: Result<T, Error>) -> (Event, bool) {
+    match item.map(|message| Event::default().json_data(&message)) {
+        Ok(Ok(event)) => (event, false),
+        Ok(Err(error)) => (error_event(&encode_failed(&error)), true),
+        Err(error) => (error_event(&error), true),
+    }
+}
+
+/// An item as a JSON line, and whether it is the last.
+fn line<T: Serialize>(item: Result<T, Error>) -> (Bytes, bool) {
+    let (mut line, last) =
+        match item.map(|message| serde_json::to_vec(&Line::<_, ()>::Result(&message))) {
+            Ok(Ok(line)) => (line, false),
+            Ok(Err(error)) => (error_line(&encode_failed(&error)), true),
+            Err(error) => (error_line(&error), true),
+        };
+    line.push(b'\n');
+    (Bytes::from(line), last)
 }
 
 fn encode_failed(error: &dyn std::fmt::Display) -> Error {
@@ -134,13 +161,15 @@ fn error_line(error: &Error) -> Vec<u8> {
         .unwrap_or_else(|_| br#"{"error":{"code":"INTERNAL","message":""}}"#.to_vec())
 }
 
-/// The messages of a response body of JSON lines, as they arrive; an
-/// `error` line, a line that is not a message, or a body cut short ends it
-/// with an error.
+/// The messages of a response body of JSON lines, as they arrive, each of
+/// at most `max_line` bytes (the client's response limit); an `error`
+/// line, a line that is not a message, or a body cut short ends it with an
+/// error.
 pub(crate) fn read_json_lines<T: DeserializeOwned + Send + 'static>(
     body: Incoming,
+    max_line: usize,
 ) -> Streaming<T> {
-    lines(body, MAX_LINE, parse_line)
+    lines(body, max_line, parse_line)
 }
 
 /// The messages of a request body of JSON lines, one message each, of at

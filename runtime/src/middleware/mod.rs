@@ -27,7 +27,9 @@
 //! call: metrics, logging and tracing follow it until its stream of
 //! answers ends (its code is how it ended, `CANCELLED` if the caller
 //! dropped it); auth, rate limits and circuit breakers decide at the call;
-//! a timeout covers the whole stream. [`RetryLayer`] never retries a call
+//! a timeout covers the whole stream. Messages are counted as the server
+//! sees them: around a client's endpoints, `stream_messages_sent_total`
+//! counts the answers the client received. [`RetryLayer`] never retries a call
 //! that sends a stream ([`Replay`](crate::Replay)), nor a stream of
 //! answers once it has begun: what was sent or received cannot be taken
 //! back.

@@ -210,9 +210,9 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         return None;
     };
     let ok_type = match stream_types(&ok_type) {
-        Some((item, item_error)) => {
+        Some((item, Some(item_error))) => {
             streams.responses = true;
-            if item_error.to_token_stream().to_string() != error.to_token_stream().to_string() {
+            if !same_type(&item_error, &error) {
                 cx.error_spanned_by(
                     &item_error,
                     format!(
@@ -221,6 +221,18 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
                     ),
                 );
             }
+            item
+        }
+        Some((item, None)) => {
+            cx.error_spanned_by(
+                &ok_type,
+                format!(
+                    "name the error type of the stream's items, the method's: \
+                     `kit::Stream<{}, {}>`",
+                    item.to_token_stream(),
+                    error.to_token_stream()
+                ),
+            );
             item
         }
         None => ok_type,
@@ -293,34 +305,35 @@ fn context_reference(ty: &Type) -> Option<bool> {
 
 /// `(T, E)` if `ty` is `Result<T, E>` (by any path).
 fn result_types(ty: &Type) -> Option<(Type, Type)> {
-    type_pair(ty, "Result")
+    match type_args(ty, "Result")?.as_slice() {
+        [ok, error] => Some((ok.clone(), error.clone())),
+        _ => None,
+    }
 }
 
-/// `(T, E)` if `ty` is `Stream<T, E>` (by any path, `kit::Stream` as
-/// written): what a server streaming method returns.
-fn stream_types(ty: &Type) -> Option<(Type, Type)> {
-    type_pair(ty, "Stream")
+/// `(T, Some(E))` if `ty` is `Stream<T, E>` (by any path, `kit::Stream` as
+/// written): what a server streaming method returns; `(T, None)` for
+/// `Stream<T>`, whose error type is left to its default.
+fn stream_types(ty: &Type) -> Option<(Type, Option<Type>)> {
+    match type_args(ty, "Stream")?.as_slice() {
+        [item] => Some((item.clone(), None)),
+        [item, error] => Some((item.clone(), Some(error.clone()))),
+        _ => None,
+    }
 }
 
 /// `T` if `ty` is `Streaming<T>` (by any path, `kit::Streaming` as
 /// written): what a client streaming method takes.
 fn streaming_item(ty: &Type) -> Option<Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Streaming" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.iter().collect::<Vec<_>>()[..] {
-        [GenericArgument::Type(item)] => Some(item.clone()),
+    match type_args(ty, "Streaming")?.as_slice() {
+        [item] => Some(item.clone()),
         _ => None,
     }
 }
 
-/// `(A, B)` if `ty` is `{name}<A, B>`, by any path.
-fn type_pair(ty: &Type, name: &str) -> Option<(Type, Type)> {
+/// The type arguments of `ty` if it is `{name}<…>`, by any path, and has
+/// only type arguments.
+fn type_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     if last.ident != name {
@@ -329,12 +342,34 @@ fn type_pair(ty: &Type, name: &str) -> Option<(Type, Type)> {
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    let mut types = args.args.iter().filter_map(|arg| match arg {
-        GenericArgument::Type(ty) => Some(ty.clone()),
-        _ => None,
-    });
-    let (first, second) = (types.next()?, types.next()?);
-    (types.next().is_none() && args.args.len() == 2).then_some((first, second))
+    args.args
+        .iter()
+        .map(|arg| match arg {
+            GenericArgument::Type(ty) => Some(ty.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether two types are written alike, or name the same path's last
+/// segment alike (`OrderError` and `crate::OrderError`).
+fn same_type(a: &Type, b: &Type) -> bool {
+    let text = |ty: &Type| ty.to_token_stream().to_string();
+    if text(a) == text(b) {
+        return true;
+    }
+    match (a, b) {
+        (Type::Path(a), Type::Path(b)) if a.qself.is_none() && b.qself.is_none() => {
+            let last = |path: &syn::TypePath| {
+                path.path
+                    .segments
+                    .last()
+                    .map(|segment| segment.to_token_stream().to_string())
+            };
+            last(a) == last(b)
+        }
+        _ => false,
+    }
 }
 
 /// Checks that a type can live in an owned message: no references, no
