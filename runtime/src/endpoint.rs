@@ -310,10 +310,8 @@ where
             let call = CallRecord::new(start(&request));
             match streams.request {
                 Some(tap) => {
-                    request.message = tap(
-                        request.message,
-                        Tap::Count(Arc::clone(&call), Direction::Received),
-                    );
+                    request.message =
+                        tap(request.message, Tap(Arc::clone(&call), Direction::Received));
                 }
                 None => call.count(Direction::Received),
             }
@@ -322,7 +320,7 @@ where
                 let result = answer.await;
                 match (&result, streams.response) {
                     (Ok(_), Some(tap)) => {
-                        return result.map(|stream| tap(stream, Tap::Count(call, Direction::Sent)));
+                        return result.map(|stream| tap(stream, Tap(call, Direction::Sent)));
                     }
                     (Ok(_), None) => {
                         call.count(Direction::Sent);

@@ -136,44 +136,41 @@ impl<T: Send + 'static> Streaming<T> {
     /// grace period. Generated endpoints bound every stream they return; an
     /// endpoint written by hand calls it with its request's context.
     pub fn bounded_by(self, ctx: &Context) -> Self {
-        let stream = match ctx.deadline() {
-            Some(deadline) => self.until(deadline),
-            None => self,
-        };
-        match ctx.extension::<Closing>() {
-            Some(closing) => Stream::new(Closable {
-                inner: stream.inner,
-                closing: closing.clone(),
-                closed: closing.closed(),
-                done: false,
-            }),
-            None => stream,
-        }
+        self.within(ctx.deadline(), ctx.extension::<Closing>())
     }
 
     /// Ends the stream with `DEADLINE_EXCEEDED` at `deadline`.
     pub(crate) fn until(self, deadline: Instant) -> Self {
-        self.tap(Tap::Deadline(deadline))
+        self.within(Some(deadline), None)
+    }
+
+    /// The stream, ending at `deadline` and when `closing` closes, in one
+    /// adapter (it runs for every message); itself when there are neither.
+    fn within(self, deadline: Option<Instant>, closing: Option<&Closing>) -> Self {
+        if deadline.is_none() && closing.is_none() {
+            return self;
+        }
+        Stream::new(Bounded {
+            inner: self.inner,
+            deadline: deadline.map(|deadline| {
+                let sleep = Box::pin(tokio::time::sleep_until(deadline.into()));
+                (deadline, sleep)
+            }),
+            closing: closing.map(|closing| (closing.clone(), closing.closed())),
+            ended: false,
+        })
     }
 
     /// Wraps the stream in what `tap` asks for; endpoints hold this as a
     /// function of their request or response type (see
     /// [`Endpoint::server_streaming`](crate::Endpoint::server_streaming)).
-    pub(crate) fn tap(self, tap: Tap) -> Self {
-        match tap {
-            Tap::Count(call, direction) => Stream::new(Counted {
-                inner: self.inner,
-                call,
-                direction,
-                ended: false,
-            }),
-            Tap::Deadline(deadline) => Stream::new(Bounded {
-                inner: self.inner,
-                deadline,
-                sleep: Box::pin(tokio::time::sleep_until(deadline.into())),
-                expired: false,
-            }),
-        }
+    pub(crate) fn tap(self, Tap(call, direction): Tap) -> Self {
+        Stream::new(Counted {
+            inner: self.inner,
+            call,
+            direction,
+            ended: false,
+        })
     }
 }
 
@@ -210,6 +207,9 @@ pub(crate) struct Closing {
     signal: tokio::sync::watch::Receiver<bool>,
 }
 
+/// What completes when a server closes.
+type Closed = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Closes what [`Closing`] watches.
 #[derive(Debug)]
 pub(crate) struct Close {
@@ -241,7 +241,7 @@ impl Closing {
     }
 
     /// Completes when the server closes.
-    fn closed(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    fn closed(&self) -> Closed {
         let mut signal = self.signal.clone();
         Box::pin(async move {
             let _ = signal.wait_for(|closed| *closed).await;
@@ -259,33 +259,6 @@ impl Close {
 
 /// Why a stream ended when its server closed.
 pub(crate) const CLOSED: &str = "the server is shutting down, and its grace period is over";
-
-/// Ends a stream with `UNAVAILABLE` when its server closes, whether the
-/// stream waits or always has a message ready.
-struct Closable<T> {
-    inner: BoxStream<'static, Result<T, Error>>,
-    closing: Closing,
-    closed: Pin<Box<dyn Future<Output = ()> + Send>>,
-    done: bool,
-}
-
-impl<T> futures_util::Stream for Closable<T> {
-    type Item = Result<T, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        if !self.closing.is_closed() {
-            if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
-                return Poll::Ready(item);
-            }
-            ready!(self.closed.as_mut().poll(cx));
-        }
-        self.done = true;
-        Poll::Ready(Some(Err(Error::unavailable(CLOSED))))
-    }
-}
 
 /// A request message that can be sent again, as
 /// [`RetryLayer`](crate::middleware::RetryLayer) does: any `Clone`
@@ -325,13 +298,10 @@ pub(crate) fn poll_guarded<T>(
     })
 }
 
-/// What a layer asks of an endpoint's stream, whatever its item type.
-pub(crate) enum Tap {
-    /// Count its messages in the call's record, which learns how it ended.
-    Count(Arc<CallRecord>, Direction),
-    /// End it with `DEADLINE_EXCEEDED` at the instant.
-    Deadline(Instant),
-}
+/// What a layer asks of an endpoint's stream, whatever its item type:
+/// count its messages, in one direction, in the call's record, which
+/// learns how the call ended.
+pub(crate) struct Tap(pub(crate) Arc<CallRecord>, pub(crate) Direction);
 
 /// Which way a tapped stream's messages go, seen from the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -444,31 +414,63 @@ impl<T, E> Drop for Counted<T, E> {
     }
 }
 
-/// Ends a stream with `DEADLINE_EXCEEDED` when its deadline passes,
-/// whether the stream waits or always has a message ready.
+/// Ends a stream with `DEADLINE_EXCEEDED` when its deadline passes, and
+/// with `UNAVAILABLE` when its server closes, whether the stream waits or
+/// always has a message ready.
 struct Bounded<T> {
     inner: BoxStream<'static, Result<T, Error>>,
-    deadline: Instant,
-    sleep: Pin<Box<tokio::time::Sleep>>,
-    expired: bool,
+    deadline: Option<(Instant, Pin<Box<tokio::time::Sleep>>)>,
+    closing: Option<(Closing, Closed)>,
+    ended: bool,
+}
+
+impl<T> Bounded<T> {
+    /// The bound that has passed, if one has.
+    fn passed(&self) -> Option<Error> {
+        // tokio's clock, which a test can pause, as the sleep's.
+        if let Some((deadline, _)) = &self.deadline
+            && tokio::time::Instant::now() >= (*deadline).into()
+        {
+            return Some(Error::deadline_exceeded());
+        }
+        match &self.closing {
+            Some((closing, _)) if closing.is_closed() => Some(Error::unavailable(CLOSED)),
+            _ => None,
+        }
+    }
 }
 
 impl<T> futures_util::Stream for Bounded<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
-        if self.expired {
+        let this = &mut *self;
+        if this.ended {
             return Poll::Ready(None);
         }
-        // tokio's clock, which a test can pause, as the sleep's.
-        if tokio::time::Instant::now() < self.deadline.into() {
-            if let Poll::Ready(item) = self.inner.poll_next_unpin(cx) {
-                return Poll::Ready(item);
+        let passed = match this.passed() {
+            Some(passed) => passed,
+            None => {
+                if let Poll::Ready(item) = this.inner.poll_next_unpin(cx) {
+                    return Poll::Ready(item);
+                }
+                let slept = match &mut this.deadline {
+                    Some((_, sleep)) => sleep.as_mut().poll(cx).is_ready(),
+                    None => false,
+                };
+                let closed = match &mut this.closing {
+                    Some((_, closed)) => closed.as_mut().poll(cx).is_ready(),
+                    None => false,
+                };
+                match (slept, closed) {
+                    (true, _) => Error::deadline_exceeded(),
+                    (false, true) => Error::unavailable(CLOSED),
+                    (false, false) => return Poll::Pending,
+                }
             }
-            ready!(self.sleep.as_mut().poll(cx));
-        }
-        self.expired = true;
-        Poll::Ready(Some(Err(Error::deadline_exceeded())))
+        };
+        this.ended = true;
+        Poll::Ready(Some(Err(passed)))
     }
 }
 
@@ -601,16 +603,16 @@ mod tests {
         };
 
         let finished = record(&ended);
-        let sent = Streaming::iter([Ok(1), Ok(2)]).tap(Tap::Count(finished, Direction::Sent));
+        let sent = Streaming::iter([Ok(1), Ok(2)]).tap(Tap(finished, Direction::Sent));
         assert_eq!(sent.collect::<Vec<_>>().await.len(), 2);
 
         let failed = record(&ended);
         let sent = Streaming::iter([Ok(1), Err(Error::not_found("gone")), Ok(3)])
-            .tap(Tap::Count(failed, Direction::Sent));
+            .tap(Tap(failed, Direction::Sent));
         assert_eq!(sent.collect::<Vec<_>>().await.len(), 3);
 
         let dropped = record(&ended);
-        let mut sent = Streaming::iter([Ok(1), Ok(2)]).tap(Tap::Count(dropped, Direction::Sent));
+        let mut sent = Streaming::iter([Ok(1), Ok(2)]).tap(Tap(dropped, Direction::Sent));
         assert!(sent.next().await.is_some());
         drop(sent);
 
