@@ -11,7 +11,9 @@ use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tower::Layer;
 
+use crate::grpc::web::GrpcWeb;
 use crate::middleware::Metrics;
 use crate::stream::Closing;
 use crate::{Error, grpc};
@@ -21,7 +23,8 @@ use crate::{Error, grpc};
 /// * HTTP answers `GET /healthz` with `{"status":"SERVING"}` (503 and
 ///   `NOT_SERVING` once shutdown starts), ahead of the router's own routes;
 /// * gRPC serves `grpc.health.v1.Health` for every service (and `""`), and
-///   reflection (v1 and v1alpha) from the services' schemas;
+///   reflection (v1 and v1alpha) from the services' schemas, and answers
+///   browsers' gRPC-Web on the same port;
 /// * on SIGINT or SIGTERM (or the future given to [`Server::run_until`]) both
 ///   stop accepting connections, finish the requests in flight, and return.
 ///
@@ -130,7 +133,6 @@ impl Server {
         let (stop, stopping) = watch::channel(false);
         // Streams still open when the grace period is over end on this.
         let (close, closing) = Closing::new();
-        let closing = axum::Extension(closing);
         let serving = Arc::new(AtomicBool::new(true));
         let mut tasks = JoinSet::new();
 
@@ -140,15 +142,15 @@ impl Server {
                 http_health(health.clone(), request, next)
             }));
             tracing::info!(addr = %local_addr(&listener), "serving HTTP");
-            let router = router.layer(closing.clone());
-            tasks.spawn(serve("HTTP", listener, router, stopping.clone()));
+            let http = Listener::new("HTTP", listener, closing.clone());
+            tasks.spawn(serve(http, router, stopping.clone()));
         }
 
         let mut health_reporter = None;
         if let Some((listener, router, reporter, names)) = grpc {
             tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
-            let router = router.layer(closing.clone());
-            tasks.spawn(serve("gRPC", listener, router, stopping.clone()));
+            let grpc = Listener::new("gRPC", listener, closing.clone()).with_grpc_web();
+            tasks.spawn(serve(grpc, router, stopping.clone()));
             health_reporter = Some((reporter, names));
         }
 
@@ -159,7 +161,8 @@ impl Server {
                     http_health(health.clone(), request, next)
                 }));
             tracing::info!(addr = %local_addr(&listener), "serving metrics and probes");
-            tasks.spawn(serve("debug", listener, router, stopping.clone()));
+            let debug = Listener::new("debug", listener, closing.clone());
+            tasks.spawn(serve(debug, router, stopping.clone()));
         }
 
         tokio::select! {
@@ -215,20 +218,93 @@ impl Server {
 /// last status before their connections are closed.
 const CLOSING_FLUSH: Duration = Duration::from_secs(1);
 
-/// Serves `router` on `listener` until `stopping` turns true.
-async fn serve(
+/// One of a [`Server`]'s listeners, and how it serves.
+struct Listener {
+    /// What it serves, for errors: `HTTP`.
     what: &'static str,
     listener: TcpListener,
+    /// The server's closing signal, for the streams it serves.
+    closing: Closing,
+    /// Whether it answers gRPC-Web besides what its router serves.
+    grpc_web: bool,
+}
+
+impl Listener {
+    fn new(what: &'static str, listener: TcpListener, closing: Closing) -> Self {
+        Listener {
+            what,
+            listener,
+            closing,
+            grpc_web: false,
+        }
+    }
+
+    /// Answers browsers' gRPC-Web as well: for the gRPC listener.
+    fn with_grpc_web(mut self) -> Self {
+        self.grpc_web = true;
+        self
+    }
+}
+
+/// Serves `router` on `listener` until `stopping` turns true.
+async fn serve(
+    listener: Listener,
     router: axum::Router,
     stopping: watch::Receiver<bool>,
 ) -> Result<(), Error> {
+    let Listener {
+        what,
+        listener,
+        closing,
+        grpc_web,
+    } = listener;
     let addr = local_addr(&listener);
-    // Each request carries its connection's address, for `Context::peer_addr`.
-    let router = router.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener.tap_io(set_nodelay), router)
+    // Each request carries its connection: the peer's address, for
+    // `Context::peer_addr`, and the server's closing signal, for streams.
+    // One extension per request, as axum's `ConnectInfo` would insert.
+    let connections = tower::service_fn(
+        move |incoming: axum::serve::IncomingStream<'_, TapIo<TcpListener>>| {
+            let connection = Connection {
+                peer: *incoming.remote_addr(),
+                closing: closing.clone(),
+            };
+            let router = axum::Extension(connection).layer(router.clone());
+            let router = GrpcWeb::new(router, grpc_web);
+            std::future::ready(Ok::<_, std::convert::Infallible>(router))
+        },
+    );
+    axum::serve(listener.tap_io(set_nodelay as fn(&mut _)), connections)
         .with_graceful_shutdown(stopped(stopping))
         .await
         .map_err(|error| Error::unavailable(format!("{what} server on {addr}: {error}")))
+}
+
+/// The listener, with `TCP_NODELAY` on every connection.
+type TapIo<L> = axum::serve::TapIo<L, fn(&mut tokio::net::TcpStream)>;
+
+/// What a [`Server`] tells each request of its connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Connection {
+    peer: SocketAddr,
+    closing: Closing,
+}
+
+/// The peer of the connection a request came on: from [`Server`], or from
+/// axum's `ConnectInfo` for a router served otherwise.
+pub(crate) fn peer_of(extensions: &http::Extensions) -> Option<SocketAddr> {
+    match extensions.get::<Connection>() {
+        Some(connection) => Some(connection.peer),
+        None => extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|info| info.0),
+    }
+}
+
+/// The closing signal of the [`Server`] a request came to, if one did.
+pub(crate) fn closing_of(extensions: &http::Extensions) -> Option<&Closing> {
+    extensions
+        .get::<Connection>()
+        .map(|connection| &connection.closing)
 }
 
 /// `/metrics` and `/livez`; `/healthz` is added by [`http_health`].

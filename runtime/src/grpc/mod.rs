@@ -11,6 +11,7 @@
 mod client;
 mod server;
 mod status;
+pub(crate) mod web;
 
 use std::convert::Infallible;
 

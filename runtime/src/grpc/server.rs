@@ -19,7 +19,6 @@ use tower::util::{BoxCloneSyncService, ServiceExt};
 
 use super::{GrpcMessage, GrpcService, to_status};
 use crate::context::request_id_from;
-use crate::stream::Closing;
 use crate::{Context, Endpoint, Error, Request, Streaming, server_call};
 
 /// The largest message a server decodes unless told otherwise: 4 MiB, as in
@@ -371,7 +370,7 @@ where
     F: FnOnce(Context, T) -> Fut,
     Fut: Future<Output = Result<Streaming<Resp>, Error>>,
 {
-    let closing = request.extensions().get::<Closing>().cloned();
+    let closing = crate::serve::closing_of(request.extensions()).cloned();
     let (mut ctx, message) = call_parts(request);
     if let Some(closing) = closing {
         ctx.insert_extension(closing);
@@ -444,9 +443,7 @@ impl<Resp: GrpcMessage> futures_util::Stream for Answers<Resp> {
 /// message.
 fn call_parts<T>(request: tonic::Request<T>) -> (Context, T) {
     let (metadata, extensions, message) = request.into_parts();
-    let peer = extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0);
+    let peer = crate::serve::peer_of(&extensions);
     (
         Context::from_headers(metadata.into_headers(), peer),
         message,
@@ -553,7 +550,8 @@ fn with_request_id<T>(
 }
 
 /// The gRPC services of one address, with grpc.health.v1 and reflection
-/// (v1 and v1alpha) for them, as [`crate::Server`] serves them.
+/// (v1 and v1alpha) for them, as [`crate::Server`] serves them, to gRPC
+/// and to gRPC-Web (browsers) callers alike.
 #[derive(Default)]
 pub struct Routes {
     routes: tonic::service::Routes,

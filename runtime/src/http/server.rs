@@ -22,7 +22,6 @@ use super::{Binding, X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use tower::ServiceExt;
 
 use crate::context::request_id_from;
-use crate::stream::Closing;
 use crate::{Code, Context, Endpoint, Error, Request, Streaming, server_call};
 
 /// The largest request body the server reads unless told otherwise: 1 MiB.
@@ -390,10 +389,7 @@ where
         .extensions
         .get::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-    let peer = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0);
+    let peer = crate::serve::peer_of(&parts.extensions);
     let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
     let work = move |mut ctx: Context| async move {
         let encode = answer(&mut ctx, &parts.extensions);
@@ -596,7 +592,7 @@ fn stream_answer<T: Serialize + Send + 'static>(
     ctx: &mut Context,
     extensions: &http::Extensions,
 ) -> impl FnOnce(Streaming<T>) -> Result<Response, Error> + use<T> {
-    if let Some(closing) = extensions.get::<Closing>() {
+    if let Some(closing) = crate::serve::closing_of(extensions) {
         ctx.insert_extension(closing.clone());
     }
     let format = super::stream::Format::asked_by(ctx);
