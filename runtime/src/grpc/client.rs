@@ -124,7 +124,7 @@ impl Client {
         Req: GrpcMessage,
         Resp: GrpcMessage,
     {
-        let (result, picked) = self
+        let (result, _) = self
             .exchange(ctx, message, |mut grpc, request| async move {
                 let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
                 grpc.unary(request, PathAndQuery::from_static(path), codec)
@@ -132,9 +132,6 @@ impl Client {
                     .map(tonic::Response::into_inner)
             })
             .await;
-        if let Some(picked) = picked {
-            picked.record(&result);
-        }
         result
     }
 
@@ -162,11 +159,7 @@ impl Client {
                     .map(tonic::Response::into_inner)
             })
             .await;
-        if let Some(picked) = &picked {
-            picked.record(&result);
-        }
-        let messages = result?;
-        Ok(answers(messages, picked, deadline, None))
+        Ok(answers(result?, picked, deadline, None))
     }
 
     /// Calls the client streaming method at `path` with the stream of
@@ -184,7 +177,7 @@ impl Client {
     {
         let (messages, failed) = until_failed(messages);
         let call = async {
-            let (result, picked) = self
+            let (result, _) = self
                 .exchange(ctx, messages, |mut grpc, request| async move {
                     let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
                     grpc.client_streaming(request, PathAndQuery::from_static(path), codec)
@@ -192,9 +185,6 @@ impl Client {
                         .map(tonic::Response::into_inner)
                 })
                 .await;
-            if let Some(picked) = picked {
-                picked.record(&result);
-            }
             result
         };
         cancelled_by(call, &failed).await
@@ -226,9 +216,6 @@ impl Client {
                         .map(tonic::Response::into_inner)
                 })
                 .await;
-            if let Some(picked) = &picked {
-                picked.record(&result);
-            }
             result.map(|messages| (messages, picked))
         };
         let (messages, picked) = cancelled_by(call, &failed).await?;
@@ -236,9 +223,10 @@ impl Client {
     }
 
     /// The common part of every call: the deadline and metadata, the
-    /// connection (picked from the balancer, which the caller tells how the
-    /// call went), and `call`'s exchange on it, whose failures become
-    /// [`Error`]s.
+    /// connection (picked from the balancer, which learns how the call
+    /// went), and `call`'s exchange on it, whose failures become
+    /// [`Error`]s. The pick is returned, so that a stream keeps its
+    /// instance busy until it ends.
     async fn exchange<Req, T, F, Fut>(
         &self,
         ctx: &Context,
@@ -294,6 +282,9 @@ impl Client {
             },
             None => exchange.await,
         };
+        if let Some(picked) = &picked {
+            picked.record(&result);
+        }
         (result, picked)
     }
 }

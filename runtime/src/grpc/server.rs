@@ -315,19 +315,32 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> UnaryService<Req> for Unary<Req, Resp>
     type Future = BoxFuture<'static, Result<tonic::Response<Resp>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
-        let (path, endpoint) = (self.path, self.endpoint.clone());
-        Box::pin(async move {
-            let (ctx, message) = call_parts(request);
-            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
-                endpoint.oneshot(Request::new(ctx, message))
-            })
-            .await;
-            let result = served
-                .map(tonic::Response::new)
-                .map_err(|error| to_status(&error));
-            with_request_id(result, request_id)
-        })
+        let endpoint = self.endpoint.clone();
+        Box::pin(answer_one(self.path, request, move |ctx, message| {
+            endpoint.oneshot(Request::new(ctx, message))
+        }))
     }
+}
+
+/// Serves one call whose answer is one message: the context from the
+/// metadata, `call` under the deadline, its answer or its status, with the
+/// request id.
+async fn answer_one<T, Resp, F, Fut>(
+    path: &'static str,
+    request: tonic::Request<T>,
+    call: F,
+) -> Result<tonic::Response<Resp>, tonic::Status>
+where
+    F: FnOnce(Context, T) -> Fut,
+    Fut: Future<Output = Result<Resp, Error>>,
+{
+    let (ctx, message) = call_parts(request);
+    let (request_id, served) =
+        server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| call(ctx, message)).await;
+    let result = served
+        .map(tonic::Response::new)
+        .map_err(|error| to_status(&error));
+    with_request_id(result, request_id)
 }
 
 /// One server streaming call: as [`Unary`], then the stream's items as
@@ -472,18 +485,10 @@ impl<Req: GrpcMessage, Resp: GrpcMessage> ClientStreamingService<Req>
     type Future = BoxFuture<'static, Result<tonic::Response<Resp>, tonic::Status>>;
 
     fn call(&mut self, request: tonic::Request<tonic::Streaming<Req>>) -> Self::Future {
-        let (path, endpoint) = (self.path, self.endpoint.clone());
-        Box::pin(async move {
-            let (ctx, messages) = call_parts(request);
-            let (request_id, served) = server_call::serve(ctx, GRPC_TIMEOUT, path, |ctx| {
-                endpoint.oneshot(Request::new(ctx, kit_stream(messages)))
-            })
-            .await;
-            let result = served
-                .map(tonic::Response::new)
-                .map_err(|error| to_status(&error));
-            with_request_id(result, request_id)
-        })
+        let endpoint = self.endpoint.clone();
+        Box::pin(answer_one(self.path, request, move |ctx, messages| {
+            endpoint.oneshot(Request::new(ctx, kit_stream(messages)))
+        }))
     }
 }
 

@@ -130,23 +130,14 @@ impl RouterBuilder {
 
     /// Serves `endpoint` at its binding's method and path.
     #[must_use]
-    pub fn endpoint<B: Binding>(mut self, endpoint: Endpoint<B, B::Response>) -> Self {
-        if !self.admits(&B::METHOD, B::PATH) {
-            return self;
-        }
-        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
-        // axum clones the handler for each request and calls it once.
-        let handler = move |request: axum::extract::Request| {
-            handle(
-                endpoint,
-                request,
-                B::PATH,
-                BindingRequest::<B>::new(),
-                json_answer,
-            )
-        };
-        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
-        self
+    pub fn endpoint<B: Binding>(self, endpoint: Endpoint<B, B::Response>) -> Self {
+        self.serve_at(
+            B::METHOD,
+            B::PATH,
+            endpoint,
+            BindingRequest::<B>::new,
+            json_answer,
+        )
     }
 
     /// Serves the server streaming `endpoint` at its binding's method and
@@ -154,24 +145,16 @@ impl RouterBuilder {
     /// as the request's `Accept` asks (see [`crate::http`]).
     #[must_use]
     pub fn server_streaming<B: Binding>(
-        mut self,
+        self,
         endpoint: Endpoint<B, Streaming<B::Response>>,
     ) -> Self {
-        if !self.admits(&B::METHOD, B::PATH) {
-            return self;
-        }
-        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
-        let handler = move |request: axum::extract::Request| {
-            handle(
-                endpoint,
-                request,
-                B::PATH,
-                BindingRequest::<B>::new(),
-                stream_answer,
-            )
-        };
-        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
-        self
+        self.serve_at(
+            B::METHOD,
+            B::PATH,
+            endpoint,
+            BindingRequest::<B>::new,
+            stream_answer,
+        )
     }
 
     /// Serves the client streaming `endpoint` at its binding's method and
@@ -179,19 +162,11 @@ impl RouterBuilder {
     /// (`Content-Type: application/x-ndjson`), which the endpoint reads as
     /// it arrives; each line is limited as a whole body is.
     #[must_use]
-    pub fn client_streaming<B>(mut self, endpoint: Endpoint<Streaming<B>, B::Response>) -> Self
+    pub fn client_streaming<B>(self, endpoint: Endpoint<Streaming<B>, B::Response>) -> Self
     where
         B: Binding + DeserializeOwned,
     {
-        if !self.admits(&B::METHOD, B::PATH) {
-            return self;
-        }
-        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
-        let handler = move |request: axum::extract::Request| {
-            handle(endpoint, request, B::PATH, JsonLines, json_answer)
-        };
-        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
-        self
+        self.serve_at(B::METHOD, B::PATH, endpoint, || JsonLines, json_answer)
     }
 
     /// Serves the bidirectional streaming `endpoint` at its binding's
@@ -201,22 +176,11 @@ impl RouterBuilder {
     /// (which a client that sends its whole body before it reads, such as a
     /// browser's `fetch`, cannot use).
     #[must_use]
-    pub fn bidi_streaming<B>(
-        mut self,
-        endpoint: Endpoint<Streaming<B>, Streaming<B::Response>>,
-    ) -> Self
+    pub fn bidi_streaming<B>(self, endpoint: Endpoint<Streaming<B>, Streaming<B::Response>>) -> Self
     where
         B: Binding + DeserializeOwned,
     {
-        if !self.admits(&B::METHOD, B::PATH) {
-            return self;
-        }
-        let filter = MethodFilter::try_from(B::METHOD).unwrap_or(MethodFilter::POST);
-        let handler = move |request: axum::extract::Request| {
-            handle(endpoint, request, B::PATH, JsonLines, stream_answer)
-        };
-        self.router = self.router.route(B::PATH, on(filter, Boxed(handler)));
-        self
+        self.serve_at(B::METHOD, B::PATH, endpoint, || JsonLines, stream_answer)
     }
 
     /// Serves `endpoint`, whose messages are protobuf messages with proto3
@@ -232,7 +196,16 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(routes, endpoint, MessageRequest, json_answer)
+        routes.iter().fold(self, |builder, route| {
+            let read = move || MessageRequest(route);
+            builder.serve_at(
+                route.method.clone(),
+                route.path,
+                endpoint.clone(),
+                read,
+                json_answer,
+            )
+        })
     }
 
     /// Serves the server streaming `endpoint`, whose messages are protobuf
@@ -248,7 +221,16 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(routes, endpoint, MessageRequest, stream_answer)
+        routes.iter().fold(self, |builder, route| {
+            let read = move || MessageRequest(route);
+            builder.serve_at(
+                route.method.clone(),
+                route.path,
+                endpoint.clone(),
+                read,
+                stream_answer,
+            )
+        })
     }
 
     /// Serves the client streaming `endpoint`, whose messages are protobuf
@@ -264,7 +246,15 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(routes, endpoint, |_| JsonLines, json_answer)
+        routes.iter().fold(self, |builder, route| {
+            builder.serve_at(
+                route.method.clone(),
+                route.path,
+                endpoint.clone(),
+                || JsonLines,
+                json_answer,
+            )
+        })
     }
 
     /// Serves the bidirectional streaming `endpoint`, whose messages are
@@ -280,16 +270,26 @@ impl RouterBuilder {
         Req: DeserializeOwned + Send + 'static,
         Resp: Serialize + Send + 'static,
     {
-        self.message_routes(routes, endpoint, |_| JsonLines, stream_answer)
+        routes.iter().fold(self, |builder, route| {
+            builder.serve_at(
+                route.method.clone(),
+                route.path,
+                endpoint.clone(),
+                || JsonLines,
+                stream_answer,
+            )
+        })
     }
 
-    /// Serves `endpoint` at every one of `routes`, reading requests with
-    /// what `read` makes for the route, and answering as `answer` says.
-    fn message_routes<Req, Resp, R, E>(
+    /// Serves `endpoint` at `method` and `path`, reading each request with
+    /// what `read` makes and answering as `answer` says; or keeps why not,
+    /// for [`RouterBuilder::build`].
+    fn serve_at<Req, Resp, R, E>(
         mut self,
-        routes: &'static [MessageRoute],
+        method: http::Method,
+        path: &'static str,
         endpoint: Endpoint<Req, Resp>,
-        read: fn(&'static MessageRoute) -> R,
+        read: impl Fn() -> R + Clone + Send + Sync + 'static,
         answer: fn(&mut Context, &http::Extensions) -> E,
     ) -> Self
     where
@@ -298,17 +298,14 @@ impl RouterBuilder {
         R: ReadRequest<Req> + 'static,
         E: FnOnce(Resp) -> Result<Response, Error> + Send + 'static,
     {
-        for route in routes {
-            if !self.admits(&route.method, route.path) {
-                continue;
-            }
-            let filter = MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::POST);
-            let endpoint = endpoint.clone();
-            let handler = move |request: axum::extract::Request| {
-                handle(endpoint, request, route.path, read(route), answer)
-            };
-            self.router = self.router.route(route.path, on(filter, Boxed(handler)));
+        if !self.admits(&method, path) {
+            return self;
         }
+        let filter = MethodFilter::try_from(method).unwrap_or(MethodFilter::POST);
+        // axum clones the handler for each request and calls it once.
+        let handler =
+            move |request: axum::extract::Request| handle(endpoint, request, path, read(), answer);
+        self.router = self.router.route(path, on(filter, Boxed(handler)));
         self
     }
 
