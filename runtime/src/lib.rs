@@ -60,6 +60,7 @@
 
 pub mod code;
 pub mod context;
+pub mod cors;
 #[doc(hidden)]
 pub mod details;
 pub mod endpoint;

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::Layer;
+use tower_http::cors::CorsLayer;
 
 use crate::grpc::web::GrpcWeb;
 use crate::middleware::Metrics;
@@ -43,7 +44,9 @@ use crate::{Error, grpc};
 pub struct Server {
     http: Option<(TcpListener, axum::Router)>,
     grpc: Option<(TcpListener, grpc::Routes)>,
+    one_port: Option<(TcpListener, axum::Router, grpc::Routes)>,
     debug: Option<(TcpListener, Metrics)>,
+    cors: Option<CorsLayer>,
     grace_period: Duration,
 }
 
@@ -55,7 +58,9 @@ impl Default for Server {
         Server {
             http: None,
             grpc: None,
+            one_port: None,
             debug: None,
+            cors: None,
             grace_period: DEFAULT_GRACE_PERIOD,
         }
     }
@@ -91,6 +96,32 @@ impl Server {
         self
     }
 
+    /// Serves `router` and `routes` on one `listener`, as Go kit services
+    /// do with cmux, so that a service exposes a single port: a request
+    /// goes to gRPC when its content type is gRPC's or gRPC-Web's, or when
+    /// its path names one of the gRPC services (Connect's calls), and to
+    /// `router` otherwise. HTTP/1.1 and HTTP/2 are both served. Instead of
+    /// [`Server::http`] and [`Server::grpc`], not beside them.
+    #[must_use]
+    pub fn http_and_grpc(
+        mut self,
+        listener: TcpListener,
+        router: axum::Router,
+        routes: grpc::Routes,
+    ) -> Self {
+        self.one_port = Some((listener, router, routes));
+        self
+    }
+
+    /// Answers browsers on other origins over HTTP/JSON, gRPC-Web and
+    /// Connect, with `cors` ([`crate::cors::browsers`] allows what their
+    /// clients send), on every listener but the debug one.
+    #[must_use]
+    pub fn cors(mut self, cors: CorsLayer) -> Self {
+        self.cors = Some(cors);
+        self
+    }
+
     /// Serves operational endpoints on `listener`, away from the API:
     /// `GET /metrics` (`metrics` in the Prometheus text format),
     /// `GET /healthz` (readiness, as on the HTTP listener) and `GET /livez`
@@ -116,50 +147,89 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         // Everything that can fail does so before anything is served.
-        let grpc = match self.grpc {
-            Some((listener, routes)) => {
-                let (reporter, health) = tonic_health::server::health_reporter();
-                let names = routes.service_names().to_vec();
-                let router = routes.into_router(health)?;
-                for name in names.iter().chain([&""]) {
-                    reporter
-                        .set_service_status(*name, tonic_health::ServingStatus::Serving)
-                        .await;
-                }
-                Some((listener, router, reporter, names))
+        if self.one_port.is_some() && (self.http.is_some() || self.grpc.is_some()) {
+            return Err(Error::invalid_argument(
+                "serve HTTP and gRPC either on one port (`http_and_grpc`) or on their own \
+                 (`http`, `grpc`), not both",
+            ));
+        }
+        let (http, grpc_routes, one_port) = match self.one_port {
+            Some((listener, router, routes)) => {
+                (None, Some((None, routes)), Some((listener, router)))
             }
-            None => None,
+            None => (
+                self.http,
+                self.grpc.map(|(listener, routes)| (Some(listener), routes)),
+                None,
+            ),
         };
+        let mut grpc = None;
+        let mut health_reporter = None;
+        if let Some((listener, routes)) = grpc_routes {
+            let (reporter, health) = tonic_health::server::health_reporter();
+            let names = routes.service_names().to_vec();
+            let router = routes.into_router(health)?;
+            for name in names.iter().chain([&""]) {
+                reporter
+                    .set_service_status(*name, tonic_health::ServingStatus::Serving)
+                    .await;
+            }
+            grpc = Some((listener, router, names.clone()));
+            health_reporter = Some((reporter, names));
+        }
         let (stop, stopping) = watch::channel(false);
         // Streams still open when the grace period is over end on this.
         let (close, closing) = Closing::new();
         let serving = Arc::new(AtomicBool::new(true));
         let mut tasks = JoinSet::new();
-
-        if let Some((listener, router)) = self.http {
+        let with_cors = |router: axum::Router| match &self.cors {
+            Some(cors) => router.layer(cors.clone()),
+            None => router,
+        };
+        let with_health = |router: axum::Router| {
             let health = serving.clone();
-            let router = router.layer(axum::middleware::from_fn(move |request, next| {
+            router.layer(axum::middleware::from_fn(move |request, next| {
                 http_health(health.clone(), request, next)
-            }));
+            }))
+        };
+
+        if let Some((listener, router)) = http {
             tracing::info!(addr = %local_addr(&listener), "serving HTTP");
             let http = Listener::new("HTTP", listener, closing.clone());
-            tasks.spawn(serve(http, router, stopping.clone()));
+            tasks.spawn(serve(
+                http,
+                with_cors(with_health(router)),
+                stopping.clone(),
+            ));
         }
 
-        let mut health_reporter = None;
-        if let Some((listener, router, reporter, names)) = grpc {
-            tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
-            let grpc = Listener::new("gRPC", listener, closing.clone()).with_grpc_web();
-            tasks.spawn(serve(grpc, router, stopping.clone()));
-            health_reporter = Some((reporter, names));
+        match (grpc, one_port) {
+            (Some((None, grpc, names)), Some((listener, router))) => {
+                tracing::info!(addr = %local_addr(&listener), services = ?names, "serving HTTP and gRPC");
+                let services = names
+                    .iter()
+                    .copied()
+                    .chain(grpc::RESERVED_SERVICES)
+                    .collect();
+                let router = axum::Router::new().fallback_service(OnePort {
+                    http: with_health(router),
+                    grpc,
+                    services: Arc::new(services),
+                });
+                let both =
+                    Listener::new("HTTP and gRPC", listener, closing.clone()).with_grpc_web();
+                tasks.spawn(serve(both, with_cors(router), stopping.clone()));
+            }
+            (Some((Some(listener), router, names)), _) => {
+                tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
+                let grpc = Listener::new("gRPC", listener, closing.clone()).with_grpc_web();
+                tasks.spawn(serve(grpc, with_cors(router), stopping.clone()));
+            }
+            _ => {}
         }
 
         if let Some((listener, metrics)) = self.debug {
-            let health = serving.clone();
-            let router =
-                debug_router(metrics).layer(axum::middleware::from_fn(move |request, next| {
-                    http_health(health.clone(), request, next)
-                }));
+            let router = with_health(debug_router(metrics));
             tracing::info!(addr = %local_addr(&listener), "serving metrics and probes");
             let debug = Listener::new("debug", listener, closing.clone());
             tasks.spawn(serve(debug, router, stopping.clone()));
@@ -277,6 +347,56 @@ async fn serve(
         .with_graceful_shutdown(stopped(stopping))
         .await
         .map_err(|error| Error::unavailable(format!("{what} server on {addr}: {error}")))
+}
+
+/// HTTP/JSON and gRPC on one port: see [`Server::http_and_grpc`].
+#[derive(Clone)]
+struct OnePort {
+    http: axum::Router,
+    grpc: axum::Router,
+    /// The gRPC services' names, health's and reflection's among them.
+    services: Arc<Vec<&'static str>>,
+}
+
+impl OnePort {
+    /// Whether `request` is a gRPC call (gRPC-Web's is one by now) or a
+    /// Connect call: its path is `/{service}/{method}` for a gRPC service.
+    fn is_grpc(&self, request: &axum::extract::Request) -> bool {
+        let grpc_content = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc"));
+        grpc_content
+            || request
+                .uri()
+                .path()
+                .strip_prefix('/')
+                .and_then(|path| path.split_once('/'))
+                .is_some_and(|(service, _)| self.services.contains(&service))
+    }
+}
+
+impl tower::Service<axum::extract::Request> for OnePort {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = <axum::Router as tower::Service<axum::extract::Request>>::Future;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // Routers are always ready.
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let router = if self.is_grpc(&request) {
+            &mut self.grpc
+        } else {
+            &mut self.http
+        };
+        tower::Service::call(router, request)
+    }
 }
 
 /// The listener, with `TCP_NODELAY` on every connection.

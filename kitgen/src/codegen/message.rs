@@ -53,7 +53,12 @@ fn serde_impls(message: &MessageType) -> TokenStream {
                 // field is required or the user's own serde says otherwise.
                 let default = (!field.required && !says_default_or_flatten(attrs))
                     .then(|| quote!(#[serde(default)]));
-                quote!(#default #(#attrs)* #member: #ty)
+                // The proto3 JSON spelling is read too, unless the user
+                // names the field in JSON themselves.
+                let alias = (!says(attrs, "rename"))
+                    .then(|| crate::model::names::json_alias(member))
+                    .flatten();
+                quote!(#default #alias #(#attrs)* #member: #ty)
             });
             quote!(struct Shadow { #(#fields,)* })
         }
@@ -98,11 +103,16 @@ fn serde_impls(message: &MessageType) -> TokenStream {
 /// (`default`, `default = "…"`), or make the field no field of its own
 /// (`flatten`), where serde's `default` must not be added.
 fn says_default_or_flatten(attrs: &[syn::Attribute]) -> bool {
+    says(attrs, "default") || says(attrs, "flatten")
+}
+
+/// Whether one of the `#[serde]` attributes `attrs` has the key `key`.
+fn says(attrs: &[syn::Attribute], key: &str) -> bool {
     attrs.iter().any(|attr| {
         let mut found = false;
         // Only the keys matter; a value after `=` is skipped.
         let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("default") || meta.path.is_ident("flatten") {
+            if meta.path.is_ident(key) {
                 found = true;
             }
             if meta.input.peek(syn::Token![=]) {

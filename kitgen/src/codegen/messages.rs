@@ -35,13 +35,17 @@ pub(crate) fn request_struct(service: &Service, method: &Method) -> TokenStream 
             required: param.required || method.streams.requests,
         })
         .collect();
-    // A stream's message is its one field's value, as a response is.
-    let serde = if method.streams.requests {
-        quote!(, transparent)
-    } else {
-        quote!()
+    // A stream's message is its one field's value, as a response is, and
+    // only gRPC carries streams of requests: no proto3 JSON form.
+    if method.streams.requests {
+        return message_struct(&name, &doc, &fields, quote!(, transparent));
+    }
+    let json = quote! {
+        #[automatically_derived]
+        impl ::kit::grpc::JsonMessage for #name {}
     };
-    message_struct(&name, &doc, &fields, serde)
+    let message = message_struct(&name, &doc, &fields, quote!());
+    quote!(#message #json)
 }
 
 /// The response struct. It serializes as the return value itself; a method
@@ -50,7 +54,12 @@ pub(crate) fn response_struct(service: &Service, method: &Method) -> TokenStream
     let name = names::response_struct(method);
     let doc = super::doc(&format!("The response of {}.", doc_link(service, method)));
     if is_unit(&method.ok) {
-        return message_struct(&name, &doc, &[], quote!());
+        let message = message_struct(&name, &doc, &[], quote!());
+        return quote! {
+            #message
+            #[automatically_derived]
+            impl ::kit::grpc::JsonMessage for #name {}
+        };
     }
     let value = Field {
         name: format_ident!("value"),
@@ -60,7 +69,20 @@ pub(crate) fn response_struct(service: &Service, method: &Method) -> TokenStream
         // The struct is the value itself (`transparent`): never absent.
         required: true,
     };
-    message_struct(&name, &doc, &[value], quote!(, transparent))
+    let message = message_struct(&name, &doc, &[value], quote!(, transparent));
+    // Its proto3 JSON, for Connect, is the message's: `{"value": …}`.
+    quote! {
+        #message
+        #[automatically_derived]
+        impl ::kit::grpc::JsonMessage for #name {
+            fn to_json(&self) -> ::kit::__private::serde_json::Result<::std::vec::Vec<u8>> {
+                ::kit::grpc::value_to_json(&self.value)
+            }
+            fn from_json(json: &[u8]) -> ::kit::__private::serde_json::Result<Self> {
+                ::kit::grpc::value_from_json(json).map(|value| Self { value })
+            }
+        }
+    }
 }
 
 struct Field<'a> {
@@ -101,9 +123,11 @@ fn message_struct(
         let doc = super::doc(&field.doc);
         // Spanned at the type, where a type without `Default` is reported.
         let default = (!field.required).then(|| quote_spanned!(ty.span()=> #[serde(default)]));
+        let alias = names::json_alias(member);
         quote! {
             #doc
             #default
+            #alias
             pub #member: #ty
         }
     });

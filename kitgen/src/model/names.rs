@@ -109,3 +109,29 @@ pub(crate) fn module_types(service: &Service) -> Vec<String> {
     }
     names
 }
+
+/// A field's proto3 JSON name, as protoc writes `json_name`: `orderItems`
+/// for `order_items`. Other languages' clients send it (browsers' Connect
+/// clients always do).
+pub(crate) fn json_name(field: &Ident) -> String {
+    let mut name = String::new();
+    let mut upper = false;
+    for c in field.unraw().to_string().chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            name.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            name.push(c);
+        }
+    }
+    name
+}
+
+/// `#[serde(alias = "orderItems")]` for a field whose proto3 JSON name is
+/// not its own, so that JSON in either spelling is read.
+pub(crate) fn json_alias(field: &Ident) -> Option<proc_macro2::TokenStream> {
+    let json = json_name(field);
+    (field.unraw() != json).then(|| quote::quote!(#[serde(alias = #json)]))
+}

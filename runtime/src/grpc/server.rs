@@ -17,7 +17,7 @@ use tonic::server::{
 use tower::Service;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
-use super::{GrpcMessage, GrpcService, to_status};
+use super::{GrpcMessage, GrpcService, JsonMessage, connect, to_status};
 use crate::context::request_id_from;
 use crate::{Context, Endpoint, Error, Request, Streaming, server_call};
 
@@ -45,20 +45,40 @@ impl Default for Limits {
 }
 
 type Handler = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
-type MakeHandler = Box<dyn FnOnce(Limits) -> Handler + Send>;
+type MakeRoute = Box<dyn FnOnce(Limits) -> Route + Send>;
+
+/// How one method answers: over gRPC (and gRPC-Web, which reaches it as
+/// gRPC), and over Connect.
+#[derive(Clone)]
+struct Route {
+    grpc: Handler,
+    connect: Handler,
+}
+
+/// A handler from `serve`, an async function of the limits and the request.
+fn handler<F, Fut>(limits: Limits, serve: F) -> Handler
+where
+    F: Fn(Limits, http::Request<Body>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = http::Response<Body>> + Send + 'static,
+{
+    BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
+        let response = serve(limits, request);
+        async move { Ok::<_, Infallible>(response.await) }
+    }))
+}
 
 /// The methods of one gRPC service, each an endpoint behind its path. A
 /// tower service from HTTP/2 requests to responses; generated `GrpcServer`s
 /// wrap one.
 #[derive(Clone)]
 pub struct Server {
-    routes: Arc<HashMap<&'static str, Handler>>,
+    routes: Arc<HashMap<&'static str, Route>>,
 }
 
 /// Collects a [`Server`]'s endpoints.
 pub struct ServerBuilder {
     limits: Limits,
-    routes: Vec<(&'static str, MakeHandler)>,
+    routes: Vec<(&'static str, MakeRoute)>,
 }
 
 impl Server {
@@ -84,25 +104,30 @@ impl ServerBuilder {
     #[must_use]
     pub fn unary<Req, Resp>(mut self, path: &'static str, endpoint: Endpoint<Req, Resp>) -> Self
     where
-        Req: GrpcMessage,
-        Resp: GrpcMessage,
+        Req: GrpcMessage + JsonMessage,
+        Resp: GrpcMessage + JsonMessage,
     {
-        let make: MakeHandler = Box::new(move |limits: Limits| {
-            BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
-                let endpoint = endpoint.clone();
+        let make: MakeRoute = Box::new(move |limits: Limits| {
+            let grpc_endpoint = endpoint.clone();
+            let grpc = handler(limits, move |limits, request: http::Request<Body>| {
+                let endpoint = grpc_endpoint.clone();
                 async move {
                     let request_id = request_id_from(request.headers());
                     let request = match buffer_request(request, limits).await {
                         Ok(request) => request,
-                        Err(status) => return Ok(status_response(status, request_id)),
+                        Err(status) => return status_response(status, request_id),
                     };
                     let codec = RequestCodec::<Resp, Req>::default();
                     let mut grpc = tonic::server::Grpc::new(codec)
                         .max_decoding_message_size(limits.max_decoding_message_size)
                         .max_encoding_message_size(limits.max_encoding_message_size);
-                    Ok::<_, Infallible>(grpc.unary(Unary { path, endpoint }, request).await)
+                    grpc.unary(Unary { path, endpoint }, request).await
                 }
-            }))
+            });
+            let connect = handler(limits, move |limits, request| {
+                connect::unary(path, endpoint.clone(), limits, request)
+            });
+            Route { grpc, connect }
         });
         self.routes.push((path, make));
         self
@@ -121,17 +146,18 @@ impl ServerBuilder {
         endpoint: Endpoint<Req, Streaming<Resp>>,
     ) -> Self
     where
-        Req: GrpcMessage,
-        Resp: GrpcMessage,
+        Req: GrpcMessage + JsonMessage,
+        Resp: GrpcMessage + JsonMessage,
     {
-        let make: MakeHandler = Box::new(move |limits: Limits| {
-            BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
-                let endpoint = endpoint.clone();
+        let make: MakeRoute = Box::new(move |limits: Limits| {
+            let grpc_endpoint = endpoint.clone();
+            let grpc = handler(limits, move |limits, request: http::Request<Body>| {
+                let endpoint = grpc_endpoint.clone();
                 async move {
                     let request_id = request_id_from(request.headers());
                     let request = match buffer_request(request, limits).await {
                         Ok(request) => request,
-                        Err(status) => return Ok(status_response(status, request_id)),
+                        Err(status) => return status_response(status, request_id),
                     };
                     let mut grpc = grpc_server::<Req, Resp>(limits);
                     let service = ServerStreaming {
@@ -139,9 +165,13 @@ impl ServerBuilder {
                         endpoint,
                         max_message_size: limits.max_encoding_message_size,
                     };
-                    Ok::<_, Infallible>(grpc.server_streaming(service, request).await)
+                    grpc.server_streaming(service, request).await
                 }
-            }))
+            });
+            let connect = handler(limits, move |limits, request| {
+                connect::server_streaming(path, endpoint.clone(), limits, request)
+            });
+            Route { grpc, connect }
         });
         self.routes.push((path, make));
         self
@@ -201,17 +231,18 @@ impl ServerBuilder {
         })
     }
 
-    /// A route whose request body is read as it comes, by `serve`.
+    /// A route whose request body is read as it comes, by `serve`, and
+    /// which Connect does not serve.
     fn streaming_route<F, Fut>(mut self, path: &'static str, serve: F) -> Self
     where
         F: Fn(Limits, http::Request<Body>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = http::Response<Body>> + Send + 'static,
     {
-        let make: MakeHandler = Box::new(move |limits: Limits| {
-            BoxCloneSyncService::new(tower::service_fn(move |request: http::Request<Body>| {
-                let response = serve(limits, request);
-                async move { Ok::<_, Infallible>(response.await) }
-            }))
+        let make: MakeRoute = Box::new(move |limits: Limits| Route {
+            grpc: handler(limits, serve),
+            connect: handler(limits, move |_, request| {
+                std::future::ready(connect::unsupported(path, &request))
+            }),
         });
         self.routes.push((path, make));
         self
@@ -249,8 +280,11 @@ impl Service<http::Request<Body>> for Server {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let grpc = connect::is_grpc(request.headers());
         match self.routes.get(request.uri().path()) {
-            Some(handler) => Box::pin(handler.clone().oneshot(request)),
+            Some(route) if grpc => Box::pin(route.grpc.clone().oneshot(request)),
+            Some(route) => Box::pin(route.connect.clone().oneshot(request)),
+            None if !grpc => Box::pin(std::future::ready(Ok(connect::no_method(&request)))),
             None => {
                 let status = tonic::Status::unimplemented(format!(
                     "no method {} on this server",
@@ -409,7 +443,7 @@ pub(crate) struct Answers<Resp> {
 }
 
 impl<Resp> Answers<Resp> {
-    fn new(inner: Streaming<Resp>, max_message_size: usize) -> Self {
+    pub(super) fn new(inner: Streaming<Resp>, max_message_size: usize) -> Self {
         Answers {
             inner,
             max_message_size,
@@ -531,7 +565,7 @@ fn kit_stream<Req: GrpcMessage>(messages: tonic::Streaming<Req>) -> Streaming<Re
 }
 
 /// The metadata key of the caller's timeout.
-const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+pub(super) const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
 fn with_request_id<T>(
     result: Result<tonic::Response<T>, tonic::Status>,
@@ -638,7 +672,7 @@ impl Routes {
 }
 
 /// Services that every [`crate::Server`] serves itself.
-const RESERVED_SERVICES: [&str; 3] = [
+pub(crate) const RESERVED_SERVICES: [&str; 3] = [
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",
     "grpc.reflection.v1alpha.ServerReflection",
