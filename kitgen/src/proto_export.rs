@@ -21,7 +21,7 @@ use crate::diagnostics::Diagnostics;
 use crate::frontend::rust::recognise;
 use crate::frontend::rust::{parse_message, parse_service};
 use crate::model::names;
-use crate::model::{Encoding, MessageKind, MessageType, Service};
+use crate::model::{Encoding, Idempotency, MessageKind, MessageType, Service};
 
 /// The schema of every service in `file`, in order. Problems (an invalid
 /// service, a type with no protobuf mapping, a message type that is not in
@@ -170,6 +170,11 @@ impl<'a> ServiceSchema<'a> {
                 output,
                 client_streaming: method.streams.requests,
                 server_streaming: method.streams.responses,
+                idempotency: match method.idempotency {
+                    Idempotency::Unknown => schema::Idempotency::Unknown,
+                    Idempotency::NoSideEffects => schema::Idempotency::NoSideEffects,
+                    Idempotency::Idempotent => schema::Idempotency::Idempotent,
+                },
             });
         }
         self.file.services.push(schema::Service {

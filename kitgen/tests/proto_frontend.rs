@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use kitgen::diagnostics::Diagnostics;
 use kitgen::generate::read_services;
-use kitgen::model::{EmbeddedDescriptors, Location, Messages, RuleBody, Service};
+use kitgen::model::{EmbeddedDescriptors, Idempotency, Location, Messages, RuleBody, Service};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
@@ -166,18 +166,21 @@ fn idempotency_levels_mark_methods_that_clients_may_retry() {
          rpc Post(M) returns (M);\n\
          rpc Odd(M) returns (M) { option idempotency_level = IDEMPOTENCY_UNKNOWN; }\n}\n",
     );
-    let marked: Vec<(String, bool)> = services[0]
+    let marked: Vec<(String, Idempotency, bool)> = services[0]
         .methods
         .iter()
-        .map(|method| (method.rpc_name.clone(), method.idempotent))
+        .map(|method| {
+            let level = method.idempotency;
+            (method.rpc_name.clone(), level, level.may_retry())
+        })
         .collect();
     assert_eq!(
         marked,
         [
-            ("Get".to_owned(), true),
-            ("Put".to_owned(), true),
-            ("Post".to_owned(), false),
-            ("Odd".to_owned(), false)
+            ("Get".to_owned(), Idempotency::NoSideEffects, true),
+            ("Put".to_owned(), Idempotency::Idempotent, true),
+            ("Post".to_owned(), Idempotency::Unknown, false),
+            ("Odd".to_owned(), Idempotency::Unknown, false)
         ]
     );
 }

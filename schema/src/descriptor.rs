@@ -81,7 +81,12 @@ impl File {
                             output_type: Some(qualify(&method.output)),
                             client_streaming: method.client_streaming.then_some(true),
                             server_streaming: method.server_streaming.then_some(true),
-                            options: None,
+                            options: method.idempotency.descriptor_value().map(|level| {
+                                prost_types::MethodOptions {
+                                    idempotency_level: Some(level),
+                                    ..Default::default()
+                                }
+                            }),
                         })
                         .collect(),
                     options: None,

@@ -52,9 +52,51 @@ pub struct Method {
     pub client_streaming: bool,
     /// Whether the method answers with a stream of responses.
     pub server_streaming: bool,
+    /// What calling it twice does: its `idempotency_level` option.
+    pub idempotency: Idempotency,
+}
+
+/// A method's `idempotency_level`: whether clients may retry it, and call
+/// it with HTTP `GET` (Connect does, for `NoSideEffects`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Nothing said: `IDEMPOTENCY_UNKNOWN`, the default.
+    #[default]
+    Unknown,
+    /// `NO_SIDE_EFFECTS`: a read.
+    NoSideEffects,
+    /// `IDEMPOTENT`: a write that may be repeated.
+    Idempotent,
+}
+
+impl Idempotency {
+    /// The name in `.proto` text, or `None` for the default.
+    pub fn proto_name(self) -> Option<&'static str> {
+        match self {
+            Idempotency::Unknown => None,
+            Idempotency::NoSideEffects => Some("NO_SIDE_EFFECTS"),
+            Idempotency::Idempotent => Some("IDEMPOTENT"),
+        }
+    }
+
+    /// The value in a descriptor, or `None` for the default.
+    pub fn descriptor_value(self) -> Option<i32> {
+        match self {
+            Idempotency::Unknown => None,
+            Idempotency::NoSideEffects => Some(1),
+            Idempotency::Idempotent => Some(2),
+        }
+    }
 }
 
 impl Method {
+    /// The same method with `idempotency`.
+    #[must_use]
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
     /// The same method with a stream of requests, of responses, or both.
     #[must_use]
     pub fn streams(mut self, requests: bool, responses: bool) -> Self {

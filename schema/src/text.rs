@@ -49,15 +49,21 @@ fn write_service(out: &mut String, service: &Service) {
     for method in &service.methods {
         write_docs(out, "  ", &method.docs);
         let stream = |streams: bool| if streams { "stream " } else { "" };
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "  rpc {}({}{}) returns ({}{});",
+            "  rpc {}({}{}) returns ({}{})",
             method.name,
             stream(method.client_streaming),
             method.input,
             stream(method.server_streaming),
             method.output
         );
+        match method.idempotency.proto_name() {
+            Some(level) => {
+                let _ = writeln!(out, " {{\n    option idempotency_level = {level};\n  }}");
+            }
+            None => out.push_str(";\n"),
+        }
     }
     out.push_str("}\n");
 }
@@ -117,6 +123,7 @@ pub(crate) mod tests {
                 methods: vec![Method {
                     client_streaming: false,
                     server_streaming: false,
+                    idempotency: Idempotency::Unknown,
                     name: "GetById".into(),
                     docs: vec![],
                     input: "GetByIdRequest".into(),

@@ -112,7 +112,10 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     };
     let service_name = super::grpc::full_name(service);
     let method_name = &method.rpc_name;
-    let idempotent = method.idempotent.then(|| quote!(.idempotent(true)));
+    let idempotent = method
+        .idempotency
+        .may_retry()
+        .then(|| quote!(.idempotent(true)));
     let streams = [
         method.streams.requests.then(|| quote!(.client_streaming())),
         method

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 
 use crate::model::names;
-use crate::model::{Method, Service};
+use crate::model::{Idempotency, Method, Service};
 
 /// `/package.Service/Method`.
 pub(crate) fn path(service: &Service, method: &Method) -> String {
@@ -152,12 +152,18 @@ fn schema_fn(service: &Service) -> TokenStream {
         let docs = &method.docs;
         let described = quote!(registry.method::<#request, #response>(#name, &[#(#docs),*]));
         let streams = method.streams;
-        if streams.requests || streams.responses {
+        let streams = (streams.requests || streams.responses).then(|| {
             let (requests, responses) = (streams.requests, streams.responses);
-            quote!(#described.streams(#requests, #responses))
-        } else {
-            described
-        }
+            quote!(.streams(#requests, #responses))
+        });
+        let idempotency = match method.idempotency {
+            Idempotency::Unknown => None,
+            Idempotency::NoSideEffects => Some(quote!(NoSideEffects)),
+            Idempotency::Idempotent => Some(quote!(Idempotent)),
+        };
+        let idempotency = idempotency
+            .map(|level| quote!(.idempotency(::kit::proto::schema::Idempotency::#level)));
+        quote!(#described #streams #idempotency)
     });
     let methods = super::vec_of(methods);
     let doc = super::doc(&format!(

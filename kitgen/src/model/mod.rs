@@ -137,11 +137,31 @@ pub struct Method {
     /// A `.proto` method's HTTP rules (`google.api.http` and its additional
     /// bindings); empty for a trait method.
     pub rules: Vec<HttpRule>,
-    /// Safe to call more than once for one request (`#[kit(idempotent)]`,
-    /// or a `.proto` method's `idempotency_level`), so clients may retry it.
-    pub idempotent: bool,
+    /// What calling it more than once does: a `.proto` method's
+    /// `idempotency_level`, or `#[kit(idempotent)]` (a read when its route
+    /// is a `GET`).
+    pub idempotency: Idempotency,
     /// Which of its messages are streams.
     pub streams: Streams,
+}
+
+/// Whether a method may be called more than once for one request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Not known to be safe: called once.
+    #[default]
+    Unknown,
+    /// A read: clients may retry it, and Connect's may call it with `GET`.
+    NoSideEffects,
+    /// A write that may be repeated: clients may retry it.
+    Idempotent,
+}
+
+impl Idempotency {
+    /// Whether clients may retry it.
+    pub fn may_retry(self) -> bool {
+        self != Idempotency::Unknown
+    }
 }
 
 /// Which of a method's messages are streams: gRPC's four kinds of method.

@@ -10,6 +10,7 @@
 
 mod client;
 mod connect;
+mod json;
 mod server;
 mod status;
 pub(crate) mod web;
@@ -19,6 +20,7 @@ use std::convert::Infallible;
 use tonic::server::NamedService;
 
 pub use client::Client;
+pub use json::{JsonMessage, value_from_json, value_to_json};
 pub(crate) use server::RESERVED_SERVICES;
 pub use server::{DEFAULT_MAX_MESSAGE_SIZE, Limits, Routes, Server, ServerBuilder};
 pub use status::{ERROR_DETAILS, ERROR_VARIANT, RETRY_AFTER_MS, from_status, to_status};
@@ -31,72 +33,6 @@ use crate::proto::schema;
 pub trait GrpcMessage: prost::Message + Default + Send + Sync + 'static {}
 
 impl<M: prost::Message + Default + Send + Sync + 'static> GrpcMessage for M {}
-
-/// A message's proto3 JSON form, which Connect's JSON codec sends: what
-/// serde writes for most messages. A generated response struct, whose
-/// serde form is its value alone (what HTTP/JSON answers), is wrapped
-/// here as its protobuf message is: `{"value": …}`. Generated code
-/// implements it for every message a service takes or returns.
-pub trait JsonMessage: serde::Serialize + serde::de::DeserializeOwned {
-    /// The message as proto3 JSON.
-    fn to_json(&self) -> serde_json::Result<Vec<u8>> {
-        serde_json::to_vec(self)
-    }
-
-    /// The message from proto3 JSON.
-    fn from_json(json: &[u8]) -> serde_json::Result<Self> {
-        serde_json::from_slice(json)
-    }
-}
-
-/// The proto3 JSON of a generated message whose serde form is its one
-/// field's `value` alone: `{"value": …}`. For generated code.
-#[doc(hidden)]
-pub fn value_to_json<T: serde::Serialize>(value: &T) -> serde_json::Result<Vec<u8>> {
-    serde_json::to_vec(&Wrapped { value })
-}
-
-/// The `value` of such a message, from its proto3 JSON. For generated
-/// code.
-#[doc(hidden)]
-pub fn value_from_json<T: serde::de::DeserializeOwned + Default>(
-    json: &[u8],
-) -> serde_json::Result<T> {
-    serde_json::from_slice::<Wrapped<T>>(json).map(|wrapped| wrapped.value)
-}
-
-/// A message of one field, `value`.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Wrapped<T> {
-    #[serde(default)]
-    value: T,
-}
-
-macro_rules! well_known_json {
-    ($($name:ident),* $(,)?) => {
-        $(impl JsonMessage for pbjson_types::$name {})*
-    };
-}
-
-well_known_json!(
-    Any,
-    BoolValue,
-    BytesValue,
-    DoubleValue,
-    Duration,
-    Empty,
-    FieldMask,
-    FloatValue,
-    Int32Value,
-    Int64Value,
-    ListValue,
-    StringValue,
-    Struct,
-    Timestamp,
-    UInt32Value,
-    UInt64Value,
-    Value,
-);
 
 /// A generated gRPC service: a tower service that tonic can route by name,
 /// which also knows its protobuf schema (for reflection and `.proto`

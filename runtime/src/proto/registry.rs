@@ -115,6 +115,7 @@ impl Registry {
             output: self.message_name::<Resp>(),
             client_streaming: false,
             server_streaming: false,
+            idempotency: schema::Idempotency::Unknown,
         }
     }
 

@@ -19,8 +19,8 @@ use protox::prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor, M
 
 use crate::diagnostics::Diagnostics;
 use crate::model::{
-    ContextParam, EmbeddedDescriptors, FilePosition, HttpBinding, Messages, Method, Origin, Param,
-    Service, Streams,
+    ContextParam, EmbeddedDescriptors, FilePosition, HttpBinding, Idempotency, Messages, Method,
+    Origin, Param, Service, Streams,
 };
 
 /// Files kitgen brings along, so that `.proto` files can import them without
@@ -240,24 +240,26 @@ fn build_method(
         ok: response,
         error: syn::parse_quote!(::kit::Error),
         rules,
-        idempotent: is_idempotent(method),
+        idempotency: idempotency(method),
         streams,
     })
 }
 
-/// Whether a method's `idempotency_level` is `NO_SIDE_EFFECTS` or
-/// `IDEMPOTENT`.
-fn is_idempotent(method: &MethodDescriptor) -> bool {
+/// A method's `idempotency_level`.
+fn idempotency(method: &MethodDescriptor) -> Idempotency {
     use prost_types::method_options::IdempotencyLevel;
-    method
+    let level = method
         .method_descriptor_proto()
         .options
         .as_ref()
-        .and_then(|options| options.idempotency_level)
-        .is_some_and(|level| {
-            level == IdempotencyLevel::NoSideEffects as i32
-                || level == IdempotencyLevel::Idempotent as i32
-        })
+        .and_then(|options| options.idempotency_level);
+    match level {
+        Some(level) if level == IdempotencyLevel::NoSideEffects as i32 => {
+            Idempotency::NoSideEffects
+        }
+        Some(level) if level == IdempotencyLevel::Idempotent as i32 => Idempotency::Idempotent,
+        _ => Idempotency::Unknown,
+    }
 }
 
 /// The Rust type prost generates for a message, seen from the package's

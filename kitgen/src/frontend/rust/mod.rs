@@ -21,8 +21,8 @@ pub use message::parse_message;
 
 use crate::diagnostics::Diagnostics;
 use crate::model::{
-    ContextParam, HttpBinding, HttpMethod, Messages, Method, Origin, Param, PathTemplate, Service,
-    Streams,
+    ContextParam, HttpBinding, HttpMethod, Idempotency, Messages, Method, Origin, Param,
+    PathTemplate, Service, Streams,
 };
 
 /// Builds the model of a `#[kit::service]` trait. `args` are the
@@ -266,7 +266,11 @@ fn parse_method(cx: &Diagnostics, method: &syn::TraitItemFn) -> Option<Method> {
         docs: attr::docs(&method.attrs),
         messages: Messages::Generated,
         rules: Vec::new(),
-        idempotent: attrs.idempotent,
+        idempotency: match (attrs.idempotent, http.method) {
+            (false, _) => Idempotency::Unknown,
+            (true, HttpMethod::Get) => Idempotency::NoSideEffects,
+            (true, _) => Idempotency::Idempotent,
+        },
         streams,
         context,
         params,
