@@ -1,6 +1,7 @@
 //! Helpers for kitgen's end-to-end tests: serve a router on an ephemeral
 //! loopback port, and speak raw HTTP/1.1 to it over one connection.
 
+pub mod browser;
 pub mod etcd_server;
 pub mod feed;
 pub mod from_proto;
