@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use tower::Layer;
 use tower_http::cors::CorsLayer;
 
-use crate::grpc::web::GrpcWeb;
+use crate::grpc::translate::Translate;
 use crate::middleware::Metrics;
 use crate::stream::Closing;
 use crate::{Error, grpc};
@@ -216,13 +216,12 @@ impl Server {
                     grpc,
                     services: Arc::new(services),
                 });
-                let both =
-                    Listener::new("HTTP and gRPC", listener, closing.clone()).with_grpc_web();
+                let both = Listener::new("HTTP and gRPC", listener, closing.clone()).translating();
                 tasks.spawn(serve(both, with_cors(router), stopping.clone()));
             }
             (Some((Some(listener), router, names)), _) => {
                 tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
-                let grpc = Listener::new("gRPC", listener, closing.clone()).with_grpc_web();
+                let grpc = Listener::new("gRPC", listener, closing.clone()).translating();
                 tasks.spawn(serve(grpc, with_cors(router), stopping.clone()));
             }
             _ => {}
@@ -295,8 +294,9 @@ struct Listener {
     listener: TcpListener,
     /// The server's closing signal, for the streams it serves.
     closing: Closing,
-    /// Whether it answers gRPC-Web besides what its router serves.
-    grpc_web: bool,
+    /// Whether it translates gRPC-Web and Connect's protobuf streams to
+    /// gRPC for its router.
+    translate: bool,
 }
 
 impl Listener {
@@ -305,13 +305,14 @@ impl Listener {
             what,
             listener,
             closing,
-            grpc_web: false,
+            translate: false,
         }
     }
 
-    /// Answers browsers' gRPC-Web as well: for the gRPC listener.
-    fn with_grpc_web(mut self) -> Self {
-        self.grpc_web = true;
+    /// Translates gRPC-Web and Connect's protobuf streams: for the gRPC
+    /// listener.
+    fn translating(mut self) -> Self {
+        self.translate = true;
         self
     }
 }
@@ -326,7 +327,7 @@ async fn serve(
         what,
         listener,
         closing,
-        grpc_web,
+        translate,
     } = listener;
     let addr = local_addr(&listener);
     // Each request carries its connection: the peer's address, for
@@ -339,7 +340,7 @@ async fn serve(
                 closing: closing.clone(),
             };
             let router = axum::Extension(connection).layer(router.clone());
-            let router = GrpcWeb::new(router, grpc_web);
+            let router = Translate::new(router, translate);
             std::future::ready(Ok::<_, std::convert::Infallible>(router))
         },
     );

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -15,26 +16,6 @@ use tokio::sync::mpsc;
 /// Where Debian puts Chromium.
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// The bundled page script, built once per test run by
-/// `tests/browser/setup.sh` into `target/tmp/browser`.
-pub fn bundle() -> PathBuf {
-    static READY: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = manifest.join("../target/tmp/browser");
-    let mut ready = READY
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !*ready {
-        let status = Command::new(manifest.join("browser/setup.sh"))
-            .arg(&out)
-            .status()
-            .expect("run tests/browser/setup.sh (it needs node and npm)");
-        assert!(status.success(), "tests/browser/setup.sh failed: {status}");
-        *ready = true;
-    }
-    out.join("bundle.js")
-}
-
 /// A page's server: `index.html`, the bundle, and any other files, on an
 /// origin of its own; and what the page posts to `/results`.
 pub struct Page {
@@ -43,12 +24,12 @@ pub struct Page {
 }
 
 impl Page {
-    /// Serves `tests/browser/index.html` at `/`, the bundle at
+    /// Serves `tests/npm/page/index.html` at `/`, its script bundled at
     /// `/bundle.js`, and each of `files` at its path.
     pub async fn serve(files: Vec<(&'static str, Vec<u8>)>) -> Page {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let index = std::fs::read_to_string(manifest.join("browser/index.html")).unwrap();
-        let bundle = std::fs::read(bundle()).unwrap();
+        let index = std::fs::read_to_string(manifest.join("npm/page/index.html")).unwrap();
+        let bundle = std::fs::read(crate::npm_clients().join("bundle.js")).unwrap();
         let (sender, results) = mpsc::channel(4);
         let mut router =
             axum::Router::new()

@@ -168,6 +168,27 @@ pub fn python() -> std::path::PathBuf {
     python
 }
 
+/// The directory where `tests/npm/setup.sh` installed the tests' clients
+/// from npm (`node_modules/.bin/buf`) and bundled the browser page's script
+/// (`bundle.js`): `target/tmp/npm`, set up once per test run.
+pub fn npm_clients() -> std::path::PathBuf {
+    static READY: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = manifest.join("../target/tmp/npm");
+    let mut ready = READY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !*ready {
+        let status = std::process::Command::new(manifest.join("npm/setup.sh"))
+            .arg(&out)
+            .status()
+            .expect("run tests/npm/setup.sh (it needs node and npm)");
+        assert!(status.success(), "tests/npm/setup.sh failed: {status}");
+        *ready = true;
+    }
+    out
+}
+
 /// The `http://` base URL of a served address.
 pub fn base_url(addr: SocketAddr) -> String {
     format!("http://{addr}")

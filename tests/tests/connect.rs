@@ -397,7 +397,7 @@ async fn a_server_stream_answers_in_envelopes_then_ends() {
 }
 
 #[tokio::test]
-async fn a_stream_of_requests_is_left_to_grpc() {
+async fn a_stream_of_json_requests_is_refused_with_what_to_send() {
     let mut connection = ticks().await;
     let response = connection
         .send(
@@ -411,7 +411,85 @@ async fn a_stream_of_requests_is_left_to_grpc() {
     let error = response.json();
     assert_eq!(error["code"], "unimplemented");
     assert!(
-        error["message"].as_str().unwrap().contains("gRPC-Web"),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("application/connect+proto"),
         "{error}"
     );
+}
+
+fn tick(seq: u64) -> kitgen_tests::feed::Tick {
+    kitgen_tests::feed::Tick {
+        seq,
+        note: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn streams_of_protobuf_messages_of_every_kind_are_served() {
+    let mut connection = ticks().await;
+    let connect_proto = [
+        ("content-type", "application/connect+proto"),
+        ("connect-protocol-version", "1"),
+    ];
+
+    // Client streaming: three ticks in, their total out.
+    let mut body = Vec::new();
+    for seq in [1, 2, 3] {
+        body.extend(envelope(
+            0,
+            &feed::TotalRequest { ticks: tick(seq) }.encode_to_vec(),
+        ));
+    }
+    let total = connection
+        .send(Method::POST, "/feed.Feed/Total", &connect_proto, body)
+        .await;
+    assert_eq!(total.status, 200);
+    assert_eq!(total.headers["content-type"], "application/connect+proto");
+    let (messages, end) = envelopes(&total.body);
+    assert_eq!(
+        feed::TotalResponse::decode(&messages[0][..]).unwrap().value,
+        6
+    );
+    assert!(end.get("error").is_none(), "{end}");
+
+    // Bidirectional: each tick answered, then an unlucky one ends the call
+    // with the variant in the end-of-stream metadata.
+    let mut body = Vec::new();
+    for seq in [1, 13] {
+        body.extend(envelope(
+            0,
+            &feed::EchoRequest { ticks: tick(seq) }.encode_to_vec(),
+        ));
+    }
+    let echo = connection
+        .send(Method::POST, "/feed.Feed/Echo", &connect_proto, body)
+        .await;
+    assert_eq!(echo.status, 200);
+    let (messages, end) = envelopes(&echo.body);
+    let echoed: Vec<u64> = messages
+        .iter()
+        .map(|message| feed::EchoResponse::decode(&message[..]).unwrap().value.seq)
+        .collect();
+    assert_eq!(echoed, [1001]);
+    assert_eq!(end["error"]["code"], "failed_precondition", "{end}");
+    assert_eq!(end["metadata"]["kit-error-variant"][0], "Unlucky");
+
+    // Connect-Timeout-Ms is the deadline here too.
+    let request = feed::ForeverRequest { every_ms: 1 };
+    let forever = connection
+        .send(
+            Method::POST,
+            "/feed.Feed/Forever",
+            &[
+                ("content-type", "application/connect+proto"),
+                ("connect-timeout-ms", "100"),
+            ],
+            envelope(0, &request.encode_to_vec()),
+        )
+        .await;
+    let (messages, end) = envelopes(&forever.body);
+    assert!(!messages.is_empty());
+    assert_eq!(end["error"]["code"], "deadline_exceeded", "{end}");
 }

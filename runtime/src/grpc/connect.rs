@@ -9,17 +9,19 @@
 //!   and needs no CORS preflight. The answer is the message itself; an
 //!   error is Connect's JSON (`{"code":"not_found","message":"…"}`) with
 //!   the code's HTTP status.
-//! * Server streaming methods: `POST` with `application/connect+json` or
-//!   `application/connect+proto`, one enveloped request, then enveloped
+//! * Server streaming methods with JSON messages: `POST` with
+//!   `application/connect+json`, one enveloped request, then enveloped
 //!   answers as they come and an end-of-stream message that carries the
-//!   error, if there was one.
+//!   error, if there was one. Streams of protobuf messages, of every kind,
+//!   are translated to gRPC before they reach the server
+//!   ([`super::connect_stream`]).
 //! * A business error's variant and details travel as metadata under the
 //!   names of their gRPC trailers ([`super::ERROR_VARIANT`],
 //!   [`super::ERROR_DETAILS`]); `Connect-Timeout-Ms` is the deadline.
 //!
-//! Client and bidirectional streaming are left to gRPC and gRPC-Web:
-//! browsers cannot send a stream, and Connect clients elsewhere speak gRPC
-//! too. Compressed Connect requests are refused with `unimplemented`.
+//! Client and bidirectional streams of JSON messages are refused: browsers
+//! cannot send a stream, and other clients can send protobuf. Compressed
+//! Connect requests are refused with `unimplemented`.
 //!
 //! Hand-written, in one file: the crates that speak Connect bring their own
 //! code generation and server, and what kit needs is only the protocol's
@@ -47,6 +49,8 @@ use crate::{Code, Context, Endpoint, Error, Request, Streaming, server_call};
 const CONNECT_TIMEOUT_MS: HeaderName = HeaderName::from_static("connect-timeout-ms");
 /// The header that names the protocol's version, `1`.
 const CONNECT_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("connect-protocol-version");
+/// The content type of a stream of JSON messages.
+const CONNECT_JSON: &str = "application/connect+json";
 /// The header that names a streaming request's compression.
 const CONNECT_CONTENT_ENCODING: HeaderName = HeaderName::from_static("connect-content-encoding");
 /// An envelope's header: a flag byte and a big-endian `u32` length.
@@ -87,13 +91,6 @@ impl Codec {
         HeaderValue::from_static(match self {
             Codec::Json => "application/json",
             Codec::Proto => "application/proto",
-        })
-    }
-
-    fn stream_content_type(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
-            Codec::Json => "application/connect+json",
-            Codec::Proto => "application/connect+proto",
         })
     }
 
@@ -209,13 +206,13 @@ where
     if parts.method != Method::POST {
         return refusal(StatusCode::METHOD_NOT_ALLOWED, ALLOW, "POST");
     }
-    let Some(codec) = codec_after(&parts.headers, "application/connect+") else {
+    if codec_after(&parts.headers, "application/connect+") != Some(Codec::Json) {
         return refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ACCEPT_POST,
-            "application/connect+json, application/connect+proto",
+            CONNECT_JSON,
         );
-    };
+    }
     let request_id = request_id_from(&parts.headers);
     let closing = crate::serve::closing_of(&parts.extensions).cloned();
     let started = async {
@@ -226,7 +223,7 @@ where
             return Err(unsupported_compression(encoding.to_str().unwrap_or("?")));
         }
         let bytes = read_body(body, limits.max_decoding_message_size + ENVELOPE_HEADER).await?;
-        let message = codec.decode::<Req>(&open_envelope(&bytes)?)?;
+        let message = Codec::Json.decode::<Req>(&open_envelope(&bytes)?)?;
         let mut ctx = call_context(parts.headers, &parts.extensions)?;
         if let Some(closing) = closing {
             ctx.insert_extension(closing);
@@ -246,24 +243,25 @@ where
         Err(error) => (request_id, Err(error)),
     };
     let envelopes = match answers {
-        Ok(answers) => Envelopes::new(Some(answers), None, codec, limits),
-        Err(error) => Envelopes::new(None, Some(to_status(&error)), codec, limits),
+        Ok(answers) => Envelopes::new(Some(answers), None, limits),
+        Err(error) => Envelopes::new(None, Some(to_status(&error)), limits),
     };
     let mut response = http::Response::new(Body::new(StreamBody::new(envelopes)));
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, codec.stream_content_type());
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONNECT_JSON));
     headers.insert(crate::http::X_REQUEST_ID, request_id);
     response
 }
 
-/// Answers a client or bidirectional streaming method's Connect call:
-/// those are served over gRPC and gRPC-Web only.
+/// Answers a Connect call with JSON messages to a client or bidirectional
+/// streaming method: kit reads streams of requests in protobuf only.
 pub(super) fn unsupported(
     path: &'static str,
     request: &http::Request<Body>,
 ) -> http::Response<Body> {
     let error = Error::unimplemented(format!(
-        "{path} takes a stream of requests, which kit serves over gRPC and gRPC-Web, not Connect"
+        "{path} takes a stream of requests, which kit reads in protobuf only: \
+         call it over Connect with application/connect+proto, or over gRPC"
     ));
     error_response(&error, request_id_from(request.headers()))
 }
@@ -508,7 +506,9 @@ struct EndStream<'a> {
     metadata: std::collections::BTreeMap<&'a str, Vec<&'a str>>,
 }
 
-fn end_stream(status: Option<&tonic::Status>) -> Bytes {
+/// The end-of-stream envelope for a stream that ended with `status`
+/// (`None`, or `OK`, for success): its error and its metadata.
+pub(super) fn end_stream(status: Option<&tonic::Status>) -> Bytes {
     let mut metadata = std::collections::BTreeMap::new();
     if let Some(status) = status {
         for (name, value) in status.metadata().as_ref() {
@@ -521,7 +521,9 @@ fn end_stream(status: Option<&tonic::Status>) -> Bytes {
         }
     }
     let end = EndStream {
-        error: status.map(WireError::of),
+        error: status
+            .filter(|status| status.code() != tonic::Code::Ok)
+            .map(WireError::of),
         metadata,
     };
     envelope(END_STREAM, &serde_json::to_vec(&end).unwrap_or_default())
@@ -535,27 +537,21 @@ fn envelope(flags: u8, message: &[u8]) -> Bytes {
     bytes.freeze()
 }
 
-/// A server stream's answers as Connect envelopes, then the end-of-stream
-/// message, with the stream's error if it failed (before it started, too).
+/// A server stream's answers as Connect envelopes of JSON, then the
+/// end-of-stream message, with the stream's error if it failed (before it
+/// started, too).
 struct Envelopes<Resp> {
     answers: Option<Answers<Resp>>,
     failure: Option<tonic::Status>,
-    codec: Codec,
     limits: Limits,
     ended: bool,
 }
 
 impl<Resp> Envelopes<Resp> {
-    fn new(
-        answers: Option<Answers<Resp>>,
-        failure: Option<tonic::Status>,
-        codec: Codec,
-        limits: Limits,
-    ) -> Self {
+    fn new(answers: Option<Answers<Resp>>, failure: Option<tonic::Status>, limits: Limits) -> Self {
         Envelopes {
             answers,
             failure,
-            codec,
             limits,
             ended: false,
         }
@@ -575,7 +571,7 @@ impl<Resp: GrpcMessage + JsonMessage> Stream for Envelopes<Resp> {
             None => None,
         };
         let bytes = match next {
-            Some(Ok(message)) => match this.codec.encode(&message, this.limits) {
+            Some(Ok(message)) => match Codec::Json.encode(&message, this.limits) {
                 Ok(bytes) => envelope(0, &bytes),
                 Err(error) => {
                     this.ended = true;

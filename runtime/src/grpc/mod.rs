@@ -10,10 +10,11 @@
 
 mod client;
 mod connect;
+mod connect_stream;
 mod json;
 mod server;
 mod status;
-pub(crate) mod web;
+pub(crate) mod translate;
 
 use std::convert::Infallible;
 
