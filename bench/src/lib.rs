@@ -147,27 +147,37 @@ where
     F: Fn(SocketAddr, usize) -> Fut,
     Fut: Future<Output = Vec<C>>,
 {
-    for addr in [kitgen, baseline] {
-        round(connect(addr, config.clients).await, config.round / 4).await;
+    let addrs = [kitgen, baseline];
+    let [ours, theirs] =
+        alternating(config, |target, clients| connect(addrs[target], clients)).await;
+    (ours, theirs)
+}
+
+/// Loads `N` targets in rounds, each round every target in turn (which goes
+/// first rotates), after a short warm-up of each, and returns their
+/// measurements. `connect` makes the clients of one round for a target's
+/// index: the same server over different protocols, or different servers.
+pub async fn alternating<const N: usize, C, F, Fut>(
+    config: &LoadConfig,
+    connect: F,
+) -> [Measurement; N]
+where
+    C: LoadClient,
+    F: Fn(usize, usize) -> Fut,
+    Fut: Future<Output = Vec<C>>,
+{
+    for target in 0..N {
+        round(connect(target, config.clients).await, config.round / 4).await;
     }
-    let (mut ours, mut theirs) = (Measurement::default(), Measurement::default());
+    let mut measured: [Measurement; N] = std::array::from_fn(|_| Measurement::default());
     for index in 0..config.rounds {
-        let order = if index % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        for is_kitgen in order {
-            let addr = if is_kitgen { kitgen } else { baseline };
-            let measured = round(connect(addr, config.clients).await, config.round).await;
-            if is_kitgen {
-                ours.absorb(measured);
-            } else {
-                theirs.absorb(measured);
-            }
+        for turn in 0..N {
+            let target = (index + turn) % N;
+            let round = round(connect(target, config.clients).await, config.round).await;
+            measured[target].absorb(round);
         }
     }
-    (ours, theirs)
+    measured
 }
 
 /// Prints both measurements and the ratios against a hand-written

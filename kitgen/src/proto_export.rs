@@ -21,7 +21,7 @@ use crate::diagnostics::Diagnostics;
 use crate::frontend::rust::recognise;
 use crate::frontend::rust::{parse_message, parse_service};
 use crate::model::names;
-use crate::model::{Encoding, Idempotency, MessageKind, MessageType, Service};
+use crate::model::{Encoding, ErrorEnum, Idempotency, Location, MessageKind, MessageType, Service};
 
 /// The schema of every service in `file`, in order. Problems (an invalid
 /// service, a type with no protobuf mapping, a message type that is not in
@@ -39,10 +39,116 @@ pub fn schemas(file: &syn::File) -> syn::Result<Vec<schema::File>> {
     Ok(files)
 }
 
+/// Every trait service in `file` with its HTTP/JSON API, as the generated
+/// `openapi()` describes it at run time: the schema of its messages, its
+/// routes, and its error enums' variants (those declared in the file; an
+/// error type from elsewhere contributes none).
+pub fn apis(file: &syn::File) -> syn::Result<Vec<(schema::File, schema::http::Api)>> {
+    let cx = Diagnostics::new();
+    let mut found = Found::default();
+    collect(&cx, &file.items, &mut found);
+    let apis = found
+        .services
+        .iter()
+        .map(|service| {
+            let schema = ServiceSchema::new(&cx, service, &found).build();
+            (schema, api(service, &found.errors))
+        })
+        .collect();
+    cx.finish()?;
+    Ok(apis)
+}
+
+/// A service's HTTP/JSON API.
+fn api(service: &Service, errors: &HashMap<String, ErrorEnum>) -> schema::http::Api {
+    use schema::http;
+    let routes = service
+        .api_routes()
+        .into_iter()
+        .map(|route| http::Route {
+            method: route.method,
+            docs: route.docs.to_vec(),
+            verb: route.verb.to_owned(),
+            path: route.path,
+            request: route.request,
+            params: route
+                .params
+                .into_iter()
+                .map(|(name, location)| http::Param {
+                    name,
+                    location: match location {
+                        Location::Path => http::Location::Path,
+                        Location::Query => http::Location::Query,
+                        Location::BodyField => http::Location::BodyField,
+                        Location::Body => http::Location::Body,
+                    },
+                })
+                .collect(),
+            response: route.response,
+            response_is_value: route.response_is_value,
+            server_streaming: route.server_streaming,
+            errors: error_variants(route.error, errors),
+        })
+        .collect();
+    http::Api {
+        title: format!("{}.{}", service.package, service.name.unraw()),
+        docs: service.docs.clone(),
+        json: http::JsonStyle::Serde,
+        routes,
+    }
+}
+
+/// The variants of the error type `ty`, when the file declares it.
+fn error_variants(
+    ty: &syn::Type,
+    errors: &HashMap<String, ErrorEnum>,
+) -> Vec<schema::http::ErrorVariant> {
+    let syn::Type::Path(path) = ty else {
+        return Vec::new();
+    };
+    let Some(error) = path
+        .path
+        .segments
+        .last()
+        .and_then(|last| errors.get(&last.ident.unraw().to_string()))
+    else {
+        return Vec::new();
+    };
+    error
+        .variants
+        .iter()
+        .map(|variant| {
+            let code = variant.code.to_string().to_shouty_snake_case();
+            let status = variant
+                .http
+                .as_ref()
+                .and_then(|status| status.base10_parse().ok())
+                .unwrap_or_else(|| schema::http::default_status(&code));
+            schema::http::ErrorVariant {
+                name: variant.name.unraw().to_string(),
+                docs: variant.docs.clone(),
+                code,
+                status,
+                details: match &variant.fields {
+                    syn::Fields::Named(fields) => fields
+                        .named
+                        .iter()
+                        .filter_map(|field| field.ident.as_ref())
+                        .map(|field| field.unraw().to_string())
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            }
+        })
+        .collect()
+}
+
 /// What a file declares that its schema needs.
 #[derive(Default)]
 struct Found {
     services: Vec<Service>,
+    /// `#[derive(kit::Error)]` enums, by name.
+    errors: HashMap<String, ErrorEnum>,
     /// `#[derive(kit::Message)]` types, by name.
     types: HashMap<String, MessageType>,
     /// `type Name = Type;` aliases without generics, by name.
@@ -88,6 +194,16 @@ fn collect(cx: &Diagnostics, items: &[Item], found: &mut Found) {
                             entry.insert(message);
                         }
                     }
+                }
+            }
+            Item::Enum(_)
+                if recognise::derives(recognise::item_attrs(item), "Error", &imported) =>
+            {
+                let Ok(input) = syn::parse2::<syn::DeriveInput>(item.to_token_stream()) else {
+                    continue;
+                };
+                if let Some(error) = crate::frontend::rust::parse_error(cx, &input) {
+                    found.errors.insert(error.name.unraw().to_string(), error);
                 }
             }
             Item::Type(alias) if alias.generics.params.is_empty() => {

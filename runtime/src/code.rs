@@ -182,6 +182,18 @@ impl<'de> Deserialize<'de> for Code {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_openapi_document_says_the_same_statuses() {
+        for code in Code::ALL {
+            assert_eq!(
+                crate::proto::schema::http::default_status(code.as_str()),
+                code.http_status().as_u16(),
+                "{code}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -283,6 +283,12 @@ pub trait ServiceError: Sized + Send + 'static {
     /// Client side: the error the caller sees. A business variant comes back
     /// as itself; anything else arrives as the transport variant.
     fn from_error(error: Error) -> Self;
+
+    /// The business variants, as the OpenAPI document describes them; none
+    /// unless `#[derive(kit::Error)]` says.
+    fn variants() -> Vec<crate::proto::schema::http::ErrorVariant> {
+        Vec::new()
+    }
 }
 
 impl ServiceError for Error {

@@ -7,6 +7,8 @@
 //! through this crate, so the two cannot drift apart in form.
 
 mod descriptor;
+pub mod http;
+pub mod openapi;
 mod text;
 
 use std::fmt;

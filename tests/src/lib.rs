@@ -152,7 +152,7 @@ pub fn python() -> std::path::PathBuf {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !*ready {
         let imports = std::process::Command::new(&python)
-            .args(["-c", "import grpc, grpc_tools"])
+            .args(["-c", "import grpc, grpc_tools, openapi_spec_validator, jsonschema, openapi_python_client"])
             .status()
             .is_ok_and(|status| status.success());
         if !imports {

@@ -155,6 +155,30 @@ Examples:
         #[arg(long, requires = "out_dir")]
         force: bool,
     },
+    /// Print a service's HTTP/JSON API as an OpenAPI 3.1 document.
+    ///
+    /// The same document the generated router serves at /openapi.json:
+    /// every route with its method, path and query parameters, request and
+    /// response schemas from the file's kit::Message types, each business
+    /// error variant (of error enums declared in the file) as a response
+    /// with its status, and the doc comments as descriptions. Feed it to an
+    /// OpenAPI client generator.
+    #[command(after_help = "\
+Examples:
+  kitgen openapi src/lib.rs > openapi.json
+  kitgen openapi src/lib.rs --service OrderService --api-version 2.1.0
+  kitgen openapi src/lib.rs | npx openapi-typescript > api.d.ts")]
+    Openapi {
+        /// The Rust file that declares the service.
+        file: PathBuf,
+        /// Only this service (the trait's name), when the file has several.
+        #[arg(long)]
+        service: Option<String>,
+        /// The document's `info.version`; by default the version of the
+        /// crate the file is in, as the served document says.
+        #[arg(long, value_name = "VERSION")]
+        api_version: Option<String>,
+    },
 }
 
 /// Runs the command line with `args` (the program name first), printing
@@ -224,7 +248,97 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
             *force,
             out,
         ),
+        Command::Openapi {
+            file,
+            service,
+            api_version,
+        } => openapi(file, service.as_deref(), api_version.as_deref(), out),
     }
+}
+
+fn openapi(
+    path: &Path,
+    only: Option<&str>,
+    version: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Report> {
+    let (source, file) = read_rust_file(path)?;
+    let apis =
+        crate::proto_export::apis(&file).map_err(|error| Report::from_syn(path, &source, error))?;
+    let names: Vec<String> = apis.iter().map(|(file, _)| service_name(file)).collect();
+    let mut chosen = apis
+        .iter()
+        .filter(|(file, _)| only.is_none_or(|only| service_name(file) == only));
+    let (schema, api) = match (chosen.next(), chosen.next()) {
+        (Some(found), None) => found,
+        (None, _) if names.is_empty() => {
+            return Err(Report::message(format!(
+                "{} declares no #[kit::service] trait",
+                path.display()
+            ))
+            .with_hint("put #[kit::service] on the trait that defines the service"));
+        }
+        (None, _) => {
+            return Err(Report::message(format!(
+                "{} has no service named `{}`; it has {}",
+                path.display(),
+                only.unwrap_or_default(),
+                list(&names)
+            )));
+        }
+        (Some(_), Some(_)) => {
+            return Err(Report::message(format!(
+                "{} declares {} services: {}",
+                path.display(),
+                names.len(),
+                list(&names)
+            ))
+            .with_hint("pick one with --service NAME"));
+        }
+    };
+    schema
+        .validate()
+        .map_err(|error| Report::message(format!("{}: {error}", path.display())))?;
+    let version = match version {
+        Some(version) => version.to_owned(),
+        None => crate_version(path).unwrap_or_else(|| "0.0.0".to_owned()),
+    };
+    let json = api
+        .to_openapi(schema, &version)
+        .to_pretty_json()
+        .map_err(|error| Report::message(format!("cannot write the document: {error}")))?;
+    writeln!(out, "{json}")
+        .map_err(|error| Report::message(format!("cannot write the output: {error}")))
+}
+
+/// The version of the crate `path` is in: its `Cargo.toml`'s
+/// `package.version`, or its workspace's when it says `version.workspace =
+/// true`.
+fn crate_version(path: &Path) -> Option<String> {
+    let mut inherits = false;
+    for dir in std::fs::canonicalize(path).ok()?.ancestors().skip(1) {
+        let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let manifest: toml::Table = text.parse().ok()?;
+        let version = if inherits {
+            manifest
+                .get("workspace")
+                .and_then(|workspace| workspace.get("package"))
+        } else {
+            manifest.get("package")
+        }
+        .and_then(|package| package.get("version"));
+        match version {
+            Some(toml::Value::String(version)) => return Some(version.clone()),
+            Some(toml::Value::Table(version)) if version.get("workspace").is_some() => {
+                inherits = true;
+            }
+            _ if inherits => {}
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn read_rust_file(path: &Path) -> Result<(String, syn::File), Report> {

@@ -15,6 +15,7 @@ pub fn error_derive(error: &ErrorEnum) -> TokenStream {
     let message = quote_spanned! {name.span()=> ::std::string::ToString::to_string(&self) };
     let into_arms = error.variants.iter().map(into_error_arm);
     let from_arms = error.variants.iter().map(from_error_arm);
+    let described = error.variants.iter().map(described_variant);
     let code_arms = error.variants.iter().map(|variant| {
         let (ident, code) = (&variant.name, &variant.code);
         quote!(Self::#ident { .. } => ::kit::Code::#code,)
@@ -35,6 +36,10 @@ pub fn error_derive(error: &ErrorEnum) -> TokenStream {
                     #(#into_arms)*
                     Self::#transport(error) => error.without_variant(),
                 }
+            }
+
+            fn variants() -> ::std::vec::Vec<::kit::proto::schema::http::ErrorVariant> {
+                ::std::vec::Vec::from([#(#described),*])
             }
 
             fn from_error(error: ::kit::Error) -> Self {
@@ -62,6 +67,37 @@ pub fn error_derive(error: &ErrorEnum) -> TokenStream {
             fn from(error: #name) -> Self {
                 ::kit::ServiceError::into_error(error)
             }
+        }
+    }
+}
+
+/// What the OpenAPI document says of a variant: its name, docs, code,
+/// status, and the names of its details' fields.
+fn described_variant(variant: &BusinessVariant) -> TokenStream {
+    let (name, code) = (variant.name.unraw().to_string(), &variant.code);
+    let docs = super::strings(&variant.docs);
+    let status = match &variant.http {
+        Some(status) => quote!(#status),
+        None => quote!(::kit::Code::#code.http_status().as_u16()),
+    };
+    let details = match &variant.fields {
+        Fields::Named(fields) => super::strings(
+            &fields
+                .named
+                .iter()
+                .filter_map(|field| field.ident.as_ref())
+                .map(|field| field.unraw().to_string())
+                .collect::<Vec<_>>(),
+        ),
+        Fields::Unnamed(_) | Fields::Unit => quote!(::std::vec::Vec::new()),
+    };
+    quote! {
+        ::kit::proto::schema::http::ErrorVariant {
+            name: ::std::string::String::from(#name),
+            docs: #docs,
+            code: ::std::string::String::from(::kit::Code::#code.as_str()),
+            status: #status,
+            details: #details,
         }
     }
 }

@@ -50,6 +50,14 @@ pub(crate) fn router(service: &Service) -> TokenStream {
          bodies are limited to [`kit::http::DEFAULT_BODY_LIMIT`]; wrap the router in \
          [`kit::http::body_limit`] to change that.",
     );
+    // A trait's router serves its OpenAPI document; `routes` leaves it out.
+    let openapi = (!service.api_routes().is_empty()).then(|| {
+        doc.push_str(
+            "\n\n`GET /openapi.json` answers [`openapi`]'s document; build the router from \
+             [`http_routes`] to leave it out.",
+        );
+        quote!(.openapi(openapi))
+    });
     let doc = super::doc(&doc);
     let routes_doc = super::doc(&format!(
         "The routes of [`{router}`], to serve with other services' in one router: \
@@ -66,6 +74,7 @@ pub(crate) fn router(service: &Service) -> TokenStream {
         #doc
         pub fn #router(endpoints: #endpoints) -> ::kit::__private::axum::Router {
             #routes_fn(endpoints)
+                #openapi
                 .build()
                 .expect("kitgen's check pass refuses routes that clash")
         }

@@ -13,6 +13,7 @@ mod http_server;
 mod message;
 mod messages;
 mod middleware;
+mod openapi;
 mod protobuf;
 mod service_trait;
 
@@ -75,6 +76,7 @@ pub fn service_module(service: &Service) -> TokenStream {
     let grpc_server = grpc::server(service);
     let grpc_client = clients::client(service, clients::Transport::Grpc);
     let schema = grpc::schema(service);
+    let openapi = openapi::openapi_fn(service);
     let middleware = middleware::middleware(service);
     let doc = self::doc(&doc);
     quote! {
@@ -93,6 +95,7 @@ pub fn service_module(service: &Service) -> TokenStream {
             #grpc_server
             #grpc_client
             #schema
+            #openapi
             #middleware
         }
     }

@@ -44,4 +44,6 @@ pub struct BusinessVariant {
     pub code: Ident,
     /// The HTTP status, when it differs from the code's.
     pub http: Option<LitInt>,
+    /// Doc comment lines, without the `///`.
+    pub docs: Vec<String>,
 }

@@ -4,6 +4,7 @@
 //! `file:line:col` of a `.proto`), so that errors found later, by the
 //! check pass or by rustc in generated code, point at the user's source.
 
+mod api;
 mod error;
 mod message;
 pub(crate) mod names;
@@ -12,6 +13,7 @@ mod path;
 use proc_macro2::Span;
 use syn::{Ident, LitStr, Type, Visibility};
 
+pub use api::ApiRoute;
 pub use error::{BusinessVariant, CODES, ErrorEnum};
 pub use message::{
     Encoding, EnumValue, MAX_TAG, MessageField, MessageKind, MessageType, RESERVED_TAGS,

@@ -35,7 +35,7 @@ pub use client::{Client, DEFAULT_MAX_RESPONSE_SIZE};
 /// [`Context::metadata_mut`](crate::Context::metadata_mut) take, so that
 /// using them needs no dependency of one's own.
 pub use http::{HeaderMap, HeaderName, HeaderValue, header};
-pub use server::{BodyLimit, DEFAULT_BODY_LIMIT, RouterBuilder, body_limit};
+pub use server::{BodyLimit, DEFAULT_BODY_LIMIT, OPENAPI_PATH, RouterBuilder, body_limit};
 
 use crate::Error;
 

@@ -43,6 +43,9 @@ pub fn body_limit(bytes: usize) -> Extension<BodyLimit> {
     Extension(BodyLimit(bytes))
 }
 
+/// Where a router serves its OpenAPI document.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+
 /// Collects endpoints into an axum [`Router`], one route per endpoint, with
 /// JSON answers for unknown paths (404) and wrong methods (405).
 ///
@@ -306,6 +309,47 @@ impl RouterBuilder {
         let handler =
             move |request: axum::extract::Request| handle(endpoint, request, path, read(), answer);
         self.router = self.router.route(path, on(filter, Boxed(handler)));
+        self
+    }
+
+    /// Answers `GET /openapi.json` with `document`'s JSON, made at the
+    /// first request; a document that cannot be made answers `INTERNAL`.
+    #[must_use]
+    pub fn openapi(
+        mut self,
+        document: fn() -> Result<
+            crate::proto::schema::openapi::OpenApi,
+            crate::proto::schema::SchemaError,
+        >,
+    ) -> Self {
+        if !self.admits(&http::Method::GET, OPENAPI_PATH) {
+            return self;
+        }
+        let made: std::sync::Arc<std::sync::OnceLock<Result<Bytes, String>>> =
+            std::sync::Arc::default();
+        let handler = move || {
+            let json = made.get_or_init(|| {
+                document()
+                    .map_err(|error| error.to_string())
+                    .and_then(|document| {
+                        document
+                            .to_pretty_json()
+                            .map(Bytes::from)
+                            .map_err(|error| error.to_string())
+                    })
+            });
+            let response = match json {
+                Ok(json) => (
+                    [(http::header::CONTENT_TYPE, "application/json")],
+                    json.clone(),
+                )
+                    .into_response(),
+                Err(error) => Error::internal(format!("cannot make the OpenAPI document: {error}"))
+                    .into_response(),
+            };
+            std::future::ready(response)
+        };
+        self.router = self.router.route(OPENAPI_PATH, axum::routing::get(handler));
         self
     }
 

@@ -87,6 +87,7 @@ pub fn parse_error(cx: &Diagnostics, input: &DeriveInput) -> Option<ErrorEnum> {
                 fields: variant.fields.clone(),
                 code,
                 http,
+                docs: super::attr::docs(&variant.attrs),
             }),
             VariantAttrs::Missing => cx.error_spanned_by(
                 &variant.ident,
