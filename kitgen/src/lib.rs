@@ -18,6 +18,8 @@
 // The interface is the macro crate, the `kitgen` command, and `Builder` for
 // build scripts. The pipeline's modules are public only for kitgen's own
 // crates and tests, hidden from the docs, and may change in any release.
+#[cfg(feature = "proto")]
+pub mod breaking;
 #[doc(hidden)]
 pub mod check;
 #[cfg(feature = "cli")]

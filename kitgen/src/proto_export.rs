@@ -74,8 +74,9 @@ fn api(service: &Service, errors: &HashMap<String, ErrorEnum>) -> schema::http::
             params: route
                 .params
                 .into_iter()
-                .map(|(name, location)| http::Param {
+                .map(|(name, location, required)| http::Param {
                     name,
+                    required,
                     location: match location {
                         Location::Path => http::Location::Path,
                         Location::Query => http::Location::Query,

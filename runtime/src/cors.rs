@@ -67,3 +67,60 @@ pub fn browsers(origins: impl Into<AllowOrigin>) -> CorsLayer {
         .expose_headers(EXPOSED_HEADERS.map(HeaderName::from_static))
         .max_age(MAX_AGE)
 }
+
+/// `cors` for every request but native gRPC's: a gRPC call that no page
+/// sent (it has no `Origin`; browsers speak gRPC-Web, which is gRPC by the
+/// time it gets here, and send one) skips the CORS layer's work on every
+/// answer.
+#[derive(Clone, Debug)]
+pub(crate) struct BrowsersOnly(pub(crate) CorsLayer);
+
+impl<S: Clone> tower::Layer<S> for BrowsersOnly {
+    type Service = SkipNativeGrpc<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SkipNativeGrpc {
+            cors: self.0.layer(inner.clone()),
+            plain: inner,
+        }
+    }
+}
+
+/// The service of [`BrowsersOnly`].
+#[derive(Clone, Debug)]
+pub(crate) struct SkipNativeGrpc<S> {
+    cors: tower_http::cors::Cors<S>,
+    plain: S,
+}
+
+impl<S, B, R> tower::Service<http::Request<B>> for SkipNativeGrpc<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>> + Clone,
+    R: Default,
+{
+    type Response = http::Response<R>;
+    type Error = S::Error;
+    type Future =
+        futures_util::future::Either<tower_http::cors::ResponseFuture<S::Future>, S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::ready!(self.cors.poll_ready(cx))?;
+        self.plain.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let headers = request.headers();
+        let native_grpc = !headers.contains_key(http::header::ORIGIN)
+            && headers
+                .get(http::header::CONTENT_TYPE)
+                .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc"));
+        if native_grpc {
+            futures_util::future::Either::Right(self.plain.call(request))
+        } else {
+            futures_util::future::Either::Left(self.cors.call(request))
+        }
+    }
+}

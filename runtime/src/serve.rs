@@ -183,7 +183,7 @@ impl Server {
         let serving = Arc::new(AtomicBool::new(true));
         let mut tasks = JoinSet::new();
         let with_cors = |router: axum::Router| match &self.cors {
-            Some(cors) => router.layer(cors.clone()),
+            Some(cors) => router.layer(crate::cors::BrowsersOnly(cors.clone())),
             None => router,
         };
         let with_health = |router: axum::Router| {

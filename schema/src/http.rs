@@ -65,6 +65,9 @@ pub struct Param {
     pub name: String,
     /// Where it travels.
     pub location: Location,
+    /// Whether a request without it is refused (`#[kit(required)]`);
+    /// otherwise absent means its default.
+    pub required: bool,
 }
 
 /// Where a request field travels.

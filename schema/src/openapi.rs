@@ -334,6 +334,9 @@ impl Json {
                 Location::BodyField => {
                     body_object =
                         body_object.property(param.name.clone(), schema.unwrap_or_else(any));
+                    if param.required {
+                        body_object = body_object.required(param.name.clone());
+                    }
                     body.get_or_insert(None);
                 }
                 Location::Body => body = Some(Some(schema.unwrap_or_else(any))),

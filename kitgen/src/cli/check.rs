@@ -120,3 +120,147 @@ fn difference(path: &Path, old: &[u8], new: &[u8], command: &str) -> String {
     }
     format!("{} is stale; run `{command}`\n{shown}", path.display())
 }
+
+/// `kitgen check --breaking BASE FILE…`: each service file against its
+/// baseline, a saved copy or the same path at a git revision; fails with
+/// one located line per change that breaks callers.
+pub(super) fn breaking(
+    cli: &Cli,
+    base: &str,
+    files: &[PathBuf],
+    out: &mut dyn Write,
+) -> Result<(), Report> {
+    let mut findings: Vec<String> = Vec::new();
+    for path in files {
+        if path.is_dir() {
+            return Err(Report::message(format!(
+                "--breaking compares service files, and {} is a directory",
+                path.display()
+            ))
+            .with_hint("name the .rs file that declares the #[kit::service] trait"));
+        }
+        let (source, file) = super::read_rust_file(path)?;
+        let (label, base_source) = baseline(base, path)?;
+        let base_file = syn::parse_file(&base_source)
+            .map_err(|error| Report::from_syn(Path::new(&label), &base_source, error))?;
+        let now = crate::proto_export::apis(&file)
+            .map_err(|error| Report::from_syn(path, &source, error))?;
+        let before = crate::proto_export::apis(&base_file)
+            .map_err(|error| Report::from_syn(Path::new(&label), &base_source, error))?;
+        for (schema, api) in &before {
+            let name = super::service_name(schema);
+            let Some((now_schema, now_api)) =
+                now.iter().find(|(now, _)| super::service_name(now) == name)
+            else {
+                findings.push(format!(
+                    "{label}:{}: service {name} was removed",
+                    line_of(&base_source, &name)
+                ));
+                continue;
+            };
+            for finding in crate::breaking::compare((schema, api), (now_schema, now_api)) {
+                let (place, text, word) = match &finding.anchor {
+                    crate::breaking::Anchor::Current(word) => {
+                        (path.display().to_string(), source.as_str(), word)
+                    }
+                    crate::breaking::Anchor::Base(word) => {
+                        (label.clone(), base_source.as_str(), word)
+                    }
+                };
+                findings.push(format!(
+                    "{place}:{}: {} {}",
+                    line_of(text, word),
+                    finding.subject,
+                    finding.change
+                ));
+            }
+        }
+    }
+    if findings.is_empty() {
+        if !cli.quiet {
+            let _ = writeln!(out, "no changes that break callers since {base}");
+        }
+        return Ok(());
+    }
+    Err(Report::message(format!(
+        "{} {} callers since {base}:\n{}",
+        findings.len(),
+        if findings.len() == 1 {
+            "change breaks"
+        } else {
+            "changes break"
+        },
+        findings.join("\n")
+    ))
+    .with_hint(
+        "keep what callers use: add a method, a field or a variant beside the old one, and \
+         remove the old one once no caller uses it",
+    ))
+}
+
+/// The baseline of `path`: the file `base` names, or `path` at the git
+/// revision `base`; with how to name it.
+fn baseline(base: &str, path: &Path) -> Result<(String, String), Report> {
+    if Path::new(base).is_file() {
+        let text = std::fs::read_to_string(base)
+            .map_err(|error| Report::message(format!("cannot read {base}: {error}")))?;
+        return Ok((base.to_owned(), text));
+    }
+    let relative = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        Path::new(".").join(path)
+    };
+    let shown = std::process::Command::new("git")
+        .arg("show")
+        .arg(format!("{base}:{}", relative.display()))
+        .output()
+        .map_err(|error| Report::message(format!("cannot run git: {error}")))?;
+    if !shown.status.success() {
+        return Err(Report::message(format!(
+            "cannot read {} at {base}: {}",
+            path.display(),
+            String::from_utf8_lossy(&shown.stderr).trim()
+        ))
+        .with_hint(
+            "BASE is a git revision that has the file (origin/main, HEAD~1, a tag) or a saved \
+             copy of it",
+        ));
+    }
+    let text = String::from_utf8(shown.stdout)
+        .map_err(|_| Report::message(format!("{} at {base} is not UTF-8", path.display())))?;
+    Ok((format!("{base}:{}", path.display()), text))
+}
+
+/// The line (from 1) that declares `word`: a `fn` of its snake_case
+/// spelling, a `word:` field or parameter, a `struct` or `enum`, or, failing
+/// those, the first line where it (or its snake_case or UpperCamelCase
+/// spelling) stands as a whole word; 1 when none does.
+fn line_of(text: &str, word: &str) -> usize {
+    use heck::{ToSnakeCase, ToUpperCamelCase};
+    let (snake, camel) = (word.to_snake_case(), word.to_upper_camel_case());
+    // In order of preference, each looked for in every line first.
+    let needles = [
+        format!("fn {snake}"),
+        format!("{word}:"),
+        format!("struct {camel}"),
+        format!("enum {camel}"),
+        word.to_owned(),
+        snake,
+        camel,
+    ];
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let whole = |line: &str, needle: &str| {
+        line.match_indices(needle).any(|(at, _)| {
+            let before = line[..at].chars().next_back();
+            let after = line[at + needle.len()..].chars().next();
+            // A needle that ends in punctuation (`id:`) ends there.
+            let runs_on = needle.ends_with(is_word) && after.is_some_and(is_word);
+            !before.is_some_and(is_word) && !runs_on
+        })
+    };
+    needles
+        .iter()
+        .find_map(|needle| text.lines().position(|line| whole(line, needle)))
+        .map_or(1, |index| index + 1)
+}

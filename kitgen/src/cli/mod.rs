@@ -116,20 +116,36 @@ Examples:
   kitgen generate proto/orders.proto -I proto/vendor -o src/pb
   kitgen generate src/api.rs -o src/generated")]
     Generate(GenerateArgs),
-    /// Exit non-zero, with a diff, when generated files are stale.
+    /// Exit non-zero, with a diff, when generated files are stale; or,
+    /// with --breaking, when a service changed in a way that breaks its
+    /// callers.
     ///
     /// Finds every file under the given directories (the current one by
     /// default) whose first line records a `kitgen generate` command, runs
     /// those commands in memory, and compares. Run it from the directory
     /// where `kitgen generate` ran, as CI does.
+    ///
+    /// With --breaking BASE, compares each named service file with its
+    /// baseline (the same path at a git revision, or a saved copy) and
+    /// prints one file:line per change that breaks callers: a removed
+    /// method, field or error variant; a renumbered field, a renamed one,
+    /// or one whose type changed; a changed route or verb; a parameter that
+    /// moved or was made required. Additions pass.
     #[command(after_help = "\
 Examples:
   kitgen check
-  kitgen check src/generated")]
+  kitgen check src/generated
+  kitgen check --breaking origin/main src/lib.rs
+  kitgen check --breaking v1-api.rs src/lib.rs    against a saved copy")]
     Check {
-        /// Directories to search for generated files.
+        /// Directories to search for generated files; with --breaking, the
+        /// service files to compare.
         #[arg(default_value = ".")]
         dirs: Vec<PathBuf>,
+        /// Compare the service files with BASE: a git revision or a saved
+        /// copy of the file.
+        #[arg(long, value_name = "BASE")]
+        breaking: Option<String>,
     },
     /// Print the .proto of the #[kit::service] traits in a Rust file.
     ///
@@ -234,7 +250,14 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
             Ok(())
         }
         Command::Generate(args) => generate::run(cli, args, out),
-        Command::Check { dirs } => check::run(cli, dirs, out),
+        Command::Check {
+            dirs,
+            breaking: Some(base),
+        } => check::breaking(cli, base, dirs, out),
+        Command::Check {
+            dirs,
+            breaking: None,
+        } => check::run(cli, dirs, out),
         Command::Proto {
             file,
             service,
@@ -341,7 +364,7 @@ fn crate_version(path: &Path) -> Option<String> {
     None
 }
 
-fn read_rust_file(path: &Path) -> Result<(String, syn::File), Report> {
+pub(super) fn read_rust_file(path: &Path) -> Result<(String, syn::File), Report> {
     let source = std::fs::read_to_string(path)
         .map_err(|error| Report::message(format!("cannot read {}: {error}", path.display())))?;
     let file = syn::parse_file(&source).map_err(|error| Report::from_syn(path, &source, error))?;
@@ -455,7 +478,7 @@ fn write_all(
     Ok(())
 }
 
-fn service_name(file: &kitgen_schema::File) -> String {
+pub(super) fn service_name(file: &kitgen_schema::File) -> String {
     file.services
         .first()
         .map(|service| service.name.clone())

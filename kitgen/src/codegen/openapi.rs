@@ -59,7 +59,7 @@ fn route(route: &ApiRoute<'_>) -> TokenStream {
         error,
     } = route;
     let docs = strings(docs);
-    let params = vec_of(params.iter().map(|(name, location)| {
+    let params = vec_of(params.iter().map(|(name, location, required)| {
         let location = match location {
             Location::Path => quote!(Path),
             Location::Query => quote!(Query),
@@ -70,6 +70,7 @@ fn route(route: &ApiRoute<'_>) -> TokenStream {
             ::kit::proto::schema::http::Param {
                 name: ::std::string::String::from(#name),
                 location: ::kit::proto::schema::http::Location::#location,
+                required: #required,
             }
         }
     }));

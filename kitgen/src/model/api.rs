@@ -21,8 +21,9 @@ pub struct ApiRoute<'a> {
     pub path: String,
     /// The request message's name.
     pub request: String,
-    /// Each parameter's JSON name and where it travels.
-    pub params: Vec<(String, Location)>,
+    /// Each parameter's JSON name, where it travels, and whether it is
+    /// required.
+    pub params: Vec<(String, Location, bool)>,
     /// The response message's name.
     pub response: String,
     /// Whether the answer is the response message's `value` alone: what
@@ -52,7 +53,7 @@ impl Service {
                     .iter()
                     .map(|param| {
                         let location = method.http.location_of(param);
-                        (param.name.unraw().to_string(), location)
+                        (param.name.unraw().to_string(), location, param.required)
                     })
                     .collect(),
                 response: names::response_struct(method).to_string(),

@@ -90,7 +90,7 @@ pub trait OrderService: Send + Sync + 'static {
     async fn create(&self, ctx: &kit::Context, order: Order) -> Result<String, OrderError>;
 
     /// Fetches an order.
-    #[kit(http(get = "/orders/{id}"))]
+    #[kit(http(get = "/orders/{id}"), idempotent)]
     async fn get_by_id(&self, ctx: &kit::Context, id: String) -> Result<Order, OrderError>;
 
     /// Moves an order to another status.
