@@ -220,3 +220,16 @@ fn the_baseline_can_be_a_git_revision() {
         ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_proto_is_refused_with_what_to_use() {
+    Command::cargo_bin("kitgen")
+        .unwrap()
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env("NO_COLOR", "1")
+        .args(["check", "--breaking", "HEAD", "fixtures/addsvc.proto"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is a .proto"))
+        .stderr(predicate::str::contains("buf breaking"));
+}

@@ -139,6 +139,17 @@ pub(super) fn breaking(
             ))
             .with_hint("name the .rs file that declares the #[kit::service] trait"));
         }
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "proto")
+        {
+            return Err(Report::message(format!(
+                "--breaking compares #[kit::service] traits; {} is a .proto, which it cannot \
+                 read yet",
+                path.display()
+            ))
+            .with_hint("for a .proto, `buf breaking --against` checks the same rules"));
+        }
         let (source, file) = super::read_rust_file(path)?;
         let (label, base_source) = baseline(base, path)?;
         let base_file = syn::parse_file(&base_source)
