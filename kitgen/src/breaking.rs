@@ -39,6 +39,16 @@ pub enum Anchor {
 /// baseline's methods, then its messages and enums.
 pub fn compare(base: (&File, &Api), current: (&File, &Api)) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if base.0.package != current.0.package {
+        findings.push(Finding {
+            subject: format!("package {}", base.0.package),
+            change: format!(
+                "changed to {} (every gRPC and Connect path names it)",
+                current.0.package
+            ),
+            anchor: Anchor::Current(current.0.package.clone()),
+        });
+    }
     methods(base.0, current.0, &mut findings);
     let reachable = reachable(current.0);
     for message in &base.0.messages {

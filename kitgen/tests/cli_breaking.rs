@@ -160,6 +160,16 @@ fn a_parameter_made_required_breaks() {
 }
 
 #[test]
+fn a_changed_package_breaks() {
+    breaks(
+        "package",
+        "package = \"things\"",
+        "package = \"things.v2\"",
+        "package things changed to things.v2",
+    );
+}
+
+#[test]
 fn additions_pass() {
     let added = "    #[kit(http(get = \"/things\"))]\n    async fn list(&self, ctx: &kit::Context, prefix: String) -> Result<Vec<Thing>, ThingError>;\n\n    #[kit(http(delete = \"/things/{id}\"))]\n    async fn remove(&self, ctx: &kit::Context, id: String, hard: bool) -> Result<(), ThingError>;\n";
     check(

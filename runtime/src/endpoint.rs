@@ -40,6 +40,7 @@ pub struct Endpoint<Req, Resp> {
     inner: Inner<Req, Resp>,
     name: EndpointName,
     idempotent: bool,
+    no_side_effects: bool,
     streams: Streams<Req, Resp>,
 }
 
@@ -56,6 +57,7 @@ struct Streams<Req, Resp> {
 struct Traits<Req, Resp> {
     name: EndpointName,
     idempotent: bool,
+    no_side_effects: bool,
     streams: Streams<Req, Resp>,
 }
 
@@ -164,6 +166,21 @@ impl<Req, Resp> Endpoint<Req, Resp> {
         self.idempotent
     }
 
+    /// Marks the method a read, with no side effects (a `GET` route marked
+    /// `#[kit(idempotent)]`, or a `.proto`'s `NO_SIDE_EFFECTS`): idempotent,
+    /// and callable over Connect with `GET`.
+    #[must_use]
+    pub fn no_side_effects(mut self, no_side_effects: bool) -> Self {
+        self.no_side_effects = no_side_effects;
+        self.idempotent |= no_side_effects;
+        self
+    }
+
+    /// Whether the method is a read, with no side effects.
+    pub fn has_no_side_effects(&self) -> bool {
+        self.no_side_effects
+    }
+
     /// How the method's messages travel.
     pub fn kind(&self) -> MethodKind {
         match (
@@ -245,6 +262,7 @@ where
             inner,
             name: EndpointName::default(),
             idempotent: false,
+            no_side_effects: false,
             streams: Streams::default(),
         }
     }
@@ -254,6 +272,7 @@ where
         Traits {
             name: self.name,
             idempotent: self.idempotent,
+            no_side_effects: self.no_side_effects,
             streams: self.streams,
         }
     }
@@ -263,6 +282,7 @@ where
     fn with_traits(mut self, traits: Traits<Req, Resp>) -> Self {
         self.name = traits.name;
         self.idempotent = traits.idempotent;
+        self.no_side_effects = traits.no_side_effects;
         self.streams = traits.streams;
         self
     }
@@ -379,6 +399,7 @@ impl<Req, Resp> Clone for Endpoint<Req, Resp> {
             inner: self.inner.clone(),
             name: self.name,
             idempotent: self.idempotent,
+            no_side_effects: self.no_side_effects,
             streams: self.streams,
         }
     }
@@ -389,6 +410,7 @@ impl<Req, Resp> fmt::Debug for Endpoint<Req, Resp> {
         f.debug_struct("Endpoint")
             .field("name", &self.name)
             .field("idempotent", &self.idempotent)
+            .field("no_side_effects", &self.no_side_effects)
             .field("kind", &self.kind())
             .field("request", &std::any::type_name::<Req>())
             .field("response", &std::any::type_name::<Resp>())

@@ -315,6 +315,22 @@ async fn connect_timeout_ms_is_the_deadline() {
     let (messages, end) = envelopes(&invalid.body);
     assert!(messages.is_empty());
     assert_eq!(end["error"]["code"], "invalid_argument", "{end}");
+
+    // Ten digits is the protocol's most, more than gRPC's eight.
+    let long = connection
+        .send(
+            Method::POST,
+            "/feed.Feed/Ticks",
+            &[
+                ("content-type", "application/connect+json"),
+                ("connect-timeout-ms", "9999999999"),
+            ],
+            envelope(0, br#"{"from": 1, "count": 1}"#),
+        )
+        .await;
+    let (messages, end) = envelopes(&long.body);
+    assert_eq!(messages.len(), 1);
+    assert!(end.get("error").is_none(), "{end}");
 }
 
 /// One envelope: a flag byte, a big-endian length, the bytes.

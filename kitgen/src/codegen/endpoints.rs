@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::{Signature, doc_link, messages, service_error_fn, signature};
 use crate::model::names;
-use crate::model::{Messages, Method, Service};
+use crate::model::{Idempotency, Messages, Method, Service};
 
 /// The struct, its constructor and layering, and its trait impl.
 pub(crate) fn endpoints(service: &Service) -> TokenStream {
@@ -112,10 +112,11 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     };
     let service_name = super::grpc::full_name(service);
     let method_name = &method.rpc_name;
-    let idempotent = method
-        .idempotency
-        .may_retry()
-        .then(|| quote!(.idempotent(true)));
+    let idempotent = match method.idempotency {
+        Idempotency::Unknown => None,
+        Idempotency::NoSideEffects => Some(quote!(.no_side_effects(true))),
+        Idempotency::Idempotent => Some(quote!(.idempotent(true))),
+    };
     let streams = [
         method.streams.requests.then(|| quote!(.client_streaming())),
         method

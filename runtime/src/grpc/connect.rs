@@ -4,7 +4,7 @@
 //! content type.
 //!
 //! * Unary methods: `POST` with an `application/json` (proto3 JSON) or
-//!   `application/proto` body, or, for a method marked idempotent,
+//!   `application/proto` body, or, for a method with no side effects,
 //!   `GET ?encoding=json&message=…` (`base64=1` for binary), which caches
 //!   and needs no CORS preflight. The answer is the message itself; an
 //!   error is Connect's JSON (`{"code":"not_found","message":"…"}`) with
@@ -150,11 +150,11 @@ where
     let request_id = request_id_from(&parts.headers);
     let read = match parts.method {
         Method::POST => read_post(&parts.headers, body, limits).await,
-        Method::GET if endpoint.is_idempotent() => {
+        Method::GET if endpoint.has_no_side_effects() => {
             read_get(&parts.uri, limits).map_err(Refused::Error)
         }
         _ => {
-            let allow = if endpoint.is_idempotent() {
+            let allow = if endpoint.has_no_side_effects() {
                 "GET, POST"
             } else {
                 "POST"
@@ -222,7 +222,13 @@ where
         {
             return Err(unsupported_compression(encoding.to_str().unwrap_or("?")));
         }
-        let bytes = read_body(body, limits.max_decoding_message_size + ENVELOPE_HEADER).await?;
+        let bytes = read_body(
+            body,
+            limits
+                .max_decoding_message_size
+                .saturating_add(ENVELOPE_HEADER),
+        )
+        .await?;
         let message = Codec::Json.decode::<Req>(&open_envelope(&bytes)?)?;
         let mut ctx = call_context(parts.headers, &parts.extensions)?;
         if let Some(closing) = closing {
@@ -428,23 +434,27 @@ fn open_envelope(bytes: &[u8]) -> Result<Bytes, Error> {
 fn call_context(mut headers: HeaderMap, extensions: &http::Extensions) -> Result<Context, Error> {
     headers.remove(GRPC_TIMEOUT);
     if let Some(value) = headers.remove(CONNECT_TIMEOUT_MS) {
-        let millis = value
-            .to_str()
-            .ok()
-            .filter(|text| {
-                (1..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
-            })
-            .ok_or_else(|| {
-                Error::invalid_argument("invalid Connect-Timeout-Ms: expected at most 10 digits")
-            })?;
-        let grpc = HeaderValue::try_from(format!("{millis}m"))
-            .map_err(|_| Error::invalid_argument("invalid Connect-Timeout-Ms"))?;
+        let grpc = grpc_timeout(&value).ok_or_else(|| {
+            Error::invalid_argument("invalid Connect-Timeout-Ms: expected 1 to 10 digits")
+        })?;
         headers.insert(GRPC_TIMEOUT, grpc);
     }
     Ok(Context::from_headers(
         headers,
         crate::serve::peer_of(extensions),
     ))
+}
+
+/// A `Connect-Timeout-Ms` value (one to ten digits) as gRPC's timeout,
+/// which has eight digits and a unit.
+pub(super) fn grpc_timeout(millis: &HeaderValue) -> Option<HeaderValue> {
+    let text = millis.to_str().ok()?;
+    if !(1..=10).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let millis: u64 = text.parse().ok()?;
+    let encoded = crate::context::timeout::encode(std::time::Duration::from_millis(millis));
+    HeaderValue::try_from(encoded).ok()
 }
 
 /// An HTTP refusal with one header that says what would be accepted.

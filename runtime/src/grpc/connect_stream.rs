@@ -58,14 +58,9 @@ pub(crate) fn to_grpc(request: Request<Body>) -> Request<Body> {
     headers.insert(TE, HeaderValue::from_static("trailers"));
     headers.remove("connect-protocol-version");
     if let Some(millis) = headers.remove("connect-timeout-ms") {
-        // Milliseconds become gRPC's `250m`; a value that is not digits is
-        // passed on as it is, for the server to refuse as gRPC's.
-        let timeout = match millis.to_str() {
-            Ok(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => {
-                HeaderValue::try_from(format!("{digits}m")).unwrap_or(millis)
-            }
-            _ => millis,
-        };
+        // Milliseconds become gRPC's timeout; a value that is not one is
+        // passed on as it is, for the server to refuse.
+        let timeout = super::connect::grpc_timeout(&millis).unwrap_or(millis);
         headers.insert("grpc-timeout", timeout);
     }
     for (connect, grpc) in RENAMED {
