@@ -79,7 +79,7 @@ fn check_binding(cx: &Diagnostics, method: &Method) {
         check_streamed_binding(cx, method);
         return;
     }
-    if method.messages == Messages::Existing {
+    if matches!(method.messages, Messages::Existing { .. }) {
         return;
     }
     let http = &method.http;
@@ -214,13 +214,13 @@ fn check_names(cx: &Diagnostics, service: &Service) {
         }
         // Generated messages are named in camel case; a `.proto`'s rpcs
         // become methods named in snake case.
-        let (name, what) = match method.messages {
+        let (name, what) = match &method.messages {
             Messages::Generated => {
                 let name = names::method_camel(method);
                 let what = format!("`{name}Request`");
                 (name, what)
             }
-            Messages::Existing => (
+            Messages::Existing { .. } => (
                 method.name.to_string(),
                 format!("the Rust method `{}`", method.name),
             ),

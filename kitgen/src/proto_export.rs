@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use heck::ToShoutySnakeCase;
-use kitgen_schema::{self as schema, FieldType, Scalar, Type};
+use kitgen_schema::{self as schema, FieldType, Scalar, Type, http};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{GenericArgument, Item, PathArguments};
@@ -61,7 +61,15 @@ pub fn apis(file: &syn::File) -> syn::Result<Vec<(schema::File, schema::http::Ap
 
 /// A service's HTTP/JSON API.
 fn api(service: &Service, errors: &HashMap<String, ErrorEnum>) -> schema::http::Api {
-    use schema::http;
+    http_api(service, |ty| error_variants(ty, errors))
+}
+
+/// The HTTP/JSON API of [`Service::api_routes`], the business errors of
+/// a trait method's error type as `errors` finds them.
+pub fn http_api(
+    service: &Service,
+    errors: impl Fn(&syn::Type) -> Vec<http::ErrorVariant>,
+) -> http::Api {
     let routes = service
         .api_routes()
         .into_iter()
@@ -74,28 +82,44 @@ fn api(service: &Service, errors: &HashMap<String, ErrorEnum>) -> schema::http::
             params: route
                 .params
                 .into_iter()
-                .map(|(name, location, required)| http::Param {
-                    name,
-                    required,
-                    location: match location {
-                        Location::Path => http::Location::Path,
-                        Location::Query => http::Location::Query,
-                        Location::BodyField => http::Location::BodyField,
-                        Location::Body => http::Location::Body,
-                    },
+                .map(|param| http::Param {
+                    name: param.name,
+                    field: param.field,
+                    location: param.location.into(),
+                    required: param.required,
                 })
                 .collect(),
             response: route.response,
             response_is_value: route.response_is_value,
             server_streaming: route.server_streaming,
-            errors: error_variants(route.error, errors),
+            errors: route.error.map(&errors).unwrap_or_default(),
         })
         .collect();
     http::Api {
         title: format!("{}.{}", service.package, service.name.unraw()),
         docs: service.docs.clone(),
-        json: http::JsonStyle::Serde,
+        json: json_style(service),
         routes,
+    }
+}
+
+/// How the service's messages are written as JSON: by serde's derive
+/// for a trait's, by pbjson (protobuf's mapping) for a `.proto`'s.
+fn json_style(service: &Service) -> http::JsonStyle {
+    match service.descriptors {
+        Some(_) => http::JsonStyle::Proto3,
+        None => http::JsonStyle::Serde,
+    }
+}
+
+impl From<Location> for http::Location {
+    fn from(location: Location) -> Self {
+        match location {
+            Location::Path => http::Location::Path,
+            Location::Query => http::Location::Query,
+            Location::BodyField => http::Location::BodyField,
+            Location::Body => http::Location::Body,
+        }
     }
 }
 

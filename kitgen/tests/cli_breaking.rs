@@ -1,5 +1,6 @@
 //! `kitgen check --breaking`: one test per kind of change that breaks
-//! callers, each reported at its line, and changes that only add pass.
+//! callers, each reported at its line, and changes that only add pass; for
+//! a `#[kit::service]` trait and for a `.proto`.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -231,15 +232,192 @@ fn the_baseline_can_be_a_git_revision() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A `.proto` baseline: a service with HTTP rules, an import beside it
+/// (`shared.proto`) and an enum.
+const BASE_PROTO: &str = r#"syntax = "proto3";
+
+package shop.v1;
+
+import "google/api/annotations.proto";
+import "shared.proto";
+
+service Shop {
+  rpc GetItem(GetItemRequest) returns (Item) {
+    option (google.api.http) = { get: "/v1/items/{id}" };
+  }
+  rpc ListItems(ListItemsRequest) returns (ListItemsResponse);
+}
+
+message GetItemRequest {
+  string id = 1;
+}
+
+message Item {
+  string id = 1;
+  int64 price_cents = 2;
+  State state = 3;
+  shared.Money price = 4;
+}
+
+enum State {
+  STATE_UNSPECIFIED = 0;
+  STATE_ON_SALE = 1;
+  STATE_SOLD_OUT = 2;
+}
+
+message ListItemsRequest {
+  int32 page_size = 1;
+}
+
+message ListItemsResponse {
+  repeated Item items = 1;
+}
+"#;
+
+const SHARED_PROTO: &str = r#"syntax = "proto3";
+
+package shared;
+
+message Money {
+  string currency = 1;
+  int64 units = 2;
+}
+"#;
+
+/// Runs `kitgen check --breaking base.proto now.proto` on `BASE_PROTO` and
+/// `BASE_PROTO` with `from` replaced by `to`, `shared.proto` beside both.
+fn check_proto(name: &str, from: &str, to: &str) -> assert_cmd::assert::Assert {
+    assert!(BASE_PROTO.contains(from), "{from}");
+    let dir = std::env::temp_dir().join(format!(
+        "kitgen-breaking-proto-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("shared.proto"), SHARED_PROTO).unwrap();
+    std::fs::write(dir.join("base.proto"), BASE_PROTO).unwrap();
+    std::fs::write(dir.join("now.proto"), BASE_PROTO.replacen(from, to, 1)).unwrap();
+    let assert = Command::cargo_bin("kitgen")
+        .unwrap()
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .args(["check", "--breaking", "base.proto", "now.proto"])
+        .assert();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert
+}
+
 #[test]
-fn a_proto_is_refused_with_what_to_use() {
+fn a_proto_removed_rpc_breaks() {
+    check_proto(
+        "rpc",
+        "  rpc ListItems(ListItemsRequest) returns (ListItemsResponse);\n",
+        "",
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "base.proto:12: method Shop.ListItems was removed",
+    ))
+    .stderr(predicate::str::contains("1 change breaks callers"));
+}
+
+#[test]
+fn a_proto_renumbered_or_retyped_field_breaks() {
+    check_proto(
+        "renumbered",
+        "int64 price_cents = 2;",
+        "int64 price_cents = 5;",
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "now.proto:21: field shop.v1.Item.price_cents was renumbered from 2 to 5",
+    ));
+    check_proto(
+        "retyped",
+        "int64 price_cents = 2;",
+        "double price_cents = 2;",
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "now.proto:21: field shop.v1.Item.price_cents changed type from int64 to double",
+    ));
+    // A field of an imported message that the service uses breaks too.
+    check_proto("imported", "shared.Money price = 4;", "string price = 4;")
+        .failure()
+        .stderr(predicate::str::contains(
+            "field shop.v1.Item.price changed type from shared.Money to string",
+        ));
+}
+
+#[test]
+fn a_proto_renamed_field_or_removed_enum_value_breaks() {
+    check_proto("renamed", "int64 price_cents = 2;", "int64 cents = 2;")
+        .failure()
+        .stderr(predicate::str::contains(
+            "now.proto:21: field shop.v1.Item.price_cents was renamed to cents",
+        ));
+    check_proto("enum", "  STATE_SOLD_OUT = 2;\n", "")
+        .failure()
+        .stderr(predicate::str::contains(
+            "base.proto:29: enum value shop.v1.State.STATE_SOLD_OUT was removed",
+        ));
+}
+
+#[test]
+fn a_proto_changed_http_rule_breaks() {
+    check_proto(
+        "rule",
+        "get: \"/v1/items/{id}\"",
+        "post: \"/v1/items/{id}\"",
+    )
+    .failure()
+    .stderr(predicate::str::contains(
+        "now.proto:9: route of GetItem changed from GET /v1/items/{id} to POST \
+             /v1/items/{id}",
+    ));
+}
+
+#[test]
+fn a_proto_with_only_additions_passes() {
+    check_proto(
+        "additive",
+        "  int32 page_size = 1;\n",
+        "  int32 page_size = 1;\n  string page_token = 2;\n",
+    )
+    .success()
+    .stdout(predicate::str::contains(
+        "no changes that break callers since base.proto",
+    ));
+    check_proto(
+        "additive-rpc",
+        "  rpc ListItems(ListItemsRequest) returns (ListItemsResponse);\n",
+        "  rpc ListItems(ListItemsRequest) returns (ListItemsResponse);\n  rpc CountItems(ListItemsRequest) returns (ListItemsResponse);\n",
+    )
+    .success();
+}
+
+#[test]
+fn a_proto_baseline_that_does_not_compile_says_so() {
+    let dir =
+        std::env::temp_dir().join(format!("kitgen-breaking-proto-bad-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("shared.proto"), SHARED_PROTO).unwrap();
+    std::fs::write(
+        dir.join("base.proto"),
+        BASE_PROTO.replace("message Item {", "message Item"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("now.proto"), BASE_PROTO).unwrap();
     Command::cargo_bin("kitgen")
         .unwrap()
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .current_dir(&dir)
         .env("NO_COLOR", "1")
-        .args(["check", "--breaking", "HEAD", "fixtures/addsvc.proto"])
+        .args(["check", "--breaking", "base.proto", "now.proto"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("is a .proto"))
-        .stderr(predicate::str::contains("buf breaking"));
+        .stderr(predicate::str::contains(
+            "the baseline base.proto does not compile",
+        ));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -67,7 +67,7 @@ fn summary(service: &Service) -> Vec<String> {
     )];
     for method in &service.methods {
         let body = match method.messages {
-            Messages::Existing => match &method.rules[0].body {
+            Messages::Existing { .. } => match &method.rules[0].body {
                 RuleBody::None => "none".to_owned(),
                 RuleBody::All => "fields".to_owned(),
                 RuleBody::Field(field) => format!("field {field}"),

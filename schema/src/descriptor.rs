@@ -1,4 +1,5 @@
-//! Descriptors, for gRPC reflection.
+//! Descriptors: written for gRPC reflection, and read back from a compiled
+//! `.proto`'s descriptor set to describe its messages' JSON.
 
 use prost::Message as _;
 use prost_types::field_descriptor_proto::{Label, Type as DescriptorType};
@@ -8,7 +9,10 @@ use prost_types::{
     OneofDescriptorProto, ServiceDescriptorProto,
 };
 
-use crate::{Field, FieldType, File, Scalar, Type};
+use crate::{
+    Enum, EnumValue, Field, FieldType, File, Idempotency, Message, Method, Scalar, SchemaError,
+    Service, Type,
+};
 
 impl File {
     /// The file's name in descriptors: the package with `/` for `.`, and
@@ -104,6 +108,239 @@ impl File {
         }
         .encode_to_vec()
     }
+}
+
+impl File {
+    /// Every message, enum and service of an encoded `FileDescriptorSet`
+    /// (a compiled `.proto` with its imports), with the leading comments
+    /// of its source info. Messages and enums go by their full names
+    /// (`acme.v1.Order`, `acme.v1.Order.Line`, `google.protobuf.Timestamp`),
+    /// as do the types that fields and methods use; map entry types become
+    /// map fields, and fields of a oneof are optional. The package is that
+    /// of the first file with a service.
+    ///
+    /// What it is for: the JSON of a `.proto` service's messages
+    /// ([`crate::http::JsonStyle::Proto3`]) and comparing two versions of
+    /// a service; [`File::to_proto`] does not render it back.
+    pub fn from_descriptor_set(bytes: &[u8]) -> Result<File, SchemaError> {
+        let set = FileDescriptorSet::decode(bytes)
+            .map_err(|error| SchemaError(format!("the descriptor set does not decode: {error}")))?;
+        let mut file = File::default();
+        for proto in &set.file {
+            let reader = Reader::new(proto);
+            let prefix = proto.package().to_owned();
+            for (index, message) in proto.message_type.iter().enumerate() {
+                reader.message(&mut file, message, &prefix, &[4, index as i32]);
+            }
+            for (index, enumeration) in proto.enum_type.iter().enumerate() {
+                reader.enumeration(&mut file, enumeration, &prefix, &[5, index as i32]);
+            }
+            for (index, service) in proto.service.iter().enumerate() {
+                if file.services.is_empty() {
+                    file.package = prefix.clone();
+                    file.origin = format!("the file {}", proto.name());
+                }
+                let path = [6, index as i32];
+                file.services.push(Service {
+                    name: service.name().to_owned(),
+                    docs: reader.docs(&path),
+                    methods: service
+                        .method
+                        .iter()
+                        .enumerate()
+                        .map(|(number, method)| Method {
+                            name: method.name().to_owned(),
+                            docs: reader.docs(&[6, index as i32, 2, number as i32]),
+                            input: unqualified(method.input_type()),
+                            output: unqualified(method.output_type()),
+                            client_streaming: method.client_streaming(),
+                            server_streaming: method.server_streaming(),
+                            idempotency: Idempotency::from_descriptor_value(
+                                method
+                                    .options
+                                    .as_ref()
+                                    .and_then(|options| options.idempotency_level),
+                            ),
+                        })
+                        .collect(),
+                });
+            }
+        }
+        Ok(file)
+    }
+}
+
+/// Reads one file of a descriptor set.
+struct Reader<'a> {
+    /// Each commented element's path, with its leading comment.
+    comments: Vec<(&'a [i32], &'a str)>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(file: &'a FileDescriptorProto) -> Self {
+        let comments = file
+            .source_code_info
+            .iter()
+            .flat_map(|info| &info.location)
+            .filter_map(|location| {
+                Some((
+                    location.path.as_slice(),
+                    location.leading_comments.as_deref()?,
+                ))
+            })
+            .collect();
+        Reader { comments }
+    }
+
+    /// The leading comment of the element at `path`, as lines.
+    fn docs(&self, path: &[i32]) -> Vec<String> {
+        self.comments
+            .iter()
+            .find(|(at, _)| *at == path)
+            .map(|(_, text)| {
+                text.trim_end_matches('\n')
+                    .lines()
+                    .map(|line| line.trim_end().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Adds `message` (in `scope`, at `path`), its nested messages and
+    /// enums.
+    fn message(&self, file: &mut File, message: &DescriptorProto, scope: &str, path: &[i32]) {
+        let name = qualified(scope, message.name());
+        let entries: Vec<(String, &DescriptorProto)> = message
+            .nested_type
+            .iter()
+            .filter(|nested| nested.options.as_ref().and_then(|o| o.map_entry) == Some(true))
+            .map(|nested| (format!(".{}", qualified(&name, nested.name())), nested))
+            .collect();
+        let fields = message
+            .field
+            .iter()
+            .enumerate()
+            .map(|(index, field)| {
+                let mut field_path = path.to_vec();
+                field_path.extend([2, index as i32]);
+                let entry = entries
+                    .iter()
+                    .find(|(entry, _)| field.type_name.as_deref() == Some(entry.as_str()));
+                let ty = match entry {
+                    Some((_, entry)) => {
+                        let part = |number| {
+                            entry
+                                .field
+                                .iter()
+                                .find(|field| field.number() == number)
+                                .map(value_type)
+                        };
+                        match (part(1), part(2)) {
+                            (Some(Type::Scalar(key)), Some(value)) => FieldType::Map(key, value),
+                            _ => FieldType::Repeated(Type::Message(unqualified(field.type_name()))),
+                        }
+                    }
+                    None if field.label() == Label::Repeated => {
+                        FieldType::Repeated(value_type(field))
+                    }
+                    None if field.proto3_optional() || field.oneof_index.is_some() => {
+                        FieldType::Optional(value_type(field))
+                    }
+                    None => FieldType::Singular(value_type(field)),
+                };
+                Field {
+                    name: field.name().to_owned(),
+                    number: field.number() as u32,
+                    docs: self.docs(&field_path),
+                    ty,
+                }
+            })
+            .collect();
+        file.messages.push(Message {
+            name: name.clone(),
+            docs: self.docs(path),
+            fields,
+        });
+        for (index, nested) in message.nested_type.iter().enumerate() {
+            if nested.options.as_ref().and_then(|o| o.map_entry) != Some(true) {
+                let mut nested_path = path.to_vec();
+                nested_path.extend([3, index as i32]);
+                self.message(file, nested, &name, &nested_path);
+            }
+        }
+        for (index, enumeration) in message.enum_type.iter().enumerate() {
+            let mut enum_path = path.to_vec();
+            enum_path.extend([4, index as i32]);
+            self.enumeration(file, enumeration, &name, &enum_path);
+        }
+    }
+
+    fn enumeration(
+        &self,
+        file: &mut File,
+        enumeration: &EnumDescriptorProto,
+        scope: &str,
+        path: &[i32],
+    ) {
+        file.enums.push(Enum {
+            name: qualified(scope, enumeration.name()),
+            docs: self.docs(path),
+            values: enumeration
+                .value
+                .iter()
+                .enumerate()
+                .map(|(index, value)| {
+                    let mut value_path = path.to_vec();
+                    value_path.extend([2, index as i32]);
+                    EnumValue {
+                        name: value.name().to_owned(),
+                        number: value.number(),
+                        docs: self.docs(&value_path),
+                    }
+                })
+                .collect(),
+        });
+    }
+}
+
+/// `scope.name`, or `name` at the root.
+fn qualified(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{scope}.{name}")
+    }
+}
+
+/// A type name of a descriptor without its leading dot.
+fn unqualified(name: &str) -> String {
+    name.trim_start_matches('.').to_owned()
+}
+
+/// The value type of a field in a descriptor.
+fn value_type(field: &FieldDescriptorProto) -> Type {
+    let scalar = match field.r#type() {
+        DescriptorType::Message | DescriptorType::Group => {
+            return Type::Message(unqualified(field.type_name()));
+        }
+        DescriptorType::Enum => return Type::Enum(unqualified(field.type_name())),
+        DescriptorType::Double => Scalar::Double,
+        DescriptorType::Float => Scalar::Float,
+        DescriptorType::Int64 => Scalar::Int64,
+        DescriptorType::Uint64 => Scalar::Uint64,
+        DescriptorType::Int32 => Scalar::Int32,
+        DescriptorType::Fixed64 => Scalar::Fixed64,
+        DescriptorType::Fixed32 => Scalar::Fixed32,
+        DescriptorType::Bool => Scalar::Bool,
+        DescriptorType::String => Scalar::String,
+        DescriptorType::Bytes => Scalar::Bytes,
+        DescriptorType::Uint32 => Scalar::Uint32,
+        DescriptorType::Sfixed32 => Scalar::Sfixed32,
+        DescriptorType::Sfixed64 => Scalar::Sfixed64,
+        DescriptorType::Sint32 => Scalar::Sint32,
+        DescriptorType::Sint64 => Scalar::Sint64,
+    };
+    Type::Scalar(scalar)
 }
 
 fn add_field(

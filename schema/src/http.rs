@@ -61,8 +61,12 @@ pub struct Route {
 /// Where one field of a route's request travels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
-    /// The field's JSON name: `customer_id`.
+    /// Its name where it travels: the path's `{name}`, the query's key or
+    /// the body's property: `customer_id`, `order.id`.
     pub name: String,
+    /// The request field it sets, as the JSON names of the fields that
+    /// lead to it: `["customer_id"]`, `["order", "id"]`.
+    pub field: Vec<String>,
     /// Where it travels.
     pub location: Location,
     /// Whether a request without it is refused (`#[kit(required)]`);

@@ -89,6 +89,15 @@ impl Idempotency {
             Idempotency::Idempotent => Some(2),
         }
     }
+
+    /// The level a descriptor's value names; unknown values are
+    /// [`Idempotency::Unknown`].
+    pub fn from_descriptor_value(value: Option<i32>) -> Self {
+        [Idempotency::NoSideEffects, Idempotency::Idempotent]
+            .into_iter()
+            .find(|level| value.is_some() && level.descriptor_value() == value)
+            .unwrap_or_default()
+    }
 }
 
 impl Method {
@@ -143,6 +152,18 @@ pub enum FieldType {
     Repeated(Type),
     /// `map<key, value>`.
     Map(Scalar, Type),
+}
+
+impl FieldType {
+    /// The type of its values (a map's values).
+    pub fn value(&self) -> &Type {
+        match self {
+            FieldType::Singular(ty)
+            | FieldType::Optional(ty)
+            | FieldType::Repeated(ty)
+            | FieldType::Map(_, ty) => ty,
+        }
+    }
 }
 
 /// A field's value type.

@@ -4,6 +4,8 @@
 //! variant as a response with its status and the error body's schema, and
 //! doc comments as descriptions.
 
+use std::collections::HashSet;
+
 pub use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -27,11 +29,12 @@ impl Api {
     /// with `version` as the API's version.
     pub fn to_openapi(&self, file: &File, version: &str) -> OpenApi {
         let json = Json { style: self.json };
+        let used = json.used(self, file);
         let mut components = ComponentsBuilder::new().schema(ERROR, error_schema());
-        for message in &file.messages {
+        for message in file.messages.iter().filter(|m| used.contains(&m.name)) {
             components = components.schema(message.name.clone(), json.message(message));
         }
-        for enumeration in &file.enums {
+        for enumeration in file.enums.iter().filter(|e| used.contains(&e.name)) {
             components = components.schema(enumeration.name.clone(), json.enumeration(enumeration));
         }
         for variant in self.routes.iter().flat_map(|route| &route.errors) {
@@ -190,12 +193,91 @@ impl Json {
         }
     }
 
+    /// The messages and enums the routes use, directly or through fields,
+    /// that become components: all but the well-known types, which
+    /// protobuf's JSON writes in forms of their own.
+    fn used(&self, api: &Api, file: &File) -> HashSet<String> {
+        let mut used = HashSet::new();
+        let mut queue: Vec<&str> = api
+            .routes
+            .iter()
+            .flat_map(|route| [route.request.as_str(), route.response.as_str()])
+            .collect();
+        while let Some(name) = queue.pop() {
+            if self.well_known(name).is_some() || !used.insert(name.to_owned()) {
+                continue;
+            }
+            for field in file.message(name).iter().flat_map(|m| &m.fields) {
+                if let Type::Message(name) | Type::Enum(name) = field.ty.value() {
+                    queue.push(name);
+                }
+            }
+        }
+        used
+    }
+
+    /// The field that `path` (JSON names) leads to from `message`.
+    fn field<'a>(&self, file: &'a File, message: &str, path: &[String]) -> Option<&'a Field> {
+        let (last, steps) = path.split_last()?;
+        let mut message = file.message(message)?;
+        for step in steps {
+            let field = message.fields.iter().find(|f| self.name(f) == *step)?;
+            let Type::Message(inner) = field.ty.value() else {
+                return None;
+            };
+            message = file.message(inner)?;
+        }
+        message.fields.iter().find(|f| self.name(f) == *last)
+    }
+
+    /// The schema of a well-known type in protobuf's JSON, which writes
+    /// each in a form of its own: a `Timestamp` as an RFC 3339 string, a
+    /// wrapper as its value. `None` for other types, or in serde's style.
+    fn well_known(&self, name: &str) -> Option<RefOr<Schema>> {
+        if self.style != JsonStyle::Proto3 {
+            return None;
+        }
+        let typed = |ty: JsonType, format: Option<KnownFormat>| -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(ty)
+                .format(format.map(SchemaFormat::KnownFormat))
+                .into()
+        };
+        let schema = match name.strip_prefix("google.protobuf.")? {
+            "Timestamp" => typed(JsonType::String, Some(KnownFormat::DateTime)),
+            "Duration" => ObjectBuilder::new()
+                .schema_type(JsonType::String)
+                .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,9})?s$"))
+                .into(),
+            "FieldMask" | "StringValue" => typed(JsonType::String, None),
+            "Empty" | "Struct" => empty_object(),
+            "Value" => any(),
+            "NullValue" => typed(JsonType::Null, None),
+            "ListValue" => ArrayBuilder::new().items(any()).into(),
+            "Any" => ObjectBuilder::new()
+                .schema_type(JsonType::Object)
+                .property("@type", ObjectBuilder::new().schema_type(JsonType::String))
+                .required("@type")
+                .into(),
+            "DoubleValue" => self.scalar(Scalar::Double).into(),
+            "FloatValue" => self.scalar(Scalar::Float).into(),
+            "Int64Value" => self.scalar(Scalar::Int64).into(),
+            "UInt64Value" => self.scalar(Scalar::Uint64).into(),
+            "Int32Value" => self.scalar(Scalar::Int32).into(),
+            "UInt32Value" => self.scalar(Scalar::Uint32).into(),
+            "BoolValue" => self.scalar(Scalar::Bool).into(),
+            "BytesValue" => self.scalar(Scalar::Bytes).into(),
+            _ => return None,
+        };
+        Some(schema)
+    }
+
     fn message(&self, message: &Message) -> Schema {
         let mut object = ObjectBuilder::new()
             .schema_type(JsonType::Object)
             .description(described(&message.docs));
         for field in &message.fields {
-            object = object.property(self.name(field), self.field(field));
+            object = object.property(self.name(field), self.field_schema(field));
         }
         object.into()
     }
@@ -216,7 +298,7 @@ impl Json {
         }
     }
 
-    fn field(&self, field: &Field) -> RefOr<Schema> {
+    fn field_schema(&self, field: &Field) -> RefOr<Schema> {
         let described = described(&field.docs);
         let schema = match &field.ty {
             FieldType::Singular(ty) => self.value(ty),
@@ -247,7 +329,9 @@ impl Json {
 
     fn value(&self, ty: &Type) -> RefOr<Schema> {
         match ty {
-            Type::Message(name) | Type::Enum(name) => reference(name),
+            Type::Message(name) | Type::Enum(name) => {
+                self.well_known(name).unwrap_or_else(|| reference(name))
+            }
             Type::Scalar(scalar) => self.scalar(*scalar).into(),
         }
     }
@@ -301,10 +385,6 @@ impl Json {
 
     /// The operation of one route.
     fn operation(&self, api: &Api, file: &File, route: &Route) -> utoipa::openapi::path::Operation {
-        let request = file.message(&route.request);
-        let field = |name: &str| {
-            request.and_then(|message| message.fields.iter().find(|field| self.name(field) == name))
-        };
         let mut operation = OperationBuilder::new()
             .operation_id(Some(route.method.clone()))
             .tag(api.title.clone())
@@ -313,13 +393,14 @@ impl Json {
         let mut body_object = ObjectBuilder::new().schema_type(JsonType::Object);
         let mut body = None;
         for param in &route.params {
-            let field = field(&param.name);
-            let schema = field.map(|field| self.field(field));
+            let field = self.field(file, &route.request, &param.field);
+            let schema = field.map(|field| self.field_schema(field));
             let docs = field.and_then(|field| described(&field.docs));
             match param.location {
                 Location::Path | Location::Query => {
                     let (place, required) = match param.location {
                         Location::Path => (ParameterIn::Path, Required::True),
+                        _ if param.required => (ParameterIn::Query, Required::True),
                         _ => (ParameterIn::Query, Required::False),
                     };
                     operation = operation.parameter(
@@ -357,7 +438,7 @@ impl Json {
             Some(message) if route.response_is_value => message
                 .fields
                 .first()
-                .map_or_else(empty_object, |value| self.field(value)),
+                .map_or_else(empty_object, |value| self.field_schema(value)),
             _ => reference(&route.response),
         };
         let success = if route.server_streaming {

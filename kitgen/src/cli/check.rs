@@ -121,13 +121,15 @@ fn difference(path: &Path, old: &[u8], new: &[u8], command: &str) -> String {
     format!("{} is stale; run `{command}`\n{shown}", path.display())
 }
 
-/// `kitgen check --breaking BASE FILE…`: each service file against its
-/// baseline, a saved copy or the same path at a git revision; fails with
-/// one located line per change that breaks callers.
+/// `kitgen check --breaking BASE FILE…`: each service file (a Rust file or
+/// a `.proto`) against its baseline, a saved copy or the same path at a
+/// git revision; fails with one located line per change that breaks
+/// callers.
 pub(super) fn breaking(
     cli: &Cli,
     base: &str,
     files: &[PathBuf],
+    includes: &[PathBuf],
     out: &mut dyn Write,
 ) -> Result<(), Report> {
     let mut findings: Vec<String> = Vec::new();
@@ -137,31 +139,19 @@ pub(super) fn breaking(
                 "--breaking compares service files, and {} is a directory",
                 path.display()
             ))
-            .with_hint("name the .rs file that declares the #[kit::service] trait"));
+            .with_hint(
+                "name the .rs file that declares the #[kit::service] trait, or the .proto",
+            ));
         }
-        if path
-            .extension()
-            .is_some_and(|extension| extension == "proto")
-        {
-            return Err(Report::message(format!(
-                "--breaking compares #[kit::service] traits; {} is a .proto, which it cannot \
-                 read yet",
-                path.display()
-            ))
-            .with_hint("for a .proto, `buf breaking --against` checks the same rules"));
-        }
-        let (source, file) = super::read_rust_file(path)?;
+        let now = super::read_apis(path, includes)?;
         let (label, base_source) = baseline(base, path)?;
-        let base_file = syn::parse_file(&base_source)
-            .map_err(|error| Report::from_syn(Path::new(&label), &base_source, error))?;
-        let now = crate::proto_export::apis(&file)
-            .map_err(|error| Report::from_syn(path, &source, error))?;
-        let before = crate::proto_export::apis(&base_file)
-            .map_err(|error| Report::from_syn(Path::new(&label), &base_source, error))?;
-        for (schema, api) in &before {
+        let before = baseline_apis(path, &label, &base_source, includes)?;
+        for (schema, api) in &before.apis {
             let name = super::service_name(schema);
-            let Some((now_schema, now_api)) =
-                now.iter().find(|(now, _)| super::service_name(now) == name)
+            let Some((now_schema, now_api)) = now
+                .apis
+                .iter()
+                .find(|(now, _)| super::service_name(now) == name)
             else {
                 findings.push(format!(
                     "{label}:{}: service {name} was removed",
@@ -172,7 +162,7 @@ pub(super) fn breaking(
             for finding in crate::breaking::compare((schema, api), (now_schema, now_api)) {
                 let (place, text, word) = match &finding.anchor {
                     crate::breaking::Anchor::Current(word) => {
-                        (path.display().to_string(), source.as_str(), word)
+                        (path.display().to_string(), now.source.as_str(), word)
                     }
                     crate::breaking::Anchor::Base(word) => {
                         (label.clone(), base_source.as_str(), word)
@@ -243,6 +233,49 @@ fn baseline(base: &str, path: &Path) -> Result<(String, String), Report> {
     Ok((format!("{base}:{}", path.display()), text))
 }
 
+/// The services of `path`'s baseline, whose text is `source`: a Rust
+/// file parsed as it is; a `.proto` compiled from a temporary copy at the
+/// same name, its imports found where the current file's are.
+fn baseline_apis(
+    path: &Path,
+    label: &str,
+    source: &str,
+    includes: &[PathBuf],
+) -> Result<super::Apis, Report> {
+    if path
+        .extension()
+        .is_none_or(|extension| extension != "proto")
+    {
+        let file = syn::parse_file(source)
+            .map_err(|error| Report::from_syn(Path::new(label), source, error))?;
+        let apis = crate::proto_export::apis(&file)
+            .map_err(|error| Report::from_syn(Path::new(label), source, error))?;
+        return Ok(super::Apis {
+            apis,
+            source: source.to_owned(),
+        });
+    }
+    let dir = std::env::temp_dir().join(format!("kitgen-breaking-{}", std::process::id()));
+    let copy = dir.join(path.file_name().unwrap_or_default());
+    let written = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&copy, source));
+    if let Err(error) = written {
+        return Err(Report::message(format!(
+            "cannot copy {label} to {}: {error}",
+            dir.display()
+        )));
+    }
+    let mut search = super::generate::proto_search_path(path, &[]);
+    search.extend(includes.iter().cloned());
+    let read = super::read_apis(&copy, &search);
+    let _ = std::fs::remove_dir_all(&dir);
+    read.map_err(|report| {
+        Report::message(format!(
+            "the baseline {label} does not compile:\n{}",
+            report.render(false).trim_end()
+        ))
+    })
+}
+
 /// The line (from 1) that declares `word`: a `fn` of its snake_case
 /// spelling, a `word:` field or parameter, a `struct` or `enum`, or, failing
 /// those, the first line where it (or its snake_case or UpperCamelCase
@@ -253,7 +286,9 @@ fn line_of(text: &str, word: &str) -> usize {
     // In order of preference, each looked for in every line first.
     let needles = [
         format!("fn {snake}"),
+        format!("rpc {word}"),
         format!("{word}:"),
+        format!("{snake} ="),
         format!("struct {camel}"),
         format!("enum {camel}"),
         word.to_owned(),

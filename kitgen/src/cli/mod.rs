@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use syn::ext::IdentExt;
 
 use crate::generate::emit;
 
@@ -136,16 +137,26 @@ Examples:
   kitgen check
   kitgen check src/generated
   kitgen check --breaking origin/main src/lib.rs
-  kitgen check --breaking v1-api.rs src/lib.rs    against a saved copy")]
+  kitgen check --breaking v1-api.rs src/lib.rs    against a saved copy
+  kitgen check --breaking origin/main proto/orders.proto -I proto/vendor")]
     Check {
         /// Directories to search for generated files; with --breaking, the
-        /// service files to compare.
+        /// service files (.rs or .proto) to compare.
         #[arg(default_value = ".")]
         dirs: Vec<PathBuf>,
         /// Compare the service files with BASE: a git revision or a saved
         /// copy of the file.
         #[arg(long, value_name = "BASE")]
         breaking: Option<String>,
+        /// With --breaking, where .proto imports are found (repeatable);
+        /// the file's own directory is always searched.
+        #[arg(
+            short = 'I',
+            long = "include",
+            value_name = "DIR",
+            requires = "breaking"
+        )]
+        includes: Vec<PathBuf>,
     },
     /// Print the .proto of the #[kit::service] traits in a Rust file.
     ///
@@ -175,21 +186,28 @@ Examples:
     ///
     /// The same document the generated router serves at /openapi.json:
     /// every route with its method, path and query parameters, request and
-    /// response schemas from the file's kit::Message types, each business
-    /// error variant (of error enums declared in the file) as a response
-    /// with its status, and the doc comments as descriptions. Feed it to an
-    /// OpenAPI client generator.
+    /// response schemas, each business error variant (of error enums
+    /// declared in the file) as a response with its status, and the doc
+    /// comments as descriptions. From a Rust file, the schemas are its
+    /// kit::Message types as serde writes them; from a .proto, its messages
+    /// in protobuf's JSON mapping, routed by their google.api.http rules.
+    /// Feed it to an OpenAPI client generator.
     #[command(after_help = "\
 Examples:
   kitgen openapi src/lib.rs > openapi.json
   kitgen openapi src/lib.rs --service OrderService --api-version 2.1.0
+  kitgen openapi proto/orders.proto -I proto/vendor
   kitgen openapi src/lib.rs | npx openapi-typescript > api.d.ts")]
     Openapi {
-        /// The Rust file that declares the service.
+        /// The Rust file or .proto that declares the service.
         file: PathBuf,
-        /// Only this service (the trait's name), when the file has several.
+        /// Only this service (its name), when the file has several.
         #[arg(long)]
         service: Option<String>,
+        /// Where .proto imports are found (repeatable); the file's own
+        /// directory is always searched.
+        #[arg(short = 'I', long = "include", value_name = "DIR")]
+        includes: Vec<PathBuf>,
         /// The document's `info.version`; by default the version of the
         /// crate the file is in, as the served document says.
         #[arg(long, value_name = "VERSION")]
@@ -253,10 +271,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
         Command::Check {
             dirs,
             breaking: Some(base),
-        } => check::breaking(cli, base, dirs, out),
+            includes,
+        } => check::breaking(cli, base, dirs, includes, out),
         Command::Check {
             dirs,
             breaking: None,
+            ..
         } => check::run(cli, dirs, out),
         Command::Proto {
             file,
@@ -274,20 +294,26 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<(), Report> {
         Command::Openapi {
             file,
             service,
+            includes,
             api_version,
-        } => openapi(file, service.as_deref(), api_version.as_deref(), out),
+        } => openapi(
+            file,
+            includes,
+            service.as_deref(),
+            api_version.as_deref(),
+            out,
+        ),
     }
 }
 
 fn openapi(
     path: &Path,
+    includes: &[PathBuf],
     only: Option<&str>,
     version: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<(), Report> {
-    let (source, file) = read_rust_file(path)?;
-    let apis =
-        crate::proto_export::apis(&file).map_err(|error| Report::from_syn(path, &source, error))?;
+    let apis = read_apis(path, includes)?.apis;
     let names: Vec<String> = apis.iter().map(|(file, _)| service_name(file)).collect();
     let mut chosen = apis
         .iter()
@@ -295,11 +321,10 @@ fn openapi(
     let (schema, api) = match (chosen.next(), chosen.next()) {
         (Some(found), None) => found,
         (None, _) if names.is_empty() => {
-            return Err(Report::message(format!(
-                "{} declares no #[kit::service] trait",
-                path.display()
-            ))
-            .with_hint("put #[kit::service] on the trait that defines the service"));
+            return Err(
+                Report::message(format!("{} declares no service", path.display()))
+                    .with_hint("put #[kit::service] on the trait that defines the service"),
+            );
         }
         (None, _) => {
             return Err(Report::message(format!(
@@ -332,6 +357,53 @@ fn openapi(
         .map_err(|error| Report::message(format!("cannot write the document: {error}")))?;
     writeln!(out, "{json}")
         .map_err(|error| Report::message(format!("cannot write the output: {error}")))
+}
+
+/// The services of a Rust file or a `.proto`, each with its HTTP/JSON API.
+pub(super) struct Apis {
+    /// Each service's schema (holding just that service) and API.
+    pub apis: Vec<(kitgen_schema::File, kitgen_schema::http::Api)>,
+    /// The file's text, to point into.
+    pub source: String,
+}
+
+/// Reads the services of `path`: a Rust file's `#[kit::service]` traits,
+/// or a `.proto`'s services (its imports found beside it and in
+/// `includes`), with their messages in protobuf's JSON mapping.
+pub(super) fn read_apis(path: &Path, includes: &[PathBuf]) -> Result<Apis, Report> {
+    if path
+        .extension()
+        .is_none_or(|extension| extension != "proto")
+    {
+        let (source, file) = read_rust_file(path)?;
+        let apis = crate::proto_export::apis(&file)
+            .map_err(|error| Report::from_syn(path, &source, error))?;
+        return Ok(Apis { apis, source });
+    }
+    let source = std::fs::read_to_string(path)
+        .map_err(|error| Report::message(format!("cannot read {}: {error}", path.display())))?;
+    let search = generate::proto_search_path(path, includes);
+    let embedded = crate::model::EmbeddedDescriptors {
+        file_name: String::new(),
+        in_out_dir: false,
+    };
+    let (compiled, services) =
+        crate::generate::read_services(&[path.to_path_buf()], &search, &embedded)
+            .map_err(Report::from_errors)?;
+    let bytes = prost::Message::encode_to_vec(&compiled.descriptors);
+    let file = kitgen_schema::File::from_descriptor_set(&bytes)
+        .map_err(|error| Report::message(format!("{}: {error}", path.display())))?;
+    let apis = services
+        .iter()
+        .map(|service| {
+            let mut only = file.clone();
+            only.package.clone_from(&service.package);
+            only.services
+                .retain(|schema| service.name.unraw() == schema.name);
+            (only, crate::proto_export::http_api(service, |_| Vec::new()))
+        })
+        .collect();
+    Ok(Apis { apis, source })
 }
 
 /// The version of the crate `path` is in: its `Cargo.toml`'s
@@ -395,11 +467,10 @@ fn proto(
     }
     match files.len() {
         0 => {
-            return Err(Report::message(format!(
-                "{} declares no #[kit::service] trait",
-                path.display()
-            ))
-            .with_hint("put #[kit::service] on the trait that defines the service"));
+            return Err(
+                Report::message(format!("{} declares no service", path.display()))
+                    .with_hint("put #[kit::service] on the trait that defines the service"),
+            );
         }
         1 => {}
         _ if out_dir.is_none() => {

@@ -105,9 +105,9 @@ fn trait_method(service: &Service, method: &Method, transport: Transport) -> Tok
     };
     let map = messages::map_response(method);
     let from_error = service_error_fn(method, "from_error");
-    let from_error = match method.messages {
+    let from_error = match &method.messages {
         Messages::Generated => quote!(.map_err(#from_error)),
-        Messages::Existing => TokenStream::new(),
+        Messages::Existing { .. } => TokenStream::new(),
     };
     // The transports' methods are named after the kind of method.
     let kind = if method.streams.is_unary() {
@@ -115,12 +115,12 @@ fn trait_method(service: &Service, method: &Method, transport: Transport) -> Tok
     } else {
         method.streams.kind()
     };
-    let call = match (transport, method.messages) {
+    let call = match (transport, &method.messages) {
         (Transport::Http, Messages::Generated) => {
             let call = format_ident!("{kind}");
             quote!(#call(#ctx, #request))
         }
-        (Transport::Http, Messages::Existing) => {
+        (Transport::Http, Messages::Existing { .. }) => {
             let routes = super::http_binding::routes_static(method);
             let call = format_ident!("{kind}_message");
             quote!(#call(#ctx, &#routes[0], #request))

@@ -106,9 +106,9 @@ fn endpoint_from_service(service: &Service, method: &Method) -> TokenStream {
     let args = messages::call_arguments(method, &quote!(message));
     let wrap = messages::map_to_answer(method, &quote!(ctx));
     let into_error = service_error_fn(method, "into_error");
-    let into_error = match method.messages {
+    let into_error = match &method.messages {
         Messages::Generated => quote!(.map_err(#into_error)),
-        Messages::Existing => TokenStream::new(),
+        Messages::Existing { .. } => TokenStream::new(),
     };
     let service_name = super::grpc::full_name(service);
     let method_name = &method.rpc_name;
@@ -158,9 +158,9 @@ fn trait_method(method: &Method) -> TokenStream {
     };
     let map = messages::map_response(method);
     let from_error = service_error_fn(method, "from_error");
-    let from_error = match method.messages {
+    let from_error = match &method.messages {
         Messages::Generated => quote!(.map_err(#from_error)),
-        Messages::Existing => TokenStream::new(),
+        Messages::Existing { .. } => TokenStream::new(),
     };
     quote! {
         #signature {

@@ -19,12 +19,12 @@ pub(crate) fn router(service: &Service) -> TokenStream {
         } else {
             method.streams.kind()
         };
-        match method.messages {
+        match &method.messages {
             Messages::Generated => {
                 let add = format_ident!("{kind}");
                 quote!(.#add(endpoints.#field))
             }
-            Messages::Existing => {
+            Messages::Existing { .. } => {
                 let routes = super::http_binding::routes_static(method);
                 let add = format_ident!("message_{kind}");
                 quote!(.#add(&#routes, endpoints.#field))

@@ -180,8 +180,8 @@ fn message_struct(
 /// The request message's type: the generated struct, or the existing
 /// message.
 pub(crate) fn request_type(method: &Method) -> TokenStream {
-    match (method.messages, method.params.first()) {
-        (Messages::Existing, Some(request)) => request.ty.to_token_stream(),
+    match (&method.messages, method.params.first()) {
+        (Messages::Existing { .. }, Some(request)) => request.ty.to_token_stream(),
         _ => names::request_struct(method).to_token_stream(),
     }
 }
@@ -189,8 +189,8 @@ pub(crate) fn request_type(method: &Method) -> TokenStream {
 /// The response message's type; for a server streaming method, the type
 /// of each message.
 pub(crate) fn response_type(method: &Method) -> TokenStream {
-    match method.messages {
-        Messages::Existing => method.ok.to_token_stream(),
+    match &method.messages {
+        Messages::Existing { .. } => method.ok.to_token_stream(),
         Messages::Generated => names::response_struct(method).to_token_stream(),
     }
 }
@@ -220,8 +220,8 @@ pub(crate) fn endpoint_response_type(method: &Method) -> TokenStream {
 /// An expression, in a trait method's body, that builds the request
 /// message from the method's parameters.
 pub(crate) fn build_request(method: &Method) -> TokenStream {
-    match (method.messages, method.params.first()) {
-        (Messages::Existing, Some(request)) => request.name.to_token_stream(),
+    match (&method.messages, method.params.first()) {
+        (Messages::Existing { .. }, Some(request)) => request.name.to_token_stream(),
         (Messages::Generated, Some(streamed)) if method.streams.requests => {
             let name = names::request_struct(method);
             let field = &streamed.name;
@@ -238,8 +238,8 @@ pub(crate) fn build_request(method: &Method) -> TokenStream {
 /// The arguments, after the context, that call the service method with the
 /// fields of `message` (an identifier in scope holding the request).
 pub(crate) fn call_arguments(method: &Method, message: &TokenStream) -> TokenStream {
-    match method.messages {
-        Messages::Existing => quote!(#message),
+    match &method.messages {
+        Messages::Existing { .. } => quote!(#message),
         Messages::Generated if method.streams.requests => {
             // The one parameter, the stream of its messages' values.
             let name = names::request_struct(method);
@@ -260,8 +260,8 @@ pub(crate) fn call_arguments(method: &Method, message: &TokenStream) -> TokenStr
 /// value, or each of a stream's messages and errors into the method's;
 /// nothing for an existing message, which is the return value.
 pub(crate) fn map_response(method: &Method) -> TokenStream {
-    match method.messages {
-        Messages::Existing => TokenStream::new(),
+    match &method.messages {
+        Messages::Existing { .. } => TokenStream::new(),
         Messages::Generated if method.streams.responses => {
             let unwrap = unwrap_response(method);
             let from_error = super::service_error_fn(method, "from_error");
@@ -279,9 +279,9 @@ pub(crate) fn map_response(method: &Method) -> TokenStream {
 /// errors as `kit::Error`s, bounded by the call in `ctx` (its deadline, and
 /// its server's shutdown).
 pub(crate) fn map_to_answer(method: &Method, ctx: &TokenStream) -> TokenStream {
-    match (method.messages, method.streams.responses) {
-        (Messages::Existing, false) => TokenStream::new(),
-        (Messages::Existing, true) => quote!(.map(|stream| stream.bounded_by(&#ctx))),
+    match (&method.messages, method.streams.responses) {
+        (Messages::Existing { .. }, false) => TokenStream::new(),
+        (Messages::Existing { .. }, true) => quote!(.map(|stream| stream.bounded_by(&#ctx))),
         (Messages::Generated, false) => {
             let wrap = wrap_response(method);
             quote!(.map(#wrap))

@@ -68,7 +68,7 @@ pub fn service_module(service: &Service) -> TokenStream {
     let message_routes = service
         .methods
         .iter()
-        .filter(|method| method.messages == Messages::Existing)
+        .filter(|method| matches!(method.messages, Messages::Existing { .. }))
         .map(http_binding::message_routes);
     let endpoints = endpoints::endpoints(service);
     let router = http_server::router(service);

@@ -71,11 +71,9 @@ pub fn from_proto(
         .generate(requests)
         .map_err(|error| Errors::message(format!("prost-build: {error}")))?;
 
-    let mut without_source = compiled.descriptors.clone();
-    for file in &mut without_source.file {
-        file.source_code_info = None;
-    }
-    let encoded = without_source.encode_to_vec();
+    // With source info: its comments describe the messages in the OpenAPI
+    // document and to reflection clients.
+    let encoded = compiled.descriptors.encode_to_vec();
     let mut packages: Vec<String> = own_files
         .iter()
         .map(|file| file.package().to_owned())

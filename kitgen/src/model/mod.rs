@@ -13,7 +13,7 @@ mod path;
 use proc_macro2::Span;
 use syn::{Ident, LitStr, Type, Visibility};
 
-pub use api::ApiRoute;
+pub use api::{ApiParam, ApiRoute};
 pub use error::{BusinessVariant, CODES, ErrorEnum};
 pub use message::{
     Encoding, EnumValue, MAX_TAG, MessageField, MessageKind, MessageType, RESERVED_TAGS,
@@ -177,14 +177,19 @@ pub struct Streams {
 }
 
 /// Where a method's request and response messages come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Messages {
     /// `{Method}Request` and `{Method}Response`, generated from the
     /// parameters and the return type (a `#[kit::service]` trait).
     Generated,
     /// Existing message types: the one parameter is the request message and
     /// `ok` the response message (a `.proto` service).
-    Existing,
+    Existing {
+        /// The request message's full protobuf name: `acme.v1.GetRequest`.
+        request: String,
+        /// The response message's full protobuf name.
+        response: String,
+    },
 }
 
 /// One `google.api.http` rule of a `.proto` method.
@@ -200,6 +205,12 @@ pub struct HttpRule {
     pub params: Vec<RuleParam>,
     /// What the body holds.
     pub body: RuleBody,
+    /// The request's fields, by JSON name.
+    pub fields: Vec<String>,
+    /// The field paths a query parameter can set (scalars, enums, lists of
+    /// those, well-known types), as JSON names, nested messages' fields
+    /// included.
+    pub queryable: Vec<Vec<String>>,
     /// Field paths (dotted, JSON and proto names both) that are `bool`.
     pub booleans: Vec<String>,
     /// Field paths (dotted, JSON and proto names both) that are repeated.

@@ -183,23 +183,20 @@ fn rule(
             RuleBody::Field(descriptor.json_name().to_owned())
         }
     };
-    let mut booleans = Vec::new();
-    let mut repeated = Vec::new();
-    kinds(
-        input,
-        &mut Vec::new(),
-        &mut Vec::new(),
-        &mut booleans,
-        &mut repeated,
-        0,
-    );
+    let mut kinds = Kinds::default();
+    kinds.list(input, &mut Vec::new(), &mut Vec::new(), 0);
     Ok(HttpRule {
         method,
         path,
         params,
         body,
-        booleans,
-        repeated,
+        fields: input
+            .fields()
+            .map(|field| field.json_name().to_owned())
+            .collect(),
+        queryable: kinds.queryable,
+        booleans: kinds.booleans,
+        repeated: kinds.repeated,
     })
 }
 
@@ -262,49 +259,66 @@ fn json_path(input: &MessageDescriptor, field_path: &str) -> Result<Vec<String>,
     Ok(names)
 }
 
-/// Lists the field paths that are `bool` or repeated, under both their
-/// JSON and their proto names.
-fn kinds(
-    message: &MessageDescriptor,
-    json: &mut Vec<String>,
-    proto: &mut Vec<String>,
-    booleans: &mut Vec<String>,
-    repeated: &mut Vec<String>,
-    depth: usize,
-) {
-    if depth >= MAX_DEPTH {
-        return;
+/// What a query string may set in a request, by field path.
+#[derive(Default)]
+struct Kinds {
+    /// Paths that are `bool`, under JSON and proto names.
+    booleans: Vec<String>,
+    /// Paths that are repeated, under JSON and proto names.
+    repeated: Vec<String>,
+    /// Paths a query parameter can hold (scalars, enums, lists of those,
+    /// well-known types), as JSON names.
+    queryable: Vec<Vec<String>>,
+}
+
+impl Kinds {
+    /// Lists the field paths of `message`, under `json` and `proto`.
+    fn list(
+        &mut self,
+        message: &MessageDescriptor,
+        json: &mut Vec<String>,
+        proto: &mut Vec<String>,
+        depth: usize,
+    ) {
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for field in message.fields() {
+            if field.is_map() {
+                continue;
+            }
+            json.push(field.json_name().to_owned());
+            proto.push(field.name().to_owned());
+            let names = [json.join("."), proto.join(".")];
+            if field.is_list() {
+                add(&mut self.repeated, &names);
+            }
+            match field.kind() {
+                Kind::Bool => add(&mut self.booleans, &names),
+                Kind::Message(inner) if inner.full_name().starts_with("google.protobuf.") => {
+                    self.queryable.push(json.clone());
+                }
+                Kind::Message(inner)
+                    if !field.is_list() && inner.full_name() != message.full_name() =>
+                {
+                    self.list(&inner, json, proto, depth + 1);
+                }
+                _ => {}
+            }
+            if !matches!(field.kind(), Kind::Message(_)) {
+                self.queryable.push(json.clone());
+            }
+            json.pop();
+            proto.pop();
+        }
     }
-    for field in message.fields() {
-        if field.is_map() {
-            continue;
+}
+
+/// Adds each of `names` to `list` that it does not hold yet.
+fn add(list: &mut Vec<String>, names: &[String]) {
+    for name in names {
+        if !list.contains(name) {
+            list.push(name.clone());
         }
-        json.push(field.json_name().to_owned());
-        proto.push(field.name().to_owned());
-        let names = [json.join("."), proto.join(".")];
-        if field.is_list() {
-            for name in &names {
-                if !repeated.contains(name) {
-                    repeated.push(name.clone());
-                }
-            }
-        }
-        match field.kind() {
-            Kind::Bool => {
-                for name in &names {
-                    if !booleans.contains(name) {
-                        booleans.push(name.clone());
-                    }
-                }
-            }
-            Kind::Message(inner)
-                if !field.is_list() && inner.full_name() != message.full_name() =>
-            {
-                kinds(&inner, json, proto, booleans, repeated, depth + 1);
-            }
-            _ => {}
-        }
-        json.pop();
-        proto.pop();
     }
 }

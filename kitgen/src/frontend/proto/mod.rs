@@ -221,7 +221,10 @@ fn build_method(
         origin: origin(&file, method.path()),
         rpc_name: method.name().to_owned(),
         docs: comments(&file, method.path()),
-        messages: Messages::Existing,
+        messages: Messages::Existing {
+            request: method.input().full_name().to_owned(),
+            response: method.output().full_name().to_owned(),
+        },
         context: Some(ContextParam {
             name: syn::parse_quote!(ctx),
             ty: context_type,
