@@ -321,10 +321,11 @@ fn openapi(
     let (schema, api) = match (chosen.next(), chosen.next()) {
         (Some(found), None) => found,
         (None, _) if names.is_empty() => {
-            return Err(
-                Report::message(format!("{} declares no service", path.display()))
-                    .with_hint("put #[kit::service] on the trait that defines the service"),
-            );
+            return Err(Report::message(format!(
+                "{} declares no #[kit::service] trait",
+                path.display()
+            ))
+            .with_hint("put #[kit::service] on the trait that defines the service"));
         }
         (None, _) => {
             return Err(Report::message(format!(
@@ -467,10 +468,11 @@ fn proto(
     }
     match files.len() {
         0 => {
-            return Err(
-                Report::message(format!("{} declares no service", path.display()))
-                    .with_hint("put #[kit::service] on the trait that defines the service"),
-            );
+            return Err(Report::message(format!(
+                "{} declares no #[kit::service] trait",
+                path.display()
+            ))
+            .with_hint("put #[kit::service] on the trait that defines the service"));
         }
         1 => {}
         _ if out_dir.is_none() => {
