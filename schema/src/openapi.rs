@@ -272,6 +272,11 @@ impl Json {
         Some(schema)
     }
 
+    /// A message or enum: its component, or a well-known type's own form.
+    fn named(&self, name: &str) -> RefOr<Schema> {
+        self.well_known(name).unwrap_or_else(|| reference(name))
+    }
+
     fn message(&self, message: &Message) -> Schema {
         let mut object = ObjectBuilder::new()
             .schema_type(JsonType::Object)
@@ -329,9 +334,7 @@ impl Json {
 
     fn value(&self, ty: &Type) -> RefOr<Schema> {
         match ty {
-            Type::Message(name) | Type::Enum(name) => {
-                self.well_known(name).unwrap_or_else(|| reference(name))
-            }
+            Type::Message(name) | Type::Enum(name) => self.named(name),
             Type::Scalar(scalar) => self.scalar(*scalar).into(),
         }
     }
@@ -385,11 +388,17 @@ impl Json {
 
     /// The operation of one route.
     fn operation(&self, api: &Api, file: &File, route: &Route) -> utoipa::openapi::path::Operation {
+        // The summary is the first paragraph; the rest describes.
+        let summary = route
+            .docs
+            .iter()
+            .position(|line| line.trim().is_empty())
+            .unwrap_or(route.docs.len());
         let mut operation = OperationBuilder::new()
             .operation_id(Some(route.method.clone()))
             .tag(api.title.clone())
-            .summary(route.docs.first().map(|line| line.trim().to_owned()))
-            .description(described(route.docs.get(1..).unwrap_or_default()));
+            .summary(described(&route.docs[..summary]).map(|text| text.replace('\n', " ")))
+            .description(described(&route.docs[summary..]));
         let mut body_object = ObjectBuilder::new().schema_type(JsonType::Object);
         let mut body = None;
         for param in &route.params {
@@ -439,7 +448,7 @@ impl Json {
                 .fields
                 .first()
                 .map_or_else(empty_object, |value| self.field_schema(value)),
-            _ => reference(&route.response),
+            _ => self.named(&route.response),
         };
         let success = if route.server_streaming {
             ResponseBuilder::new()
