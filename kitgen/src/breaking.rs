@@ -163,14 +163,8 @@ fn reachable(file: &File) -> HashSet<&str> {
 
 /// The message or enum a field holds, if it holds one.
 fn type_name(field: &Field) -> Option<&str> {
-    use kitgen_schema::{FieldType, Type};
-    let ty = match &field.ty {
-        FieldType::Singular(ty)
-        | FieldType::Optional(ty)
-        | FieldType::Repeated(ty)
-        | FieldType::Map(_, ty) => ty,
-    };
-    match ty {
+    use kitgen_schema::Type;
+    match field.ty.value() {
         Type::Message(name) | Type::Enum(name) => Some(name),
         Type::Scalar(_) => None,
     }

@@ -489,6 +489,50 @@ mod tests {
     }
 
     #[test]
+    fn a_descriptor_set_reads_back_with_full_names() {
+        let original = order_file();
+        let read = File::from_descriptor_set(&original.to_descriptor_set_bytes()).unwrap();
+        // What a descriptor set holds: everything but comments, with full
+        // names.
+        let full = |name: &str| format!("ordersvc.{name}");
+        let mut expected = original.clone();
+        expected.origin = "the file ordersvc.proto".to_owned();
+        for service in &mut expected.services {
+            service.docs.clear();
+            for method in &mut service.methods {
+                method.docs.clear();
+                method.input = full(&method.input);
+                method.output = full(&method.output);
+            }
+        }
+        for message in &mut expected.messages {
+            message.name = full(&message.name);
+            message.docs.clear();
+            for field in &mut message.fields {
+                field.docs.clear();
+                let ty = match &mut field.ty {
+                    FieldType::Singular(ty)
+                    | FieldType::Optional(ty)
+                    | FieldType::Repeated(ty)
+                    | FieldType::Map(_, ty) => ty,
+                };
+                if let Type::Message(name) | Type::Enum(name) = ty {
+                    *name = full(name);
+                }
+            }
+        }
+        for enumeration in &mut expected.enums {
+            enumeration.name = full(&enumeration.name);
+            enumeration.docs.clear();
+            for value in &mut enumeration.values {
+                value.docs.clear();
+            }
+        }
+        assert_eq!(read, expected);
+        assert!(File::from_descriptor_set(b"\xff").is_err());
+    }
+
+    #[test]
     fn descriptors_qualify_names_and_add_map_entries_and_synthetic_oneofs() {
         let file = order_file().to_descriptor();
         assert_eq!(file.name.as_deref(), Some("ordersvc.proto"));

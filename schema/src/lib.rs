@@ -351,13 +351,7 @@ impl File {
                     )));
                 }
                 numbers.push(field.number);
-                let value = match &field.ty {
-                    FieldType::Singular(ty) | FieldType::Optional(ty) | FieldType::Repeated(ty) => {
-                        ty
-                    }
-                    FieldType::Map(_, ty) => ty,
-                };
-                if let Type::Message(name) | Type::Enum(name) = value
+                if let Type::Message(name) | Type::Enum(name) = field.ty.value()
                     && !self.has_type(name)
                 {
                     return Err(SchemaError(format!(
