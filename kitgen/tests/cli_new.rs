@@ -18,8 +18,9 @@ fn crate_text(scratch: &Scratch, dir: &str) -> String {
         .join("\n")
 }
 
-const ORDER_FILES: [&str; 10] = [
+const ORDER_FILES: [&str; 11] = [
     ".dockerignore",
+    ".github/workflows/ci.yml",
     ".gitignore",
     "Cargo.toml",
     "Dockerfile",
@@ -344,5 +345,103 @@ fn inside_a_workspace_that_does_not_list_it_the_crate_stands_alone() {
                 .read(&format!("{member}/Cargo.toml"))
                 .contains("[workspace]")
         );
+    }
+}
+
+/// The body of the CI workflow's step named `step`: its `run: |` lines,
+/// unindented.
+fn workflow_step(workflow: &str, step: &str) -> String {
+    let mut lines = workflow
+        .lines()
+        .skip_while(|line| !line.ends_with(&format!("name: {step}")))
+        .skip_while(|line| !line.trim_start().starts_with("run: |"));
+    let run = lines.next().unwrap_or_else(|| panic!("no step {step}"));
+    let indent = run.len() - run.trim_start().len();
+    lines
+        .take_while(|line| line.len() - line.trim_start().len() > indent)
+        .map(|line| line.trim_start())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs the scaffold's CI step "No change breaks callers" in `dir`, a git
+/// repository whose `origin/main` is its first commit, as a pull request
+/// against main.
+fn pull_request_check(dir: &std::path::Path) -> std::process::Output {
+    let workflow = std::fs::read_to_string(dir.join(".github/workflows/ci.yml")).unwrap();
+    let script = workflow_step(&workflow, "No change breaks callers");
+    assert!(script.contains("kitgen check --breaking"), "{script}");
+    let kitgen = assert_cmd::cargo::cargo_bin("kitgen");
+    let path = format!(
+        "{}:{}",
+        kitgen.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new("bash")
+        .args(["-euc", &script])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("GITHUB_BASE_REF", "main")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let output = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {output:?}");
+}
+
+#[test]
+fn the_ci_workflow_fails_a_pull_request_that_breaks_callers() {
+    let scratch = Scratch::new("new-ci");
+    let proto = repo().join("fixtures/order.proto");
+    scratch
+        .kitgen()
+        .args(["new", "traitsvc", "--kit-version", "0.1"])
+        .assert()
+        .success();
+    scratch
+        .kitgen()
+        .args(["new", "protosvc", "--kit-version", "0.1", "--proto"])
+        .arg(&proto)
+        .assert()
+        .success();
+    for (name, interface, from, to, finding) in [
+        (
+            "traitsvc",
+            "src/lib.rs",
+            "    pub restaurant_id: String,\n",
+            "",
+            "field Order.restaurant_id (number 5) was removed",
+        ),
+        (
+            "protosvc",
+            "proto/order.proto",
+            "string restaurant_id = 5;",
+            "string restaurant_id = 7;",
+            "field ordersvc.Order.restaurant_id was renumbered from 5 to 7",
+        ),
+    ] {
+        let dir = scratch.path().join(name);
+        git(&dir, &["init", "-q", "-b", "main"]);
+        git(&dir, &["add", "."]);
+        git(&dir, &["commit", "-q", "-m", "scaffold"]);
+        git(&dir, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+        let passed = pull_request_check(&dir);
+        assert!(passed.status.success(), "{name}: {passed:?}");
+        let file = dir.join(interface);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{name}: {from}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+        let failed = pull_request_check(&dir);
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert!(!failed.status.success(), "{name} passed:\n{stderr}");
+        assert!(stderr.contains(finding), "{name}: {finding} in:\n{stderr}");
     }
 }

@@ -290,6 +290,9 @@ fn render(
         proto_file: String::new(),
         packages: Vec::new(),
         curl_example: String::new(),
+        kitgen_version: env!("CARGO_PKG_VERSION").to_owned(),
+        interface: "src/lib.rs".to_owned(),
+        interface_args: "src/lib.rs".to_owned(),
         enclosing_workspace: enclosing_workspace(&args.path)
             .map(|dir| dir.display().to_string())
             .unwrap_or_default(),
@@ -381,6 +384,8 @@ fn from_proto(
         .map_err(Report::from_errors)?;
     let main_name = compiled.files.first().cloned().unwrap_or_default();
     s.proto_file = format!("proto/{main_name}");
+    s.interface.clone_from(&s.proto_file);
+    s.interface_args = format!("{} -I proto", s.proto_file);
 
     // The .proto and what it imports, at the same names under proto/.
     let mut files = Vec::new();

@@ -36,6 +36,14 @@ pub(super) struct Scaffold {
     pub packages: Vec<String>,
     /// A `curl` command that calls the service.
     pub curl_example: String,
+    /// The version of kitgen that made the crate, which its CI installs.
+    pub kitgen_version: String,
+    /// The file that declares the interface, which `kitgen check
+    /// --breaking` compares: `src/lib.rs` or the .proto.
+    pub interface: String,
+    /// What `kitgen check --breaking BASE` is given: the interface, and
+    /// for a .proto where its imports are.
+    pub interface_args: String,
     /// The directory of a cargo workspace the crate is created in, which
     /// makes the crate a workspace of its own; empty when there is none.
     pub enclosing_workspace: String,
@@ -89,6 +97,7 @@ templates! {
     Gitignore: "new/gitignore",
     Dockerignore: "new/dockerignore",
     Dockerfile: "new/Dockerfile",
+    CiWorkflow: "new/github/ci.yml",
     Kubernetes: "new/deploy/kubernetes.yaml",
     Main: "new/main.rs",
     OrderLib: "new/order/lib.rs",
@@ -124,6 +133,7 @@ pub(super) fn render(
         (".gitignore", Gitignore { s }.render()?),
         (".dockerignore", Dockerignore { s }.render()?),
         ("Dockerfile", Dockerfile { s }.render()?),
+        (".github/workflows/ci.yml", CiWorkflow { s }.render()?),
         ("deploy/kubernetes.yaml", Kubernetes { s }.render()?),
         ("src/main.rs", Main { s }.render()?),
     ];
