@@ -72,6 +72,7 @@ pub(crate) fn server(service: &Service) -> TokenStream {
                 Self {
                     inner: ::kit::grpc::Server::builder()
                         .limits(limits)
+                        .describe(<Self as ::kit::grpc::GrpcService>::file_descriptor_set)
                         #(#routes)*
                         .build(),
                 }

@@ -35,17 +35,11 @@ pub(crate) fn request_struct(service: &Service, method: &Method) -> TokenStream 
             required: param.required || method.streams.requests,
         })
         .collect();
-    // A stream's message is its one field's value, as a response is, and
-    // only gRPC carries streams of requests: no proto3 JSON form.
+    // A stream's message is its one field's value, as a response is.
     if method.streams.requests {
         return message_struct(&name, &doc, &fields, quote!(, transparent));
     }
-    let json = quote! {
-        #[automatically_derived]
-        impl ::kit::grpc::JsonMessage for #name {}
-    };
-    let message = message_struct(&name, &doc, &fields, quote!());
-    quote!(#message #json)
+    message_struct(&name, &doc, &fields, quote!())
 }
 
 /// The response struct. It serializes as the return value itself; a method
@@ -54,12 +48,7 @@ pub(crate) fn response_struct(service: &Service, method: &Method) -> TokenStream
     let name = names::response_struct(method);
     let doc = super::doc(&format!("The response of {}.", doc_link(service, method)));
     if is_unit(&method.ok) {
-        let message = message_struct(&name, &doc, &[], quote!());
-        return quote! {
-            #message
-            #[automatically_derived]
-            impl ::kit::grpc::JsonMessage for #name {}
-        };
+        return message_struct(&name, &doc, &[], quote!());
     }
     let value = Field {
         name: format_ident!("value"),
@@ -69,20 +58,7 @@ pub(crate) fn response_struct(service: &Service, method: &Method) -> TokenStream
         // The struct is the value itself (`transparent`): never absent.
         required: true,
     };
-    let message = message_struct(&name, &doc, &[value], quote!(, transparent));
-    // Its proto3 JSON, for Connect, is the message's: `{"value": …}`.
-    quote! {
-        #message
-        #[automatically_derived]
-        impl ::kit::grpc::JsonMessage for #name {
-            fn to_json(&self) -> ::kit::__private::serde_json::Result<::std::vec::Vec<u8>> {
-                ::kit::grpc::value_to_json(&self.value)
-            }
-            fn from_json(json: &[u8]) -> ::kit::__private::serde_json::Result<Self> {
-                ::kit::grpc::value_from_json(json).map(|value| Self { value })
-            }
-        }
-    }
+    message_struct(&name, &doc, &[value], quote!(, transparent))
 }
 
 struct Field<'a> {

@@ -110,8 +110,6 @@ pub fn from_proto(
             ))
         })?;
         KitPaths.visit_file_mut(&mut file);
-        let json = json_message_impls(&file.items, &mut Vec::new());
-        file.items.extend(json);
         for service in services
             .iter()
             .filter(|service| &service.package == package)
@@ -220,33 +218,6 @@ fn modules(packages: &[String], mode: OutputMode, header: &str) -> String {
     let mut out = format!("{header}\n\n");
     render(&root, mode, 0, &mut out);
     out
-}
-
-/// `impl kit::grpc::JsonMessage` for every message struct among `items`
-/// (in nested modules too, whose names `module` holds): Connect's JSON
-/// codec writes them with pbjson's serde impls.
-fn json_message_impls(items: &[syn::Item], module: &mut Vec<syn::Ident>) -> Vec<syn::Item> {
-    let mut impls = Vec::new();
-    for item in items {
-        match item {
-            syn::Item::Struct(message) => {
-                let name = &message.ident;
-                impls.push(syn::parse_quote! {
-                    #[automatically_derived]
-                    impl ::kit::grpc::JsonMessage for #(#module::)* #name {}
-                });
-            }
-            syn::Item::Mod(nested) => {
-                if let Some((_, items)) = &nested.content {
-                    module.push(nested.ident.clone());
-                    impls.extend(json_message_impls(items, module));
-                    module.pop();
-                }
-            }
-            _ => {}
-        }
-    }
-    impls
 }
 
 /// Sends pbjson's `serde::` and `pbjson::` paths through `::kit::__private`,

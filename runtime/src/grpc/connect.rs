@@ -40,8 +40,9 @@ use serde::Serialize;
 use tonic::body::Body;
 use tower::ServiceExt;
 
+use super::json::MethodJson;
 use super::server::{Answers, GRPC_TIMEOUT, Limits};
-use super::{GrpcMessage, JsonMessage, to_status};
+use super::{GrpcMessage, to_status};
 use crate::context::request_id_from;
 use crate::{Code, Context, Endpoint, Error, Request, Streaming, server_call};
 
@@ -94,26 +95,23 @@ impl Codec {
         })
     }
 
-    fn decode<M: GrpcMessage + JsonMessage>(self, bytes: &[u8]) -> Result<M, Error> {
+    fn decode<M: GrpcMessage>(self, bytes: &[u8], json: &MethodJson) -> Result<M, Error> {
         match self {
-            Codec::Json => M::from_json(bytes).map_err(|error| {
-                Error::invalid_argument(format!("cannot read the request's JSON: {error}"))
-            }),
+            Codec::Json => json.decode_request(bytes),
             Codec::Proto => M::decode(bytes).map_err(|error| {
                 Error::invalid_argument(format!("cannot read the request message: {error}"))
             }),
         }
     }
 
-    fn encode<M: GrpcMessage + JsonMessage>(
+    fn encode<M: GrpcMessage>(
         self,
         message: &M,
+        json: &MethodJson,
         limits: Limits,
     ) -> Result<Vec<u8>, Error> {
         let bytes = match self {
-            Codec::Json => message
-                .to_json()
-                .map_err(|error| Error::internal(format!("cannot write the response: {error}")))?,
+            Codec::Json => json.encode_response(message)?,
             Codec::Proto => message.encode_to_vec(),
         };
         if bytes.len() > limits.max_encoding_message_size {
@@ -139,12 +137,13 @@ fn codec_after(headers: &HeaderMap, prefix: &str) -> Option<Codec> {
 pub(super) async fn unary<Req, Resp>(
     path: &'static str,
     endpoint: Endpoint<Req, Resp>,
+    json: MethodJson,
     limits: Limits,
     request: http::Request<Body>,
 ) -> http::Response<Body>
 where
-    Req: GrpcMessage + JsonMessage,
-    Resp: GrpcMessage + JsonMessage,
+    Req: GrpcMessage,
+    Resp: GrpcMessage,
 {
     let (parts, body) = request.into_parts();
     let request_id = request_id_from(&parts.headers);
@@ -167,7 +166,7 @@ where
         Err(Refused::Response(response)) => return response,
         Err(Refused::Error(error)) => return error_response(&error, request_id),
     };
-    let message = match codec.decode::<Req>(&bytes) {
+    let message = match codec.decode::<Req>(&bytes, &json) {
         Ok(message) => message,
         Err(error) => return error_response(&error, request_id),
     };
@@ -179,7 +178,7 @@ where
         endpoint.oneshot(Request::new(ctx, message))
     })
     .await;
-    match served.and_then(|answer| codec.encode(&answer, limits)) {
+    match served.and_then(|answer| codec.encode(&answer, &json, limits)) {
         Ok(bytes) => {
             let mut response = http::Response::new(Body::new(Full::new(Bytes::from(bytes))));
             let headers = response.headers_mut();
@@ -195,12 +194,13 @@ where
 pub(super) async fn server_streaming<Req, Resp>(
     path: &'static str,
     endpoint: Endpoint<Req, Streaming<Resp>>,
+    json: MethodJson,
     limits: Limits,
     request: http::Request<Body>,
 ) -> http::Response<Body>
 where
-    Req: GrpcMessage + JsonMessage,
-    Resp: GrpcMessage + JsonMessage,
+    Req: GrpcMessage,
+    Resp: GrpcMessage,
 {
     let (parts, body) = request.into_parts();
     if parts.method != Method::POST {
@@ -229,7 +229,7 @@ where
                 .saturating_add(ENVELOPE_HEADER),
         )
         .await?;
-        let message = Codec::Json.decode::<Req>(&open_envelope(&bytes)?)?;
+        let message = Codec::Json.decode::<Req>(&open_envelope(&bytes)?, &json)?;
         let mut ctx = call_context(parts.headers, &parts.extensions)?;
         if let Some(closing) = closing {
             ctx.insert_extension(closing);
@@ -249,8 +249,8 @@ where
         Err(error) => (request_id, Err(error)),
     };
     let envelopes = match answers {
-        Ok(answers) => Envelopes::new(Some(answers), None, limits),
-        Err(error) => Envelopes::new(None, Some(to_status(&error)), limits),
+        Ok(answers) => Envelopes::new(Some(answers), None, json, limits),
+        Err(error) => Envelopes::new(None, Some(to_status(&error)), json, limits),
     };
     let mut response = http::Response::new(Body::new(StreamBody::new(envelopes)));
     let headers = response.headers_mut();
@@ -553,22 +553,29 @@ fn envelope(flags: u8, message: &[u8]) -> Bytes {
 struct Envelopes<Resp> {
     answers: Option<Answers<Resp>>,
     failure: Option<tonic::Status>,
+    json: MethodJson,
     limits: Limits,
     ended: bool,
 }
 
 impl<Resp> Envelopes<Resp> {
-    fn new(answers: Option<Answers<Resp>>, failure: Option<tonic::Status>, limits: Limits) -> Self {
+    fn new(
+        answers: Option<Answers<Resp>>,
+        failure: Option<tonic::Status>,
+        json: MethodJson,
+        limits: Limits,
+    ) -> Self {
         Envelopes {
             answers,
             failure,
+            json,
             limits,
             ended: false,
         }
     }
 }
 
-impl<Resp: GrpcMessage + JsonMessage> Stream for Envelopes<Resp> {
+impl<Resp: GrpcMessage> Stream for Envelopes<Resp> {
     type Item = Result<hyper::body::Frame<Bytes>, Infallible>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
@@ -581,7 +588,7 @@ impl<Resp: GrpcMessage + JsonMessage> Stream for Envelopes<Resp> {
             None => None,
         };
         let bytes = match next {
-            Some(Ok(message)) => match Codec::Json.encode(&message, this.limits) {
+            Some(Ok(message)) => match Codec::Json.encode(&message, &this.json, this.limits) {
                 Ok(bytes) => envelope(0, &bytes),
                 Err(error) => {
                     this.ended = true;

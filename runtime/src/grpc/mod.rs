@@ -21,7 +21,6 @@ use std::convert::Infallible;
 use tonic::server::NamedService;
 
 pub use client::Client;
-pub use json::{JsonMessage, value_from_json, value_to_json};
 pub(crate) use server::RESERVED_SERVICES;
 pub use server::{DEFAULT_MAX_MESSAGE_SIZE, Limits, Routes, Server, ServerBuilder};
 pub use status::{ERROR_DETAILS, ERROR_VARIANT, RETRY_AFTER_MS, from_status, to_status};

@@ -17,7 +17,8 @@ use tonic::server::{
 use tower::Service;
 use tower::util::{BoxCloneSyncService, ServiceExt};
 
-use super::{GrpcMessage, GrpcService, JsonMessage, connect, to_status};
+use super::json::{Describe, Descriptors, MethodJson};
+use super::{GrpcMessage, GrpcService, connect, to_status};
 use crate::context::request_id_from;
 use crate::{Context, Endpoint, Error, Request, Streaming, server_call};
 
@@ -45,7 +46,8 @@ impl Default for Limits {
 }
 
 type Handler = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, Infallible>;
-type MakeRoute = Box<dyn FnOnce(Limits) -> Route + Send>;
+/// Makes a method's route, given the limits and the service's descriptors.
+type MakeRoute = Box<dyn FnOnce(Limits, &Arc<Descriptors>) -> Route + Send>;
 
 /// How one method answers: over gRPC (and gRPC-Web, which reaches it as
 /// gRPC), and over Connect.
@@ -78,6 +80,7 @@ pub struct Server {
 /// Collects a [`Server`]'s endpoints.
 pub struct ServerBuilder {
     limits: Limits,
+    describe: Option<Describe>,
     routes: Vec<(&'static str, MakeRoute)>,
 }
 
@@ -86,6 +89,7 @@ impl Server {
     pub fn builder() -> ServerBuilder {
         ServerBuilder {
             limits: Limits::default(),
+            describe: None,
             routes: Vec::new(),
         }
     }
@@ -99,15 +103,26 @@ impl ServerBuilder {
         self
     }
 
+    /// Says what describes the service's messages (generated servers pass
+    /// their [`GrpcService::file_descriptor_set`]): Connect's JSON codec
+    /// writes them through it. Without it, Connect calls with JSON are
+    /// answered `UNIMPLEMENTED`.
+    #[must_use]
+    pub fn describe(mut self, describe: Describe) -> Self {
+        self.describe = Some(describe);
+        self
+    }
+
     /// Serves `endpoint` as the unary method at `path`, such as
     /// `/ordersvc.OrderService/GetById`.
     #[must_use]
     pub fn unary<Req, Resp>(mut self, path: &'static str, endpoint: Endpoint<Req, Resp>) -> Self
     where
-        Req: GrpcMessage + JsonMessage,
-        Resp: GrpcMessage + JsonMessage,
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
     {
-        let make: MakeRoute = Box::new(move |limits: Limits| {
+        let make: MakeRoute = Box::new(move |limits: Limits, descriptors: &Arc<Descriptors>| {
+            let json = MethodJson::new(Arc::clone(descriptors), path);
             let grpc_endpoint = endpoint.clone();
             let grpc = handler(limits, move |limits, request: http::Request<Body>| {
                 let endpoint = grpc_endpoint.clone();
@@ -125,7 +140,7 @@ impl ServerBuilder {
                 }
             });
             let connect = handler(limits, move |limits, request| {
-                connect::unary(path, endpoint.clone(), limits, request)
+                connect::unary(path, endpoint.clone(), json.clone(), limits, request)
             });
             Route { grpc, connect }
         });
@@ -146,10 +161,11 @@ impl ServerBuilder {
         endpoint: Endpoint<Req, Streaming<Resp>>,
     ) -> Self
     where
-        Req: GrpcMessage + JsonMessage,
-        Resp: GrpcMessage + JsonMessage,
+        Req: GrpcMessage,
+        Resp: GrpcMessage,
     {
-        let make: MakeRoute = Box::new(move |limits: Limits| {
+        let make: MakeRoute = Box::new(move |limits: Limits, descriptors: &Arc<Descriptors>| {
+            let json = MethodJson::new(Arc::clone(descriptors), path);
             let grpc_endpoint = endpoint.clone();
             let grpc = handler(limits, move |limits, request: http::Request<Body>| {
                 let endpoint = grpc_endpoint.clone();
@@ -169,7 +185,7 @@ impl ServerBuilder {
                 }
             });
             let connect = handler(limits, move |limits, request| {
-                connect::server_streaming(path, endpoint.clone(), limits, request)
+                connect::server_streaming(path, endpoint.clone(), json.clone(), limits, request)
             });
             Route { grpc, connect }
         });
@@ -238,7 +254,7 @@ impl ServerBuilder {
         F: Fn(Limits, http::Request<Body>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = http::Response<Body>> + Send + 'static,
     {
-        let make: MakeRoute = Box::new(move |limits: Limits| Route {
+        let make: MakeRoute = Box::new(move |limits: Limits, _: &Arc<Descriptors>| Route {
             grpc: handler(limits, serve),
             connect: handler(limits, move |_, request| {
                 std::future::ready(connect::unsupported(path, &request))
@@ -251,11 +267,12 @@ impl ServerBuilder {
     /// The server.
     pub fn build(self) -> Server {
         let limits = self.limits;
+        let descriptors = Descriptors::new(self.describe);
         Server {
             routes: Arc::new(
                 self.routes
                     .into_iter()
-                    .map(|(path, make)| (path, make(limits)))
+                    .map(|(path, make)| (path, make(limits, &descriptors)))
                     .collect(),
             ),
         }
