@@ -200,6 +200,47 @@ async fn an_idempotent_method_answers_get_with_json_or_base64_protobuf() {
     let answer = order_service::GetByIdResponse::decode(&proto.body[..]).unwrap();
     assert_eq!(answer.value, pizza());
 
+    // Binary protobuf percent-encoded, without base64, arrives as bytes:
+    // a 200-byte id's length is 0xc8 0x01, which is no UTF-8. Not found
+    // first (a garbled message would not decode: invalid_argument), then
+    // found once created.
+    let long_id = "x".repeat(200);
+    let binary = order_service::GetByIdRequest {
+        id: long_id.clone(),
+    }
+    .encode_to_vec();
+    assert!(std::str::from_utf8(&binary).is_err());
+    let encoded = percent_encoding::percent_encode(&binary, percent_encoding::NON_ALPHANUMERIC);
+    let raw = connection
+        .send(
+            Method::GET,
+            &format!("/ordersvc.OrderService/GetById?encoding=proto&message={encoded}"),
+            &[],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(raw.status, 404, "{:?}", raw.body);
+    let created = connection
+        .send(
+            Method::POST,
+            "/ordersvc.OrderService/Create",
+            &CONNECT_JSON,
+            serde_json::json!({"order": {"id": long_id}}).to_string(),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    let raw = connection
+        .send(
+            Method::GET,
+            &format!("/ordersvc.OrderService/GetById?encoding=proto&message={encoded}"),
+            &[],
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!(raw.status, 200, "{:?}", raw.body);
+    let answer = order_service::GetByIdResponse::decode(&raw.body[..]).unwrap();
+    assert_eq!(answer.value.id, long_id);
+
     // A method that changes things is POST only.
     let refused = connection
         .send(

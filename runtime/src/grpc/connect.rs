@@ -329,7 +329,6 @@ async fn read_post(
 struct GetQuery {
     connect: Option<String>,
     encoding: String,
-    message: Option<String>,
     base64: Option<String>,
     compression: Option<String>,
 }
@@ -356,22 +355,37 @@ fn read_get(uri: &http::Uri, limits: Limits) -> Result<(Codec, Bytes), Error> {
     {
         return Err(unsupported_compression(compression));
     }
-    let message = query.message.unwrap_or_default();
+    // Read as bytes, not through the struct: a protobuf message may be
+    // percent-encoded binary, which is no string.
+    let message = raw_param(uri.query().unwrap_or(""), "message").unwrap_or_default();
     let bytes = if query.base64.as_deref() == Some("1") {
         use base64::Engine;
-        let trimmed = message.trim_end_matches('=');
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(trimmed)
-            .map_err(|error| {
-                Error::invalid_argument(format!("the message is not unpadded base64url: {error}"))
-            })?
+        use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+        // base64url, with or without padding, as Connect allows.
+        const URL_SAFE: GeneralPurpose = GeneralPurpose::new(
+            &base64::alphabet::URL_SAFE,
+            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+        );
+        URL_SAFE.decode(&message).map_err(|error| {
+            Error::invalid_argument(format!("the message is not base64url: {error}"))
+        })?
     } else {
-        message.into_bytes()
+        message
     };
     if bytes.len() > limits.max_decoding_message_size {
         return Err(too_large(limits));
     }
     Ok((codec, Bytes::from(bytes)))
+}
+
+/// The value of `name` in a query string, percent-decoded to bytes (`+`
+/// is a space, as forms write it).
+fn raw_param(query: &str, name: &str) -> Option<Vec<u8>> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (key == name)
+            .then(|| percent_encoding::percent_decode_str(&value.replace('+', " ")).collect())
+    })
 }
 
 /// The body, refused with `resource_exhausted` past `limit` bytes.
