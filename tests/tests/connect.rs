@@ -467,6 +467,31 @@ async fn a_server_stream_answers_in_envelopes_then_ends() {
     assert_eq!(end["error"]["code"], "failed_precondition", "{end}");
     assert_eq!(end["error"]["message"], "tick 2 is unlucky");
     assert_eq!(end["metadata"]["kit-error-variant"][0], "Unlucky");
+
+    // Refused before its first tick: gRPC answers with trailers only,
+    // whose status and trailers, not its headers, end the Connect stream.
+    let too_long = feed::TicksRequest {
+        count: u64::MAX,
+        ..request
+    };
+    let refused = connection
+        .send(
+            Method::POST,
+            "/feed.Feed/Ticks",
+            &[("content-type", "application/connect+proto")],
+            envelope(0, &too_long.encode_to_vec()),
+        )
+        .await;
+    assert_eq!(refused.status, 200);
+    assert_eq!(refused.headers["content-type"], "application/connect+proto");
+    assert!(refused.headers.contains_key("x-request-id"));
+    let (messages, end) = envelopes(&refused.body);
+    assert!(messages.is_empty());
+    assert_eq!(end["error"]["code"], "invalid_argument", "{end}");
+    assert_eq!(end["metadata"]["kit-error-variant"][0], "TooLong");
+    for header in ["content-type", "x-request-id"] {
+        assert!(end["metadata"].get(header).is_none(), "{header} in {end}");
+    }
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use std::task::{Context, Poll, ready};
 
 use axum::body::Body;
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, TE};
+use http::header::{CONTENT_TYPE, DATE, TE, VARY};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use hyper::body::Frame;
 
@@ -76,10 +76,24 @@ pub(crate) fn to_grpc(request: Request<Body>) -> Request<Body> {
 /// the headers of a trailers-only answer) as the end-of-stream message.
 pub(crate) fn to_connect(response: Response<Body>) -> Response<Body> {
     let (mut parts, body) = response.into_parts();
-    let trailers_only = tonic::Status::from_header_map(&parts.headers);
-    if trailers_only.is_some() {
+    let mut trailers_only = tonic::Status::from_header_map(&parts.headers);
+    if let Some(status) = &mut trailers_only {
         for reserved in ["grpc-status", "grpc-message", "grpc-status-details-bin"] {
             parts.headers.remove(reserved);
+        }
+        // The status took every header as its metadata; the end-of-stream
+        // message carries the trailers, not what stays a header.
+        let metadata = status.metadata_mut().as_mut();
+        for header in [CONTENT_TYPE, DATE, VARY, crate::http::X_REQUEST_ID] {
+            metadata.remove(header);
+        }
+        let access_control: Vec<HeaderName> = metadata
+            .keys()
+            .filter(|name| name.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
+        for name in access_control {
+            metadata.remove(name);
         }
     }
     parts.status = StatusCode::OK;
