@@ -64,6 +64,7 @@ pub fn compare(base: (&File, &Api), current: (&File, &Api)) -> Vec<Finding> {
             .enums
             .iter()
             .find(|now| now.name == enumeration.name)
+            .filter(|now| reachable.contains(now.name.as_str()))
         else {
             continue;
         };
@@ -251,50 +252,54 @@ fn routes(base: &Api, current: &Api, findings: &mut Vec<Finding>) {
     errors(base, current, findings);
 }
 
-/// Error variants the baseline's routes answered with and the current
-/// ones do not, or with another code: each once, naming its methods.
+/// Error variants a method answered with in the baseline and no longer
+/// does, or with another code: each variant once, naming its methods.
+/// Each method has its own error type, so each is compared on its own.
 fn errors(base: &Api, current: &Api, findings: &mut Vec<Finding>) {
-    let mut reported: Vec<&str> = Vec::new();
-    for variant in base.routes.iter().flat_map(|route| &route.errors) {
-        if reported.contains(&variant.name.as_str()) {
+    // Per variant name, in the baseline's order: the methods that lost it,
+    // and those whose variant changed (with the change).
+    let mut removed: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut changed: Vec<(&str, Vec<&str>, String)> = Vec::new();
+    for route in &base.routes {
+        let Some(now) = current.routes.iter().find(|now| now.method == route.method) else {
             continue;
-        }
-        reported.push(&variant.name);
-        let methods: Vec<&str> = base
-            .routes
-            .iter()
-            .filter(|route| route.errors.iter().any(|was| was.name == variant.name))
-            .filter(|route| current.routes.iter().any(|now| now.method == route.method))
-            .map(|route| route.method.as_str())
-            .collect();
-        if methods.is_empty() {
-            continue;
-        }
-        let now = current
-            .routes
-            .iter()
-            .filter(|route| methods.contains(&route.method.as_str()))
-            .flat_map(|route| &route.errors)
-            .find(|now| now.name == variant.name);
-        let subject = format!("error variant {} (of {})", variant.name, methods.join(", "));
-        match now {
-            None => findings.push(Finding {
-                subject,
-                change: "was removed (callers match on it)".to_owned(),
-                anchor: Anchor::Base(variant.name.clone()),
-            }),
-            Some(now) if (now.code.as_str(), now.status) != (&variant.code, variant.status) => {
-                findings.push(Finding {
-                    subject,
-                    change: format!(
+        };
+        for variant in &route.errors {
+            match now.errors.iter().find(|now| now.name == variant.name) {
+                None => match removed.iter_mut().find(|(name, _)| *name == variant.name) {
+                    Some((_, methods)) => methods.push(&route.method),
+                    None => removed.push((&variant.name, vec![&route.method])),
+                },
+                Some(now) if (now.code.as_str(), now.status) != (&variant.code, variant.status) => {
+                    let change = format!(
                         "changed from {} ({}) to {} ({})",
                         variant.code, variant.status, now.code, now.status
-                    ),
-                    anchor: Anchor::Current(variant.name.clone()),
-                });
+                    );
+                    match changed
+                        .iter_mut()
+                        .find(|(name, _, was)| *name == variant.name && *was == change)
+                    {
+                        Some((_, methods, _)) => methods.push(&route.method),
+                        None => changed.push((&variant.name, vec![&route.method], change)),
+                    }
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
         }
+    }
+    for (name, methods) in removed {
+        findings.push(Finding {
+            subject: format!("error variant {name} (of {})", methods.join(", ")),
+            change: "was removed (callers match on it)".to_owned(),
+            anchor: Anchor::Base(name.to_owned()),
+        });
+    }
+    for (name, methods, change) in changed {
+        findings.push(Finding {
+            subject: format!("error variant {name} (of {})", methods.join(", ")),
+            change,
+            anchor: Anchor::Current(name.to_owned()),
+        });
     }
 }
 

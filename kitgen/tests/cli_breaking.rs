@@ -421,3 +421,63 @@ fn a_proto_baseline_that_does_not_compile_says_so() {
         ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_variant_removed_from_one_methods_error_type_breaks_that_method() {
+    // Two error types with a `NotFound` each: removing one is a break for
+    // its method, though the other method still has its own.
+    let base = r#"
+#[derive(Debug, thiserror::Error, kit::Error)]
+pub enum ReadError {
+    #[error("missing")]
+    #[kit(code = NotFound)]
+    NotFound,
+    #[error(transparent)]
+    #[kit(transport)]
+    Transport(kit::Error),
+}
+
+#[derive(Debug, thiserror::Error, kit::Error)]
+pub enum WriteError {
+    #[error("missing")]
+    #[kit(code = NotFound)]
+    NotFound,
+    #[error(transparent)]
+    #[kit(transport)]
+    Transport(kit::Error),
+}
+
+#[kit::service(package = "files")]
+pub trait Files: Send + Sync + 'static {
+    #[kit(http(get = "/files/{name}"))]
+    async fn read(&self, ctx: &kit::Context, name: String) -> Result<String, ReadError>;
+
+    #[kit(http(put = "/files/{name}"))]
+    async fn write(&self, ctx: &kit::Context, name: String, text: String) -> Result<(), WriteError>;
+}
+"#;
+    let now = base.replacen(
+        "pub enum WriteError {\n    #[error(\"missing\")]\n    #[kit(code = NotFound)]\n    NotFound,\n",
+        "pub enum WriteError {\n",
+        1,
+    );
+    assert_ne!(now, base);
+    let dir = std::env::temp_dir().join(format!("kitgen-breaking-variant-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("base.rs"), base).unwrap();
+    std::fs::write(dir.join("now.rs"), now).unwrap();
+    let assert = Command::cargo_bin("kitgen")
+        .unwrap()
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .args(["check", "--breaking", "base.rs", "now.rs"])
+        .assert();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert
+        .failure()
+        .stderr(predicate::str::contains(
+            "error variant NotFound (of Write) was removed",
+        ))
+        .stderr(predicate::str::contains("1 change breaks callers"));
+}
