@@ -419,7 +419,7 @@ fn add_field(
 }
 
 /// protoc's `ToJsonName`: drop each `_` and capitalise the letter after it.
-fn json_name(name: &str) -> String {
+pub(crate) fn json_name(name: &str) -> String {
     let mut json = String::with_capacity(name.len());
     let mut capitalize = false;
     for character in name.chars() {

@@ -28,7 +28,10 @@ impl Api {
     /// The OpenAPI 3.1 document of this API, whose messages `file` holds,
     /// with `version` as the API's version.
     pub fn to_openapi(&self, file: &File, version: &str) -> OpenApi {
-        let json = Json { style: self.json };
+        let json = Json {
+            style: self.json,
+            variants: variant_names(self),
+        };
         let used = json.used(self, file);
         let mut components = ComponentsBuilder::new().schema(ERROR, error_schema());
         for message in file.messages.iter().filter(|m| used.contains(&m.name)) {
@@ -37,8 +40,8 @@ impl Api {
         for enumeration in file.enums.iter().filter(|e| used.contains(&e.name)) {
             components = components.schema(enumeration.name.clone(), json.enumeration(enumeration));
         }
-        for variant in self.routes.iter().flat_map(|route| &route.errors) {
-            components = components.schema(variant_schema_name(variant), variant_schema(variant));
+        for (variant, name) in &json.variants {
+            components = components.schema(name.clone(), variant_schema(variant));
         }
         let mut paths = PathsBuilder::new();
         for route in &self.routes {
@@ -136,8 +139,25 @@ fn error_schema() -> Schema {
         .into()
 }
 
-fn variant_schema_name(variant: &ErrorVariant) -> String {
-    format!("Error.{}", variant.name)
+/// Each distinct business error variant of the routes with its schema's
+/// name: `Error.NotFound`; `Error.NotFound2` for a second, different
+/// `NotFound` (of another method's error type).
+fn variant_names(api: &Api) -> Vec<(ErrorVariant, String)> {
+    let mut named: Vec<(ErrorVariant, String)> = Vec::new();
+    for variant in api.routes.iter().flat_map(|route| &route.errors) {
+        if named.iter().any(|(known, _)| known == variant) {
+            continue;
+        }
+        let base = format!("Error.{}", variant.name);
+        let mut name = base.clone();
+        let mut count = 1;
+        while named.iter().any(|(_, taken)| *taken == name) {
+            count += 1;
+            name = format!("{base}{count}");
+        }
+        named.push((variant.clone(), name));
+    }
+    named
 }
 
 /// The error body of one variant: its code and name fixed, its details'
@@ -182,6 +202,8 @@ fn variant_schema(variant: &ErrorVariant) -> Schema {
 /// Schemas as one JSON style writes them.
 struct Json {
     style: JsonStyle,
+    /// The business error variants' schema names.
+    variants: Vec<(ErrorVariant, String)>,
 }
 
 impl Json {
@@ -189,7 +211,7 @@ impl Json {
     fn name(&self, field: &Field) -> String {
         match self.style {
             JsonStyle::Serde => field.name.clone(),
-            JsonStyle::Proto3 => json_name(&field.name),
+            JsonStyle::Proto3 => crate::descriptor::json_name(&field.name),
         }
     }
 
@@ -487,7 +509,12 @@ impl Json {
                 .collect();
             let mut any = AnyOfBuilder::new();
             for variant in &variants {
-                any = any.item(reference(&variant_schema_name(variant)));
+                let name = self
+                    .variants
+                    .iter()
+                    .find(|(known, _)| known == *variant)
+                    .map_or(ERROR, |(_, name)| name.as_str());
+                any = any.item(reference(name));
             }
             // Transport errors can share the status: the plain body too.
             any = any.item(reference(ERROR));
@@ -549,19 +576,72 @@ fn nullable(schema_type: SchemaType) -> SchemaType {
     }
 }
 
-/// protobuf's lowerCamelCase JSON name of a field.
-fn json_name(name: &str) -> String {
-    let mut json = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            json.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            json.push(c);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(method: &str, variant: ErrorVariant) -> Route {
+        Route {
+            method: method.to_owned(),
+            docs: Vec::new(),
+            verb: "GET".to_owned(),
+            path: format!("/{method}"),
+            request: "Empty".to_owned(),
+            params: Vec::new(),
+            response: "Empty".to_owned(),
+            response_is_value: false,
+            server_streaming: false,
+            errors: vec![variant],
         }
     }
-    json
+
+    fn variant(code: &str, status: u16) -> ErrorVariant {
+        ErrorVariant {
+            name: "Gone".to_owned(),
+            docs: Vec::new(),
+            code: code.to_owned(),
+            status,
+            details: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn two_variants_of_one_name_get_a_schema_each() {
+        let api = Api {
+            title: "t.T".to_owned(),
+            docs: Vec::new(),
+            json: JsonStyle::Serde,
+            routes: vec![
+                route("a", variant("NOT_FOUND", 404)),
+                route("b", variant("FAILED_PRECONDITION", 400)),
+                route("c", variant("NOT_FOUND", 404)),
+            ],
+        };
+        let file = File {
+            messages: vec![Message {
+                name: "Empty".to_owned(),
+                docs: Vec::new(),
+                fields: Vec::new(),
+            }],
+            ..File::default()
+        };
+        let document = serde_json::to_value(api.to_openapi(&file, "1")).unwrap();
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(
+            schemas["Error.Gone"]["properties"]["code"]["enum"][0],
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            schemas["Error.Gone2"]["properties"]["code"]["enum"][0],
+            "FAILED_PRECONDITION"
+        );
+        let answer = |method: &str, status: &str| {
+            document["paths"][format!("/{method}")]["get"]["responses"][status]["content"]
+                ["application/json"]["schema"]["anyOf"][0]["$ref"]
+                .clone()
+        };
+        assert_eq!(answer("a", "404"), "#/components/schemas/Error.Gone");
+        assert_eq!(answer("b", "400"), "#/components/schemas/Error.Gone2");
+        assert_eq!(answer("c", "404"), "#/components/schemas/Error.Gone");
+    }
 }
