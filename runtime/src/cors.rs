@@ -113,10 +113,8 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let headers = request.headers();
-        let native_grpc = !headers.contains_key(http::header::ORIGIN)
-            && headers
-                .get(http::header::CONTENT_TYPE)
-                .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc"));
+        let native_grpc =
+            !headers.contains_key(http::header::ORIGIN) && crate::grpc::is_grpc(headers);
         if native_grpc {
             futures_util::future::Either::Right(self.plain.call(request))
         } else {

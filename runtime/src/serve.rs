@@ -211,13 +211,22 @@ impl Server {
                     .copied()
                     .chain(grpc::RESERVED_SERVICES)
                     .collect();
-                let router = axum::Router::new().fallback_service(OnePort {
+                let one_port = OnePort {
                     http: with_health(router),
                     grpc,
                     services: Arc::new(services),
-                });
+                };
                 let both = Listener::new("HTTP and gRPC", listener, closing.clone()).translating();
-                tasks.spawn(serve(both, with_cors(router), stopping.clone()));
+                // Served as it is, not as an axum fallback: every gRPC call
+                // passes here, and a router's dispatch costs.
+                match &self.cors {
+                    Some(cors) => tasks.spawn(serve(
+                        both,
+                        crate::cors::BrowsersOnly(cors.clone()).layer(one_port),
+                        stopping.clone(),
+                    )),
+                    None => tasks.spawn(serve(both, one_port, stopping.clone())),
+                };
             }
             (Some((Some(listener), router, names)), _) => {
                 tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
@@ -317,10 +326,52 @@ impl Listener {
     }
 }
 
+/// What a listener serves: a router, or the one port's dispatch; it takes
+/// requests with tonic's bodies too, which gRPC-Web's translation makes.
+trait Serves:
+    Clone
+    + Send
+    + Sync
+    + 'static
+    + tower::Service<
+        axum::extract::Request,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send,
+    >
+    + tower::Service<
+        http::Request<tonic::body::Body>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send,
+    >
+{
+}
+
+impl<S> Serves for S where
+    S: Clone
+        + Send
+        + Sync
+        + 'static
+        + tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send,
+        >
+        + tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send,
+        >
+{
+}
+
 /// Serves `router` on `listener` until `stopping` turns true.
-async fn serve(
+async fn serve<S: Serves>(
     listener: Listener,
-    router: axum::Router,
+    router: S,
     stopping: watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let Listener {
@@ -363,11 +414,7 @@ impl OnePort {
     /// Whether `request` is a gRPC call (gRPC-Web's is one by now) or a
     /// Connect call: its path is `/{service}/{method}` for a gRPC service.
     fn is_grpc(&self, request: &axum::extract::Request) -> bool {
-        let grpc_content = request
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc"));
-        grpc_content
+        crate::grpc::is_grpc(request.headers())
             || request
                 .uri()
                 .path()
@@ -377,7 +424,11 @@ impl OnePort {
     }
 }
 
-impl tower::Service<axum::extract::Request> for OnePort {
+impl<B> tower::Service<http::Request<B>> for OnePort
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<crate::BoxError>,
+{
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
     type Future = <axum::Router as tower::Service<axum::extract::Request>>::Future;
@@ -390,7 +441,8 @@ impl tower::Service<axum::extract::Request> for OnePort {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let request = request.map(axum::body::Body::new);
         let router = if self.is_grpc(&request) {
             &mut self.grpc
         } else {

@@ -61,14 +61,6 @@ const COMPRESSED: u8 = 0b01;
 /// The flag of the envelope that ends a stream.
 const END_STREAM: u8 = 0b10;
 
-/// Whether `headers` speak gRPC (or gRPC-Web, translated to gRPC by now)
-/// rather than Connect.
-pub(super) fn is_grpc(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc"))
-}
-
 /// How a call's messages are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Codec {

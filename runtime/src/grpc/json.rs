@@ -59,15 +59,27 @@ pub(super) struct MethodJson {
     descriptors: Arc<Descriptors>,
     /// `/ordersvc.OrderService/GetById`.
     path: &'static str,
+    /// Its request's and response's descriptors, looked up once.
+    messages: Arc<OnceLock<Messages>>,
 }
+
+/// A method's request and response descriptors.
+type Messages = (MessageDescriptor, MessageDescriptor);
 
 impl MethodJson {
     pub(super) fn new(descriptors: Arc<Descriptors>, path: &'static str) -> Self {
-        MethodJson { descriptors, path }
+        MethodJson {
+            descriptors,
+            path,
+            messages: Arc::default(),
+        }
     }
 
     /// The method's request and response descriptors.
-    fn messages(&self) -> Result<(MessageDescriptor, MessageDescriptor), Error> {
+    fn messages(&self) -> Result<&Messages, Error> {
+        if let Some(messages) = self.messages.get() {
+            return Ok(messages);
+        }
         let pool = self.descriptors.pool()?;
         let (service, method) = self
             .path
@@ -80,7 +92,9 @@ impl MethodJson {
             .ok_or_else(|| {
                 Error::internal(format!("the descriptors do not describe {}", self.path))
             })?;
-        Ok((method.input(), method.output()))
+        Ok(self
+            .messages
+            .get_or_init(|| (method.input(), method.output())))
     }
 
     /// A request from its proto3 JSON.
@@ -92,6 +106,7 @@ impl MethodJson {
             Error::invalid_argument(format!("cannot read the request's JSON: {error}"))
         };
         let (request, _) = self.messages()?;
+        let request = request.clone();
         let mut reader = serde_json::Deserializer::from_slice(json);
         let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(false);
         let message = DynamicMessage::deserialize_with_options(request, &mut reader, &options)
@@ -106,7 +121,7 @@ impl MethodJson {
             Error::internal(format!("cannot write the response: {error}"))
         };
         let (_, response) = self.messages()?;
-        let message = DynamicMessage::decode(response, message.encode_to_vec().as_slice())
+        let message = DynamicMessage::decode(response.clone(), message.encode_to_vec().as_slice())
             .map_err(|error| failed(&error))?;
         serde_json::to_vec(&message).map_err(|error| failed(&error))
     }

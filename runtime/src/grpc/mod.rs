@@ -28,6 +28,15 @@ pub use status::{ERROR_DETAILS, ERROR_VARIANT, RETRY_AFTER_MS, from_status, to_s
 use crate::Error;
 use crate::proto::schema;
 
+/// Whether `headers` name a gRPC content type (`application/grpc`, with
+/// `+proto` or not; gRPC-Web's `application/grpc-web` too), rather than
+/// Connect's or HTTP/JSON's.
+pub(crate) fn is_grpc(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc"))
+}
+
 /// A message a gRPC method can take or return: any prost message. Implemented
 /// for every type that qualifies.
 pub trait GrpcMessage: prost::Message + Default + Send + Sync + 'static {}

@@ -297,7 +297,7 @@ impl Service<http::Request<Body>> for Server {
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let grpc = connect::is_grpc(request.headers());
+        let grpc = super::is_grpc(request.headers());
         match self.routes.get(request.uri().path()) {
             Some(route) if grpc => Box::pin(route.grpc.clone().oneshot(request)),
             Some(route) => Box::pin(route.connect.clone().oneshot(request)),
