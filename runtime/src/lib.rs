@@ -63,11 +63,14 @@ pub mod context;
 pub mod cors;
 #[doc(hidden)]
 pub mod details;
+mod encoded;
 pub mod endpoint;
 pub mod error;
 pub mod grpc;
 pub mod http;
+pub mod jsonrpc;
 pub mod middleware;
+pub mod nats;
 pub mod proto;
 pub mod sd;
 mod serve;

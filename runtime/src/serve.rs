@@ -46,6 +46,7 @@ pub struct Server {
     grpc: Option<(TcpListener, grpc::Routes)>,
     one_port: Option<(TcpListener, axum::Router, grpc::Routes)>,
     debug: Option<(TcpListener, Metrics)>,
+    nats: Vec<crate::nats::Subscriptions>,
     cors: Option<CorsLayer>,
     grace_period: Duration,
 }
@@ -60,6 +61,7 @@ impl Default for Server {
             grpc: None,
             one_port: None,
             debug: None,
+            nats: Vec::new(),
             cors: None,
             grace_period: DEFAULT_GRACE_PERIOD,
         }
@@ -110,6 +112,17 @@ impl Server {
         routes: grpc::Routes,
     ) -> Self {
         self.one_port = Some((listener, router, routes));
+        self
+    }
+
+    /// Answers the requests of `subscriptions` over NATS
+    /// ([`crate::nats::Methods::subscribe`] made them), beside the
+    /// listeners. On shutdown it unsubscribes, so that NATS sends new
+    /// requests to other replicas, and finishes what had arrived. Can be
+    /// called more than once, for several connections.
+    #[must_use]
+    pub fn nats(mut self, subscriptions: crate::nats::Subscriptions) -> Self {
+        self.nats.push(subscriptions);
         self
     }
 
@@ -241,6 +254,11 @@ impl Server {
             tracing::info!(addr = %local_addr(&listener), "serving metrics and probes");
             let debug = Listener::new("debug", listener, closing.clone());
             tasks.spawn(serve(debug, router, stopping.clone()));
+        }
+
+        for subscriptions in self.nats {
+            tracing::info!(subjects = ?subscriptions.subjects(), "serving NATS");
+            tasks.spawn(subscriptions.serve(stopping.clone()));
         }
 
         tokio::select! {

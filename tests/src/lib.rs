@@ -6,6 +6,7 @@ pub mod etcd_server;
 pub mod feed;
 pub mod from_proto;
 pub mod inventory;
+pub mod nats_server;
 pub mod replicas;
 pub mod zoo;
 
@@ -152,7 +153,7 @@ pub fn python() -> std::path::PathBuf {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !*ready {
         let imports = std::process::Command::new(&python)
-            .args(["-c", "import grpc, grpc_tools, openapi_spec_validator, jsonschema, openapi_python_client"])
+            .args(["-c", "import grpc, grpc_tools, openapi_spec_validator, jsonschema, openapi_python_client, jsonrpcclient, nats"])
             .status()
             .is_ok_and(|status| status.success());
         if !imports {

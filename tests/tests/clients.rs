@@ -1,8 +1,8 @@
 //! Every scenario a caller sees, written once, generic over the service
-//! trait, and run over each way of calling it: the generated HTTP client and
-//! gRPC client against their servers on 127.0.0.1, and the in-process
-//! `Endpoints`. Both clients implement the trait, so what holds for one must
-//! hold for the other. What only one transport has (routes, wire shapes,
+//! trait, and run over each way of calling it: the generated HTTP, gRPC and
+//! JSON-RPC clients against their servers on 127.0.0.1, the NATS client
+//! through a real NATS server, and the in-process `Endpoints`. Every client
+//! implements the trait, so what holds for one must hold for the others. What only one transport has (routes, wire shapes,
 //! message limits) stays in that transport's own test file.
 
 use std::sync::Arc;
@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use addsvc::{AddError, AddService, BasicAddService, add_service};
 use kit::Code;
+use kitgen_tests::nats_server::NatsServer;
 use kitgen_tests::{base_url, serve, serve_grpc};
 use ordersvc::{InMemoryOrderService, Order, OrderError, OrderItem, OrderService, order_service};
 
 /// A module of `#[tokio::test]`s, one per scenario, each run over the
-/// service that `$make` gives.
+/// service that `$make` gives; `$make` gives a NATS server too after
+/// `nats`, which lives as long as the scenario.
 macro_rules! over {
     ($way:ident: $make:expr => $($scenario:ident),+ $(,)?) => {
         mod $way {
@@ -23,6 +25,18 @@ macro_rules! over {
                 #[tokio::test]
                 async fn $scenario() {
                     super::$scenario(&$make.await).await;
+                }
+            )+
+        }
+    };
+    (nats $way:ident: $make:expr => $($scenario:ident),+ $(,)?) => {
+        mod $way {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let (_nats, service) = $make.await;
+                    super::$scenario(&service).await;
                 }
             )+
         }
@@ -50,6 +64,22 @@ mod addsvc_over {
         add_service::GrpcClient::new(&base_url(serve_grpc(routes).await)).unwrap()
     }
 
+    pub(super) async fn jsonrpc() -> add_service::JsonRpcClient {
+        let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
+        let router = add_service::jsonrpc_methods(endpoints)
+            .into_router()
+            .unwrap();
+        add_service::JsonRpcClient::new(&base_url(serve(router).await)).unwrap()
+    }
+
+    pub(super) async fn nats() -> (NatsServer, add_service::NatsClient) {
+        let nats = NatsServer::start().await;
+        let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
+        nats.serve(add_service::nats_methods(endpoints)).await;
+        let client = add_service::NatsClient::new(nats.connect().await);
+        (nats, client)
+    }
+
     pub(super) async fn in_process() -> add_service::Endpoints {
         add_service::Endpoints::new(Arc::new(BasicAddService))
     }
@@ -60,6 +90,17 @@ mod addsvc_over {
 
     pub(super) async fn grpc_to_nowhere() -> add_service::GrpcClient {
         add_service::GrpcClient::new(&base_url(dead_port())).unwrap()
+    }
+
+    pub(super) async fn jsonrpc_to_nowhere() -> add_service::JsonRpcClient {
+        add_service::JsonRpcClient::new(&base_url(dead_port())).unwrap()
+    }
+
+    /// A NATS server on which nothing subscribes.
+    pub(super) async fn nats_to_no_one() -> (NatsServer, add_service::NatsClient) {
+        let nats = NatsServer::start().await;
+        let client = add_service::NatsClient::new(nats.connect().await);
+        (nats, client)
     }
 }
 
@@ -128,6 +169,16 @@ over!(addsvc_grpc: addsvc_over::grpc() =>
     add_errors_come_back_as_their_variants,
     an_expired_context_is_deadline_exceeded,
 );
+over!(addsvc_jsonrpc: addsvc_over::jsonrpc() =>
+    sums_and_concats,
+    add_errors_come_back_as_their_variants,
+    an_expired_context_is_deadline_exceeded,
+);
+over!(nats addsvc_nats: addsvc_over::nats() =>
+    sums_and_concats,
+    add_errors_come_back_as_their_variants,
+    an_expired_context_is_deadline_exceeded,
+);
 over!(addsvc_in_process: addsvc_over::in_process() =>
     sums_and_concats,
     add_errors_come_back_as_their_variants,
@@ -136,6 +187,12 @@ over!(addsvc_http_to_nowhere: addsvc_over::http_to_nowhere() =>
     an_unreachable_server_is_unavailable,
 );
 over!(addsvc_grpc_to_nowhere: addsvc_over::grpc_to_nowhere() =>
+    an_unreachable_server_is_unavailable,
+);
+over!(addsvc_jsonrpc_to_nowhere: addsvc_over::jsonrpc_to_nowhere() =>
+    an_unreachable_server_is_unavailable,
+);
+over!(nats addsvc_nats_to_no_one: addsvc_over::nats_to_no_one() =>
     an_unreachable_server_is_unavailable,
 );
 
@@ -153,6 +210,33 @@ mod order_over {
         let routes =
             kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints));
         order_service::GrpcClient::new(&base_url(serve_grpc(routes).await)).unwrap()
+    }
+
+    pub(super) async fn jsonrpc() -> order_service::JsonRpcClient {
+        let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+        let router = order_service::jsonrpc_methods(endpoints)
+            .into_router()
+            .unwrap();
+        order_service::JsonRpcClient::new(&base_url(serve(router).await)).unwrap()
+    }
+
+    pub(super) async fn nats() -> (NatsServer, order_service::NatsClient) {
+        let nats = NatsServer::start().await;
+        let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+        nats.serve(order_service::nats_methods(endpoints)).await;
+        let client = order_service::NatsClient::new(nats.connect().await);
+        (nats, client)
+    }
+
+    /// NATS with protobuf payloads instead of JSON.
+    pub(super) async fn nats_protobuf() -> (NatsServer, order_service::NatsClient) {
+        let nats = NatsServer::start().await;
+        let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+        nats.serve(order_service::nats_methods(endpoints)).await;
+        let client = order_service::NatsClient::with_transport(
+            kit::nats::Client::new(nats.connect().await).protobuf(),
+        );
+        (nats, client)
     }
 
     pub(super) async fn in_process() -> order_service::Endpoints {
@@ -259,6 +343,20 @@ over!(order_http: order_over::http() =>
 over!(order_grpc: order_over::grpc() =>
     create_get_and_change_status,
     ids_with_reserved_characters_survive,
+    order_errors_come_back_as_their_variants,
+);
+over!(order_jsonrpc: order_over::jsonrpc() =>
+    create_get_and_change_status,
+    ids_with_reserved_characters_survive,
+    order_errors_come_back_as_their_variants,
+);
+over!(nats order_nats: order_over::nats() =>
+    create_get_and_change_status,
+    ids_with_reserved_characters_survive,
+    order_errors_come_back_as_their_variants,
+);
+over!(nats order_nats_protobuf: order_over::nats_protobuf() =>
+    create_get_and_change_status,
     order_errors_come_back_as_their_variants,
 );
 over!(order_in_process: order_over::in_process() =>

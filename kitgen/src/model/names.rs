@@ -20,6 +20,14 @@ pub(crate) const HTTP_CLIENT: &str = "HttpClient";
 pub(crate) const GRPC_SERVER: &str = "GrpcServer";
 /// The gRPC client; implements the trait.
 pub(crate) const GRPC_CLIENT: &str = "GrpcClient";
+/// The JSON-RPC client; implements the trait.
+pub(crate) const JSONRPC_CLIENT: &str = "JsonRpcClient";
+/// The function that names the endpoints as JSON-RPC methods.
+pub(crate) const JSONRPC_METHODS: &str = "jsonrpc_methods";
+/// The NATS client; implements the trait.
+pub(crate) const NATS_CLIENT: &str = "NatsClient";
+/// The function that puts the endpoints on NATS subjects.
+pub(crate) const NATS_METHODS: &str = "nats_methods";
 /// The function that returns the protobuf schema.
 pub(crate) const PROTO_SCHEMA: &str = "proto_schema";
 /// The function that builds the axum router.
@@ -73,6 +81,11 @@ pub(crate) fn method_camel(method: &Method) -> String {
     method.name.unraw().to_string().to_upper_camel_case()
 }
 
+/// A method's JSON-RPC name: `OrderService.get_by_id`.
+pub(crate) fn jsonrpc_method(service: &Service, method: &Method) -> String {
+    format!("{}.{}", service.name.unraw(), method.name.unraw())
+}
+
 /// `get_by_id` → `GetByIdRequest`.
 pub(crate) fn request_struct(method: &Method) -> Ident {
     format_ident!("{}Request", method_camel(method))
@@ -91,6 +104,8 @@ pub(crate) fn module_types(service: &Service) -> Vec<String> {
         HTTP_CLIENT,
         GRPC_SERVER,
         GRPC_CLIENT,
+        JSONRPC_CLIENT,
+        NATS_CLIENT,
         LOGGING_MIDDLEWARE,
         INSTRUMENTING_MIDDLEWARE,
         PATH_PARAMS,

@@ -324,6 +324,25 @@ impl Client {
         }
     }
 
+    /// Posts `body`, JSON, to `path` and reads the whole answer, whatever
+    /// its status, with `read`: for protocols carried in HTTP/JSON bodies
+    /// (JSON-RPC), which get this client's pool, balancing, deadline and
+    /// headers.
+    pub(crate) async fn post_json<T>(
+        &self,
+        ctx: &Context,
+        path: &'static str,
+        body: Bytes,
+        read: fn(StatusCode, &Bytes) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let payload = Payload::Whole(Encoded {
+            target: path.to_owned(),
+            body: Some(body),
+        });
+        self.exchange(ctx, Method::POST, path, Ok(payload), ReadWith(read))
+            .await
+    }
+
     async fn exchange<T, Resp: Read<T>>(
         &self,
         ctx: &Context,
@@ -550,6 +569,24 @@ struct OneMessage;
 /// A response that is a stream of JSON messages, a line each.
 struct JsonLines;
 
+/// A response read by a function of its status and body.
+struct ReadWith<T>(fn(StatusCode, &Bytes) -> Result<T, Error>);
+
+impl<T> Read<T> for ReadWith<T> {
+    fn accept(&self) -> &'static str {
+        "application/json"
+    }
+    fn streamed(&self) -> Option<fn(Incoming, usize) -> T> {
+        None
+    }
+    fn hold(&self, answered: T, _: Picked<Authority>) -> T {
+        answered
+    }
+    fn whole(&self, status: StatusCode, body: &Bytes) -> Result<T, Error> {
+        (self.0)(status, body)
+    }
+}
+
 /// How a call reads a response into `T`.
 trait Read<T> {
     /// The `Accept` header that asks for it.
@@ -597,7 +634,7 @@ impl<T: DeserializeOwned + Send + 'static> Read<Streaming<T>> for JsonLines {
     }
 }
 
-fn decode_response<T: serde::de::DeserializeOwned>(
+pub(crate) fn decode_response<T: serde::de::DeserializeOwned>(
     status: StatusCode,
     body: &Bytes,
 ) -> Result<T, Error> {

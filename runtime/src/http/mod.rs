@@ -30,11 +30,13 @@ use http::request::Parts;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub(crate) use client::decode_response;
 pub use client::{Client, DEFAULT_MAX_RESPONSE_SIZE};
 /// The `http` crate's header types, which [`Client::with_header`] and
 /// [`Context::metadata_mut`](crate::Context::metadata_mut) take, so that
 /// using them needs no dependency of one's own.
 pub use http::{HeaderMap, HeaderName, HeaderValue, header};
+pub(crate) use server::read_body;
 pub use server::{BodyLimit, DEFAULT_BODY_LIMIT, OPENAPI_PATH, RouterBuilder, body_limit};
 
 use crate::Error;

@@ -535,7 +535,11 @@ impl<T: DeserializeOwned + Send + 'static> ReadRequest<Streaming<T>> for JsonLin
     }
 }
 
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Error> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, Error> {
     if !is_json(super::header(headers, &CONTENT_TYPE)) {
         return Err(Error::invalid_argument(
             "expected a request body with `Content-Type: application/json`",
