@@ -55,6 +55,8 @@
 //! * [`Stream`] and [`Streaming`]: what a streaming method returns and
 //!   takes.
 //! * [`http`]: the HTTP/JSON server and client.
+//! * [`grpc`], [`jsonrpc`] and [`nats`]: the other transports, serving the
+//!   same endpoints.
 //! * [`sd`]: service discovery, and clients balanced over a service's
 //!   instances.
 
@@ -105,6 +107,10 @@ pub use stream::{Replay, Stream, Streaming};
 /// | `HttpClient` | implements the trait over HTTP ([`http::Client`] underneath) |
 /// | `GrpcServer` | a tower service serving the endpoints over gRPC, for [`grpc::Routes`] and [`Server`] |
 /// | `GrpcClient` | implements the trait over gRPC ([`grpc::Client`] underneath) |
+/// | `jsonrpc_methods(endpoints)` | the unary endpoints as JSON-RPC 2.0 methods (`OrderService.get_by_id`), a [`jsonrpc::Methods`] to serve at `POST /rpc` |
+/// | `JsonRpcClient` | implements the trait over JSON-RPC ([`jsonrpc::Client`] underneath) |
+/// | `nats_methods(endpoints)` | the unary endpoints on NATS subjects (`rpc.ordersvc.OrderService.GetById`), a [`nats::Methods`] to subscribe and serve with [`Server::nats`] |
+/// | `NatsClient` | implements the trait over NATS request-reply ([`nats::Client`] underneath) |
 /// | `proto_schema()` | the service's protobuf schema: the `.proto` text and what reflection serves |
 /// | `LoggingMiddleware<S>` | Go kit's logging service middleware: implements the trait around `S` |
 /// | `InstrumentingMiddleware<S>` | Go kit's instrumenting service middleware: counts and times calls in a [`middleware::Metrics`] |

@@ -19,15 +19,17 @@ use crate::middleware::Metrics;
 use crate::stream::Closing;
 use crate::{Error, grpc};
 
-/// Serves an HTTP router and gRPC services on their own listeners:
+/// Serves an HTTP router and gRPC services on their own listeners, and
+/// NATS subscriptions beside them:
 ///
 /// * HTTP answers `GET /healthz` with `{"status":"SERVING"}` (503 and
 ///   `NOT_SERVING` once shutdown starts), ahead of the router's own routes;
 /// * gRPC serves `grpc.health.v1.Health` for every service (and `""`), and
 ///   reflection (v1 and v1alpha) from the services' schemas, and answers
 ///   browsers' gRPC-Web on the same port;
-/// * on SIGINT or SIGTERM (or the future given to [`Server::run_until`]) both
-///   stop accepting connections, finish the requests in flight, and return.
+/// * on SIGINT or SIGTERM (or the future given to [`Server::run_until`]) all
+///   stop accepting connections (NATS: unsubscribe), finish the requests in
+///   flight, and return.
 ///
 /// ```no_run
 /// # async fn run(router: axum::Router, grpc: kit::grpc::Routes) -> Result<(), kit::Error> {

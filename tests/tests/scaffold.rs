@@ -1,5 +1,5 @@
 //! `kitgen new` end to end: the scaffolded crates pass their own tests, the
-//! binary serves HTTP, gRPC and metrics on real sockets, stops on SIGTERM,
+//! binary serves HTTP, JSON-RPC, gRPC, NATS and metrics on real sockets, stops on SIGTERM,
 //! and registers in a real etcd for balanced clients; after a new method
 //! and `kitgen sync` the crates build again.
 //!
@@ -15,6 +15,7 @@ use kit::sd::Instancer;
 use kit::sd::etcd::Etcd;
 use kitgen_tests::RawConnection;
 use kitgen_tests::etcd_server::EtcdServer;
+use kitgen_tests::nats_server::NatsServer;
 use ordersvc::{Order, OrderError, OrderService, order_service};
 use tokio::io::AsyncBufReadExt;
 use tokio::process::Child;
@@ -324,9 +325,11 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
     scaffold.cargo(&["test"]);
     scaffold.cargo(&["fmt", "--check"]);
 
-    // The binary, on ephemeral ports, called by the clients of this
-    // workspace's ordersvc: the same service, compiled apart.
-    let (mut child, addrs) = start_ordersvc(&[]).await;
+    // The binary, on ephemeral ports and a NATS server of its own, called
+    // by the clients of this workspace's ordersvc: the same service,
+    // compiled apart.
+    let nats = NatsServer::start().await;
+    let (mut child, addrs) = start_ordersvc(&["--nats", &nats.url()]).await;
     let ctx = kit::Context::new();
     let http = order_service::HttpClient::new(&format!("http://{}", addrs.http)).unwrap();
     let grpc = order_service::GrpcClient::new(&format!("http://{}", addrs.grpc)).unwrap();
@@ -343,6 +346,11 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
         grpc.get_by_id(&ctx, id.clone()).await.unwrap().status,
         "Pending"
     );
+    // JSON-RPC on the HTTP port, and NATS.
+    let jsonrpc = order_service::JsonRpcClient::new(&format!("http://{}", addrs.http)).unwrap();
+    assert_eq!(jsonrpc.get_by_id(&ctx, id.clone()).await.unwrap().id, id);
+    let over_nats = order_service::NatsClient::new(nats.connect().await);
+    assert_eq!(over_nats.get_by_id(&ctx, id.clone()).await.unwrap().id, id);
 
     // `watch` as Server-Sent Events, read by curl, until the order is
     // delivered and the stream ends.

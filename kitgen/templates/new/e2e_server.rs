@@ -15,15 +15,21 @@ impl Running {
 {%- for svc in s.services %}
         let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.impl_name }}::new()));
 {%- endfor %}
+        let jsonrpc = {{ s.services[0].module }}::jsonrpc_methods({{ s.services[0].var }}.clone())
+{%- for svc in s.services[1..] %}
+            .merge({{ svc.module }}::jsonrpc_methods({{ svc.var }}.clone()))
+{%- endfor %};
 {%- if s.services.len() == 1 %}
-        let router = {{ s.services[0].module }}::http_router({{ s.services[0].var }}.clone());
+        let router = {{ s.services[0].module }}::http_router({{ s.services[0].var }}.clone())
+            .merge(jsonrpc.into_router().unwrap());
 {%- else %}
         let router = {{ s.services[0].module }}::http_routes({{ s.services[0].var }}.clone())
 {%- for svc in s.services[1..] %}
             .merge({{ svc.module }}::http_routes({{ svc.var }}.clone()))
 {%- endfor %}
             .build()
-            .unwrap();
+            .unwrap()
+            .merge(jsonrpc.into_router().unwrap());
 {%- endif %}
         let routes = kit::grpc::Routes::new()
 {%- for svc in s.services %}

@@ -1,4 +1,5 @@
-//! Serves {{ s.name }} over HTTP/JSON and gRPC, with Prometheus
+//! Serves {{ s.name }} over HTTP/JSON (with JSON-RPC 2.0 at `POST /rpc`)
+//! and gRPC, and over NATS when given a NATS server, with Prometheus
 //! metrics and health probes on a separate debug address, until Ctrl-C or
 //! SIGTERM, when it finishes the requests in flight and exits. Given etcd,
 //! it registers itself there for the balanced clients of other services,
@@ -26,10 +27,11 @@ use {{ s.lib_path }}::{ {{- svc.impl_name }}, {{ svc.module -}} };
   {{ s.name }}
   {{ s.name }} --http-addr 0.0.0.0:8080 --log-format json
   {{ s.name }} --etcd http://127.0.0.1:2379
+  {{ s.name }} --nats nats://127.0.0.1:4222
   RUST_LOG=debug {{ s.name }}"
 )]
 struct Args {
-    /// Where to serve HTTP/JSON.
+    /// Where to serve HTTP/JSON, and JSON-RPC 2.0 at `POST /rpc`.
     #[arg(long, env = "{{ s.env }}_HTTP_ADDR", default_value = "127.0.0.1:8080")]
     http_addr: SocketAddr,
     /// Where to serve gRPC.
@@ -41,6 +43,12 @@ struct Args {
     /// How to write logs. RUST_LOG filters them; the default is `info`.
     #[arg(long, env = "{{ s.env }}_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// A NATS server to answer requests from, as well: each method on its
+    /// subject (`rpc.{package}.{Service}.{Method}`), in a queue group that
+    /// every instance shares. After start-up, the connection survives the
+    /// NATS server restarting.
+    #[arg(long, env = "{{ s.env }}_NATS", value_name = "URL")]
+    nats: Option<String>,
     /// etcd to register with, as comma-separated URLs. The HTTP address is
     /// registered under /services/{{ s.name }}-http/ and the gRPC address
     /// under /services/{{ s.name }}-grpc/, until shutdown.
@@ -115,21 +123,38 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
 {%- endfor %}
 {%- if s.services.len() == 1 %}
 {%- let svc = s.services[0] %}
-    let router = {{ svc.module }}::http_router({{ svc.var }}.clone());
+    let jsonrpc = {{ svc.module }}::jsonrpc_methods({{ svc.var }}.clone());
+    let nats_methods = {{ svc.module }}::nats_methods({{ svc.var }}.clone());
+    let router = {{ svc.module }}::http_router({{ svc.var }}.clone()).merge(jsonrpc.into_router()?);
     let routes = kit::grpc::Routes::new().add_service({{ svc.module }}::GrpcServer::new({{ svc.var }}));
 {%- else %}
+    let jsonrpc = {{ s.services[0].module }}::jsonrpc_methods({{ s.services[0].var }}.clone())
+{%- for svc in s.services[1..] %}
+        .merge({{ svc.module }}::jsonrpc_methods({{ svc.var }}.clone()))
+{%- endfor %};
+    let nats_methods = {{ s.services[0].module }}::nats_methods({{ s.services[0].var }}.clone())
+{%- for svc in s.services[1..] %}
+        .merge({{ svc.module }}::nats_methods({{ svc.var }}.clone()))
+{%- endfor %};
     // One router for every service: it fails, naming both, on two routes
     // that cannot be told apart.
     let router = {{ s.services[0].module }}::http_routes({{ s.services[0].var }}.clone())
 {%- for svc in s.services[1..] %}
         .merge({{ svc.module }}::http_routes({{ svc.var }}.clone()))
 {%- endfor %}
-        .build()?;
+        .build()?
+        .merge(jsonrpc.into_router()?);
     let routes = kit::grpc::Routes::new()
 {%- for svc in s.services %}
         .add_service({{ svc.module }}::GrpcServer::new({{ svc.var }}))
 {%- endfor %};
 {%- endif %}
+    // Subscribed before anything is served, as the ports are bound: a NATS
+    // server that cannot be reached is an error at once.
+    let nats = match &args.nats {
+        Some(url) => Some(subscribe(url, nats_methods).await?),
+        None => None,
+    };
 
     // The signal handlers are in place before anything is registered.
     let shutdown = kit::shutdown_signal();
@@ -137,10 +162,14 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
         Some(endpoints) => register(args, endpoints, &http, &grpc).await?,
         None => Vec::new(),
     };
-    kit::Server::new()
+    let mut server = kit::Server::new()
         .http(http, router)
         .grpc(grpc, routes)
-        .debug(debug, metrics)
+        .debug(debug, metrics);
+    if let Some(subscriptions) = nats {
+        server = server.nats(subscriptions);
+    }
+    server
         .run_until(async move {
             shutdown.await;
             // Out of the registry first, so that clients stop choosing this
@@ -153,6 +182,19 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
             }
         })
         .await
+}
+
+/// Connects to the NATS server at `url` and subscribes `methods` there.
+async fn subscribe(
+    url: &str,
+    methods: kit::nats::Methods,
+) -> Result<kit::nats::Subscriptions, kit::Error> {
+    let nats = kit::nats::async_nats::connect(url)
+        .await
+        .map_err(|error| kit::Error::unavailable(format!("cannot connect to NATS at {url}: {error}")))?;
+    let subscriptions = methods.subscribe(&nats).await?;
+    tracing::info!(%url, "connected to NATS");
+    Ok(subscriptions)
 }
 
 /// Registers the HTTP and gRPC addresses in etcd, each under the address as

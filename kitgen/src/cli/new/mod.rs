@@ -290,6 +290,7 @@ fn render(
         proto_file: String::new(),
         packages: Vec::new(),
         curl_example: String::new(),
+        jsonrpc_example: String::new(),
         kitgen_version: env!("CARGO_PKG_VERSION").to_owned(),
         interface: "src/lib.rs".to_owned(),
         interface_args: "src/lib.rs".to_owned(),
@@ -344,6 +345,9 @@ fn order(s: &mut Scaffold) {
         methods: Vec::new(),
     });
     s.curl_example = "curl -s localhost:8080/orders -H 'content-type: application/json' \\\n  -d '{\"id\":\"\",\"customer_id\":\"c-1\",\"status\":\"\",\"created_on\":0,\"restaurant_id\":\"r-1\",\"order_items\":[]}'\ncurl -s localhost:8080/orders/ord-1\ncurl -sN localhost:8080/orders/ord-1/changes -H 'accept: text/event-stream'   # streams until Delivered or Cancelled".to_owned();
+    s.jsonrpc_example =
+        r#"{"jsonrpc":"2.0","method":"OrderService.get_by_id","params":{"id":"ord-1"},"id":1}"#
+            .to_owned();
 }
 
 fn blank(s: &mut Scaffold) {
@@ -362,6 +366,10 @@ fn blank(s: &mut Scaffold) {
         var: "endpoints".to_owned(),
         methods: Vec::new(),
     });
+    s.jsonrpc_example = format!(
+        r#"{{"jsonrpc":"2.0","method":"{trait_name}.hello","params":{{"name":"Ada"}},"id":1}}"#,
+        trait_name = s.services[0].trait_name
+    );
     s.stem = stem;
     s.curl_example =
         "curl -s localhost:8080/hello -H 'content-type: application/json' -d '{\"name\":\"Ada\"}'"
@@ -435,6 +443,7 @@ fn from_proto(
         .collect();
     s.description = format!("{} from {}.", names.join(", "), s.proto_file);
     s.curl_example = curl_example(&services);
+    s.jsonrpc_example = jsonrpc_example(&s.services);
     Ok(files)
 }
 
@@ -456,6 +465,7 @@ fn scaffold_service(service: &Service, many: bool) -> ScaffoldService {
                 .rules
                 .first()
                 .map_or_else(|| "{}".to_owned(), request_json),
+            unary: method.streams.is_unary(),
         })
         .collect();
     ScaffoldService {
@@ -519,6 +529,22 @@ fn request_json(rule: &HttpRule) -> String {
 }
 
 /// A `curl` call of every method, its path variables filled in.
+/// A JSON-RPC request object for the first unary method of a .proto
+/// scaffold's services, with the parameters its `curl` example sends.
+fn jsonrpc_example(services: &[ScaffoldService]) -> String {
+    let called = services.iter().find_map(|service| {
+        let method = service.methods.iter().find(|method| method.unary)?;
+        Some((service, method))
+    });
+    match called {
+        Some((service, method)) => format!(
+            r#"{{"jsonrpc":"2.0","method":"{}.{}","params":{},"id":1}}"#,
+            service.trait_name, method.name, method.request_json
+        ),
+        None => String::new(),
+    }
+}
+
 fn curl_example(services: &[Service]) -> String {
     let calls: Vec<(String, String)> = services
         .iter()

@@ -36,6 +36,8 @@ pub(super) struct Scaffold {
     pub packages: Vec<String>,
     /// A `curl` command that calls the service.
     pub curl_example: String,
+    /// A JSON-RPC request object that calls the service.
+    pub jsonrpc_example: String,
     /// The version of kitgen that made the crate, which its CI installs.
     pub kitgen_version: String,
     /// The file that declares the interface, which `kitgen check
@@ -76,6 +78,8 @@ pub(super) struct ScaffoldMethod {
     /// The proto3 JSON of a request with every variable of its HTTP
     /// route's path set: `{}` when there are none.
     pub request_json: String,
+    /// Whether it is unary, which JSON-RPC and NATS carry.
+    pub unary: bool,
 }
 
 /// Declares a template struct per file, each reading a [`Scaffold`].

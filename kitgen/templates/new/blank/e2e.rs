@@ -20,9 +20,10 @@ async fn exercise(client: &impl {{ svc.trait_name }}) {
 }
 
 #[tokio::test]
-async fn hello_over_http_and_grpc() {
+async fn hello_over_http_grpc_and_jsonrpc() {
     let running = Running::start().await;
     exercise(&{{ svc.module }}::HttpClient::new(&running.http).unwrap()).await;
     exercise(&{{ svc.module }}::GrpcClient::new(&running.grpc).unwrap()).await;
+    exercise(&{{ svc.module }}::JsonRpcClient::new(&running.http).unwrap()).await;
     running.stop().await;
 }

@@ -72,10 +72,11 @@ async fn watch(client: &impl OrderService) {
 }
 
 #[tokio::test]
-async fn orders_round_trip_over_http_and_grpc() {
+async fn orders_round_trip_over_http_grpc_and_jsonrpc() {
     let running = Running::start().await;
     exercise(&order_service::HttpClient::new(&running.http).unwrap()).await;
     exercise(&order_service::GrpcClient::new(&running.grpc).unwrap()).await;
+    exercise(&order_service::JsonRpcClient::new(&running.http).unwrap()).await;
     running.stop().await;
 }
 
