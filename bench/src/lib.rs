@@ -299,17 +299,20 @@ pub mod http_load {
         super::targets::spawn(|listener| super::targets::serve_http(listener, router)).await
     }
 
-    /// One keep-alive HTTP/1.1 connection posting `{"a": 21, "b": 21}` to
-    /// `/sum`.
+    /// One keep-alive HTTP/1.1 connection posting one JSON body to one
+    /// path: `{"a": 21, "b": 21}` to `/sum` unless made by
+    /// [`connect_posting`].
     pub struct HttpSum {
         sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
         uri: http::Uri,
+        body: Bytes,
+        /// What a successful answer's body contains.
+        answer: &'static [u8],
     }
 
     impl LoadClient for HttpSum {
         async fn call(&mut self) -> bool {
-            let mut request =
-                http::Request::new(Full::new(Bytes::from_static(br#"{"a": 21, "b": 21}"#)));
+            let mut request = http::Request::new(Full::new(self.body.clone()));
             *request.method_mut() = http::Method::POST;
             *request.uri_mut() = self.uri.clone();
             let headers = request.headers_mut();
@@ -325,17 +328,36 @@ pub mod http_load {
                 return false;
             }
             match self.sender.send_request(request).await {
-                Ok(response) => {
-                    response.status() == http::StatusCode::OK
-                        && response.into_body().collect().await.is_ok()
+                Ok(response) if response.status() == http::StatusCode::OK => {
+                    match response.into_body().collect().await {
+                        Ok(body) => {
+                            let body = body.to_bytes();
+                            body.windows(self.answer.len())
+                                .any(|window| window == self.answer)
+                        }
+                        Err(_) => false,
+                    }
                 }
-                Err(_) => false,
+                _ => false,
             }
         }
     }
 
-    /// `clients` connections to `addr`.
+    /// `clients` connections to `addr`, posting `{"a": 21, "b": 21}` to
+    /// `/sum`.
     pub async fn connect(addr: SocketAddr, clients: usize) -> Vec<HttpSum> {
+        connect_posting(addr, clients, "/sum", br#"{"a": 21, "b": 21}"#, b"42").await
+    }
+
+    /// `clients` connections to `addr`, posting `body` to `path`, each
+    /// answer expected to contain `answer`.
+    pub async fn connect_posting(
+        addr: SocketAddr,
+        clients: usize,
+        path: &str,
+        body: &'static [u8],
+        answer: &'static [u8],
+    ) -> Vec<HttpSum> {
         let mut connected = Vec::with_capacity(clients);
         for _ in 0..clients {
             let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
@@ -344,9 +366,69 @@ pub mod http_load {
                 .await
                 .expect("handshake");
             tokio::spawn(connection);
-            let uri = format!("http://{addr}/sum").parse().expect("uri");
-            connected.push(HttpSum { sender, uri });
+            let uri = format!("http://{addr}{path}").parse().expect("uri");
+            connected.push(HttpSum {
+                sender,
+                uri,
+                body: Bytes::from_static(body),
+                answer,
+            });
         }
         connected
+    }
+}
+
+/// A NATS server (Debian's `nats-server`) on 127.0.0.1, pinned to the
+/// second core with the load (`taskset -c 1`), stopped when dropped: the
+/// broker both targets of a NATS benchmark go through, so that it costs
+/// them alike and takes nothing from the servers' core.
+pub struct NatsBroker {
+    child: std::process::Child,
+    /// Its URL: `nats://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl NatsBroker {
+    /// Starts it and waits until it accepts connections.
+    pub fn start() -> NatsBroker {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let program = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .unwrap_or("nats-server");
+        let child = std::process::Command::new("taskset")
+            .args([
+                "-c",
+                "1",
+                program,
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start nats-server under taskset (Debian's nats-server and util-linux)");
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return NatsBroker {
+                    child,
+                    url: format!("nats://127.0.0.1:{port}"),
+                };
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("nats-server did not listen on port {port}");
+    }
+}
+
+impl Drop for NatsBroker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -144,3 +144,107 @@ where
     tokio::spawn(serve(listener));
     addr
 }
+
+/// Serves the generated JSON-RPC methods at `POST /rpc` on `listener`.
+pub async fn serve_generated_jsonrpc(listener: TcpListener) {
+    let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
+    let router = add_service::jsonrpc_methods(endpoints)
+        .into_router()
+        .expect("one name per method");
+    serve_http(listener, router).await;
+}
+
+/// addsvc by hand on jsonrpsee, the Rust JSON-RPC standard: the same
+/// method names, parameters and business logic, at `POST /`. Returns once
+/// it serves; it runs until the runtime ends.
+pub async fn serve_jsonrpsee() -> SocketAddr {
+    use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
+
+    let failed = |error: AddError| ErrorObject::owned(-32003, error.to_string(), None::<()>);
+    let mut module = jsonrpsee::RpcModule::new(());
+    module
+        .register_async_method("AddService.sum", move |params, _, _| async move {
+            let request: SumRequest = params.parse()?;
+            let ctx = kit::Context::new();
+            BasicAddService
+                .sum(&ctx, request.a, request.b)
+                .await
+                .map_err(failed)
+        })
+        .expect("a new name");
+    module
+        .register_async_method("AddService.concat", move |params, _, _| async move {
+            let request: ConcatRequest = params.parse()?;
+            let ctx = kit::Context::new();
+            BasicAddService
+                .concat(&ctx, request.a, request.b)
+                .await
+                .map_err(|error| -> ErrorObjectOwned { failed(error) })
+        })
+        .expect("a new name");
+    let server = jsonrpsee::server::Server::builder()
+        .set_config(
+            jsonrpsee::server::ServerConfig::builder()
+                .http_only()
+                .build(),
+        )
+        .build("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = server.local_addr().expect("address");
+    // Kept for as long as the process runs: dropping the handle stops it.
+    std::mem::forget(server.start(module));
+    addr
+}
+
+/// Serves the generated NATS methods through the NATS server at `url`
+/// with `kit::Server`. Returns once they are subscribed.
+pub async fn serve_generated_nats(url: &str) {
+    let nats = async_nats::connect(url).await.expect("connect to NATS");
+    let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));
+    let subscriptions = add_service::nats_methods(endpoints)
+        .subscribe(&nats)
+        .await
+        .expect("subscribe");
+    tokio::spawn(async move {
+        kit::Server::new()
+            .nats(subscriptions)
+            .run_until(std::future::pending())
+            .await
+            .expect("serve");
+    });
+}
+
+/// addsvc's `Sum` by hand on async-nats: a queue subscription on
+/// `subject` (not the generated server's, whose group would answer too),
+/// each request answered in a task of its own, with the same JSON. Returns
+/// once it is subscribed.
+pub async fn serve_hand_written_nats(url: &str, subject: &'static str) {
+    use futures_util::StreamExt;
+
+    let nats = async_nats::connect(url).await.expect("connect to NATS");
+    let mut requests = nats
+        .queue_subscribe(subject, "hand-written".to_owned())
+        .await
+        .expect("subscribe");
+    nats.flush().await.expect("flush");
+    tokio::spawn(async move {
+        while let Some(message) = requests.next().await {
+            let nats = nats.clone();
+            tokio::spawn(async move {
+                let Some(reply) = message.reply else { return };
+                let answer = match serde_json::from_slice::<SumRequest>(&message.payload) {
+                    Ok(request) => {
+                        let ctx = kit::Context::new();
+                        match BasicAddService.sum(&ctx, request.a, request.b).await {
+                            Ok(value) => serde_json::to_vec(&value).expect("a number"),
+                            Err(error) => error.to_string().into_bytes(),
+                        }
+                    }
+                    Err(error) => error.to_string().into_bytes(),
+                };
+                let _ = nats.publish(reply, answer.into()).await;
+            });
+        }
+    });
+}
