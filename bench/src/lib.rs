@@ -70,6 +70,9 @@ pub struct Measurement {
     pub latencies_us: Vec<u32>,
     /// Requests per second in each round, in order.
     pub rounds: Vec<f64>,
+    /// How busy the servers' core was in each round, from 0 to 1 (empty
+    /// where the kernel does not say).
+    pub server_busy: Vec<f64>,
 }
 
 impl Measurement {
@@ -95,12 +98,14 @@ impl Measurement {
         self.elapsed += other.elapsed;
         self.latencies_us.extend(other.latencies_us);
         self.rounds.extend(other.rounds);
+        self.server_busy.extend(other.server_busy);
     }
 }
 
 /// Loads one target for one round: every client calls in a loop until the
 /// round ends.
 pub async fn round<C: LoadClient>(clients: Vec<C>, length: Duration) -> Measurement {
+    let before = server_core_time();
     let start = Instant::now();
     let deadline = start + length;
     let tasks: Vec<_> = clients
@@ -130,7 +135,37 @@ pub async fn round<C: LoadClient>(clients: Vec<C>, length: Duration) -> Measurem
     }
     total.elapsed = start.elapsed();
     total.rounds = vec![total.throughput()];
+    if let (Some((busy_before, all_before)), Some((busy_after, all_after))) =
+        (before, server_core_time())
+        && all_after > all_before
+    {
+        total.server_busy =
+            vec![(busy_after - busy_before) as f64 / (all_after - all_before) as f64];
+    }
     total
+}
+
+/// The busy and total time of the servers' core (the first, where
+/// [`runtimes`] pins them), in clock ticks, from `/proc/stat`.
+///
+/// A load the servers cannot saturate (one that goes through a broker
+/// beside the loader, as NATS's does) is measured by what the servers'
+/// core spent per request, which this makes known.
+fn server_core_time() -> Option<(u64, u64)> {
+    let core = core_affinity::get_core_ids()?.first()?.id;
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(&format!("cpu{core}")))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal ...
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    let all: u64 = ticks.iter().take(8).sum();
+    Some((all - idle, all))
 }
 
 /// Loads `kitgen` and `baseline` in alternating rounds (which goes first
@@ -230,21 +265,44 @@ pub fn compare(
         .map(|(ours, theirs)| ours / theirs)
         .collect();
     ratios.sort_by(f64::total_cmp);
-    let middle = ratios.len() / 2;
-    let median = match ratios.len() {
-        0 => f64::NAN,
-        len if len % 2 == 1 => ratios[middle],
-        _ => f64::midpoint(ratios[middle - 1], ratios[middle]),
-    };
+    let throughput_ratio = median(&ratios);
     let p99 = f64::from(kitgen.percentile(0.99)) / f64::from(baseline.percentile(0.99).max(1));
     println!(
-        "  throughput ratio {name}/{baseline_name}: {median:.3}, the median of {} per-round ratios \
+        "  throughput ratio {name}/{baseline_name}: {throughput_ratio:.3}, the median of {} per-round ratios \
          ({:.3} to {:.3}; target >= {target})",
         ratios.len(),
         ratios.first().copied().unwrap_or(f64::NAN),
         ratios.last().copied().unwrap_or(f64::NAN),
     );
     println!("  p99 latency ratio {name}/{baseline_name}: {p99:.3}");
+    // Requests per busy second of the servers' core, round by round: the
+    // servers' cost per request, whether or not the load saturated them.
+    let mut per_cpu: Vec<f64> = kitgen
+        .rounds
+        .iter()
+        .zip(&kitgen.server_busy)
+        .zip(baseline.rounds.iter().zip(&baseline.server_busy))
+        .filter(|((_, ours), (_, theirs))| **ours > 0.0 && **theirs > 0.0)
+        .map(|((ours_rate, ours_busy), (their_rate, their_busy))| {
+            (ours_rate / ours_busy) / (their_rate / their_busy)
+        })
+        .collect();
+    if !per_cpu.is_empty() {
+        per_cpu.sort_by(f64::total_cmp);
+        let busy = |measured: &Measurement| {
+            measured.server_busy.iter().sum::<f64>() / measured.server_busy.len().max(1) as f64
+        };
+        println!(
+            "  requests per server CPU-second ratio {name}/{baseline_name}: {:.3}, the median of {} \
+             per-round ratios ({:.3} to {:.3}); servers' core busy {:.0}% / {:.0}%",
+            median(&per_cpu),
+            per_cpu.len(),
+            per_cpu[0],
+            per_cpu[per_cpu.len() - 1],
+            busy(kitgen) * 100.0,
+            busy(baseline) * 100.0,
+        );
+    }
     assert_eq!(
         kitgen.failures + baseline.failures,
         0,
@@ -254,6 +312,16 @@ pub fn compare(
         kitgen.requests > 0 && baseline.requests > 0,
         "no requests completed"
     );
+}
+
+/// The median of `sorted`.
+fn median(sorted: &[f64]) -> f64 {
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => f64::NAN,
+        len if len % 2 == 1 => sorted[middle],
+        _ => f64::midpoint(sorted[middle - 1], sorted[middle]),
+    }
 }
 
 /// Whether this is a smoke run: `cargo bench` passes `--bench`, and

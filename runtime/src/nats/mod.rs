@@ -13,10 +13,13 @@
 //!   over HTTP/JSON, or in protobuf's binary encoding when its
 //!   `Content-Type` header says `application/protobuf`. An empty payload is
 //!   the default message. The reply is the response message, in the
-//!   request's encoding.
-//! * An error's reply has the headers `Nats-Service-Error` (its message)
-//!   and `Nats-Service-Error-Code` (its HTTP status), as NATS's service
-//!   API writes them, and kit's JSON error body as payload,
+//!   request's encoding (`Content-Type` says so when it is protobuf), and
+//!   echoes the `X-Request-ID` when the request had headers at all: a plain
+//!   request gets a plain reply, as small as a call can be.
+//! * An error's reply has the headers `X-Request-ID`, `Nats-Service-Error`
+//!   (its message) and `Nats-Service-Error-Code` (its HTTP status), as
+//!   NATS's service API writes the last two, and kit's JSON error body as
+//!   payload,
 //!   `{"code": "NOT_FOUND", "message": "…", "variant": "NotFound"}`, so
 //!   that the generated client returns the variant the service did.
 //! * Headers carry the context as HTTP headers do: `X-Request-ID`,

@@ -246,6 +246,10 @@ async fn answer(
         tracing::debug!(%subject, "a message without a reply subject: ignored");
         return;
     };
+    // A request without headers gets a reply without them, unless it
+    // failed: the bytes a header block costs the broker and the caller
+    // are the most of what a small call costs.
+    let echo = message.headers.is_some();
     let metadata = to_http(message.headers.as_ref());
     let encoding = Encoding::of(
         metadata
@@ -269,14 +273,21 @@ async fn answer(
     })
     .await;
     let mut headers = HeaderMap::new();
-    headers.insert(REQUEST_ID, request_id.to_str().unwrap_or_default());
+    let mut echo_request_id = || {
+        headers.insert(REQUEST_ID, request_id.to_str().unwrap_or_default());
+    };
     let body = match answered {
         Ok(body) => {
-            headers.insert(CONTENT_TYPE, answer_in.content_type());
+            if echo {
+                echo_request_id();
+            }
+            if answer_in != Encoding::Json {
+                headers.insert(CONTENT_TYPE, answer_in.content_type());
+            }
             body
         }
         Err(error) => {
-            headers.insert(CONTENT_TYPE, Encoding::Json.content_type());
+            echo_request_id();
             // A header value is one line.
             let message: String = error
                 .message()
@@ -290,7 +301,12 @@ async fn answer(
             }))
         }
     };
-    if let Err(error) = nats.publish_with_headers(reply, headers, body).await {
+    let sent = if headers.is_empty() {
+        nats.publish(reply, body).await
+    } else {
+        nats.publish_with_headers(reply, headers, body).await
+    };
+    if let Err(error) = sent {
         tracing::warn!(%subject, %error, "cannot send the reply");
     }
 }
