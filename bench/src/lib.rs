@@ -481,12 +481,14 @@ impl NatsBroker {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start nats-server under taskset (Debian's nats-server and util-linux)");
+        // Dropped, even on the way out by a panic, it is stopped.
+        let broker = NatsBroker {
+            child,
+            url: format!("nats://127.0.0.1:{port}"),
+        };
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return NatsBroker {
-                    child,
-                    url: format!("nats://127.0.0.1:{port}"),
-                };
+                return broker;
             }
             std::thread::sleep(Duration::from_millis(25));
         }
