@@ -10,6 +10,7 @@
 //! cargo run --release -p kitgen-bench --bin server_bound -- http
 //! cargo run --release -p kitgen-bench --bin server_bound -- middleware
 //! cargo run --release -p kitgen-bench --bin server_bound -- grpc
+//! cargo run --release -p kitgen-bench --bin server_bound -- jsonrpc
 //! cargo run --release -p kitgen-bench --bin server_bound -- calibrate
 //! ```
 //!
@@ -49,6 +50,9 @@ enum Run {
     Middleware(Load),
     /// Generated addsvc `Sum` over gRPC against the same service on tonic.
     Grpc(Load),
+    /// Generated addsvc `AddService.sum` over JSON-RPC 2.0 against the same
+    /// method on jsonrpsee.
+    Jsonrpc(Load),
     /// The axum server against a second copy of itself: the spread of
     /// ratios this machine gives when there is no difference to find.
     Calibrate(Load),
@@ -87,6 +91,22 @@ enum Target {
     KitgenGrpc,
     /// The same service on tonic.
     TonicGrpc,
+    /// Generated JSON-RPC methods at `POST /rpc`.
+    KitgenJsonrpc,
+    /// The same methods on jsonrpsee, at `POST /`.
+    Jsonrpsee,
+}
+
+impl Target {
+    /// The path its load is sent to.
+    fn path(self) -> &'static str {
+        match self {
+            Target::KitgenJsonrpc => "/rpc",
+            Target::Jsonrpsee => "/",
+            Target::KitgenGrpc | Target::TonicGrpc => "/addsvc.AddService/Sum",
+            Target::KitgenHttp | Target::KitgenHttpMiddleware | Target::AxumHttp => "/sum",
+        }
+    }
 }
 
 fn main() {
@@ -121,12 +141,19 @@ fn main() {
             load,
             Protocol::Grpc,
         ),
+        Run::Jsonrpc(load) => (
+            "addsvc AddService.sum over JSON-RPC 2.0, HTTP/1.1: kitgen / jsonrpsee",
+            Target::KitgenJsonrpc,
+            Target::Jsonrpsee,
+            load,
+            Protocol::JsonRpc,
+        ),
     };
     let work = tempdir();
     let ours = Server::start(ours);
     let theirs = Server::start(theirs);
     for server in [&ours, &theirs] {
-        protocol.check(server.addr);
+        protocol.check(server);
     }
     println!(
         "{title}\n  servers on core 0, {} on core 1, {} in flight, {} rounds of {} s each",
@@ -201,6 +228,7 @@ struct Measured {
 struct Server {
     child: Child,
     addr: SocketAddr,
+    path: &'static str,
 }
 
 impl Server {
@@ -228,7 +256,11 @@ impl Server {
             .trim()
             .parse()
             .unwrap_or_else(|_| panic!("{name} did not start: {line:?}"));
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            path: target.path(),
+        }
     }
 
     /// The CPU time the server's threads have had, in nanoseconds.
@@ -255,19 +287,25 @@ impl Drop for Server {
 enum Protocol {
     Http,
     Grpc,
+    JsonRpc,
 }
+
+/// The JSON-RPC call every JSON-RPC load sends, and what its answer holds.
+const JSONRPC_SUM: &str =
+    r#"{"jsonrpc":"2.0","method":"AddService.sum","params":{"a":21,"b":21},"id":1}"#;
 
 impl Protocol {
     fn loader(self) -> &'static str {
         match self {
-            Protocol::Http => "wrk",
+            Protocol::Http | Protocol::JsonRpc => "wrk",
             Protocol::Grpc => "h2load",
         }
     }
 
     /// One real call, whose answer must be right, so that the load
     /// measures successes and not fast failures.
-    fn check(self, addr: SocketAddr) {
+    fn check(self, server: &Server) {
+        let addr = server.addr;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -277,6 +315,18 @@ impl Protocol {
                 Protocol::Http => {
                     use kitgen_bench::LoadClient;
                     let mut clients = kitgen_bench::http_load::connect(addr, 1).await;
+                    clients[0].call().await
+                }
+                Protocol::JsonRpc => {
+                    use kitgen_bench::LoadClient;
+                    let mut clients = kitgen_bench::http_load::connect_posting(
+                        addr,
+                        1,
+                        server.path,
+                        JSONRPC_SUM.as_bytes(),
+                        br#""result":42"#,
+                    )
+                    .await;
                     clients[0].call().await
                 }
                 Protocol::Grpc => {
@@ -299,7 +349,7 @@ impl Protocol {
     /// Loads `server` for `seconds` from core 1, failing if any request did.
     fn measure(self, work: &Path, server: &Server, concurrency: u32, seconds: u32) -> Measured {
         let before = server.cpu_ns();
-        let (throughput, requests) = self.load(work, server.addr, concurrency, seconds);
+        let (throughput, requests) = self.load(work, server, concurrency, seconds);
         let cpu_ns = server.cpu_ns() - before;
         Measured {
             throughput,
@@ -309,22 +359,28 @@ impl Protocol {
 
     /// Loads `addr` for `seconds` from core 1 and returns requests per
     /// second and requests served, failing if any request did.
-    fn load(self, work: &Path, addr: SocketAddr, concurrency: u32, seconds: u32) -> (f64, f64) {
+    fn load(self, work: &Path, server: &Server, concurrency: u32, seconds: u32) -> (f64, f64) {
+        let addr = server.addr;
         let output = match self {
-            Protocol::Http => {
-                let script = work.join("sum.lua");
+            Protocol::Http | Protocol::JsonRpc => {
+                let (script, body) = match self {
+                    Protocol::JsonRpc => (work.join("jsonrpc.lua"), JSONRPC_SUM),
+                    _ => (work.join("sum.lua"), r#"{"a": 21, "b": 21}"#),
+                };
                 std::fs::write(
                     &script,
-                    "wrk.method = \"POST\"\n\
-                     wrk.body = '{\"a\": 21, \"b\": 21}'\n\
-                     wrk.headers[\"Content-Type\"] = \"application/json\"\n",
+                    format!(
+                        "wrk.method = \"POST\"\n\
+                         wrk.body = '{body}'\n\
+                         wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                    ),
                 )
                 .expect("write the wrk script");
                 loader("wrk")
                     .args(["-t1", &format!("-c{concurrency}"), &format!("-d{seconds}s")])
                     .arg("-s")
                     .arg(&script)
-                    .arg(format!("http://{addr}/sum"))
+                    .arg(format!("http://{addr}{}", server.path))
                     .output()
             }
             Protocol::Grpc => {
@@ -346,7 +402,7 @@ impl Protocol {
                         "te: trailers",
                     ])
                     .arg(format!("--data={}", body.display()))
-                    .arg(format!("http://{addr}/addsvc.AddService/Sum"))
+                    .arg(format!("http://{addr}{}", server.path))
                     .output()
             }
         };
@@ -359,7 +415,7 @@ impl Protocol {
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{} failed:\n{text}", self.loader());
         match self {
-            Protocol::Http => {
+            Protocol::Http | Protocol::JsonRpc => {
                 assert!(
                     !text.contains("Non-2xx") && !text.contains("Socket errors"),
                     "requests failed:\n{text}"
@@ -433,6 +489,8 @@ fn serve(target: Target) {
             }
             Target::KitgenGrpc => targets::spawn(targets::serve_generated_grpc).await,
             Target::TonicGrpc => targets::spawn(targets::serve_tonic_grpc).await,
+            Target::KitgenJsonrpc => targets::spawn(targets::serve_generated_jsonrpc).await,
+            Target::Jsonrpsee => targets::serve_jsonrpsee().await,
         };
         println!("{addr}");
         std::io::stdout().flush().expect("flush");
