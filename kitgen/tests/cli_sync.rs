@@ -186,8 +186,8 @@ fn prune_removes_what_the_trait_lost_and_its_tests_and_says_so() {
         [
             "removed `hello` from `impl SvcService for BasicSvcService` at svc/src/service.rs:17",
             "removed the test `hello_greets_by_name` (it calls `hello`) at svc/src/service.rs:33",
-            "removed the test helper `exercise` (it calls `hello`) at svc/tests/e2e.rs:49",
-            "removed the test `hello_over_http_and_grpc` (it calls `exercise`) at svc/tests/e2e.rs:59",
+            "removed the test helper `exercise` (it calls `hello`) at svc/tests/e2e.rs:51",
+            "removed the test `hello_over_http_grpc_and_jsonrpc` (it calls `exercise`) at svc/tests/e2e.rs:61",
         ],
         "{said}"
     );

@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use kitgen_tests::{python, serve};
+use kitgen_tests::{base_url, python, serve};
 use ordersvc::{InMemoryOrderService, order_service};
+use ordersvc::{OrderError, OrderService};
 use serde_json::{Value, json};
 
 async fn orders() -> String {
@@ -251,4 +252,43 @@ async fn jsonrpcclient_from_pypi_calls_the_service() {
     ] {
         assert!(stdout.contains(check), "missing {check:?} in:\n{stdout}");
     }
+}
+
+#[tokio::test]
+async fn the_path_is_the_servers_choice_and_a_name_serves_one_method() {
+    let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+    let twice = order_service::jsonrpc_methods(endpoints.clone())
+        .merge(order_service::jsonrpc_methods(endpoints.clone()))
+        .into_router()
+        .unwrap_err();
+    assert!(
+        twice
+            .message()
+            .starts_with("the JSON-RPC method OrderService.")
+            && twice.message().ends_with(" is added twice"),
+        "{twice}"
+    );
+
+    let router = order_service::jsonrpc_methods(endpoints)
+        .into_router_at("/api/v1/rpc")
+        .unwrap();
+    let url = base_url(serve(router).await);
+    let ctx = kit::Context::new();
+    let at = kit::jsonrpc::Client::new(&url).unwrap().at("/api/v1/rpc");
+    let client = order_service::JsonRpcClient::with_transport(at);
+    let order = ordersvc::Order {
+        id: "o-9".to_owned(),
+        ..Default::default()
+    };
+    assert_eq!(client.create(&ctx, order).await.unwrap(), "o-9");
+    // Not at the default path: a transport failure, not a business error.
+    let elsewhere = order_service::JsonRpcClient::new(&url).unwrap();
+    let error = elsewhere
+        .get_by_id(&ctx, "o-9".to_owned())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, OrderError::Transport(error) if error.code() == kit::Code::NotFound),
+        "{error:?}"
+    );
 }

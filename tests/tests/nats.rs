@@ -17,7 +17,7 @@ use ordersvc::{InMemoryOrderService, OrderService, order_service};
 /// Waits `millis`, then says which request it served.
 #[kit::service]
 pub trait Slow: Send + Sync + 'static {
-    /// The request id, after `millis` ms.
+    /// The request id and the caller's `traceparent`, after `millis` ms.
     async fn wait(&self, ctx: &kit::Context, millis: u64) -> Result<String, kit::Error>;
 }
 
@@ -26,7 +26,12 @@ struct Sleeper;
 impl Slow for Sleeper {
     async fn wait(&self, ctx: &kit::Context, millis: u64) -> Result<String, kit::Error> {
         tokio::time::sleep(Duration::from_millis(millis)).await;
-        Ok(ctx.request_id().to_owned())
+        let trace = ctx
+            .metadata()
+            .get("traceparent")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("-");
+        Ok(format!("{} {trace}", ctx.request_id()))
     }
 }
 
@@ -146,7 +151,7 @@ async fn calls_succeed_again_after_the_nats_server_restarts() {
 }
 
 #[tokio::test]
-async fn the_request_id_and_the_deadline_travel_in_headers() {
+async fn the_request_id_the_trace_and_the_deadline_travel_in_headers() {
     let nats = NatsServer::start().await;
     let methods = slow::nats_methods(slow::Endpoints::new(Arc::new(Sleeper)));
     let subject = methods.subjects().remove(0);
@@ -157,8 +162,14 @@ async fn the_request_id_and_the_deadline_travel_in_headers() {
     nats.serve(methods).await;
     let client = slow::NatsClient::new(nats.connect().await);
 
-    let ctx = kit::Context::new().with_request_id("req-nats-1");
-    assert_eq!(client.wait(&ctx, 0).await.unwrap(), "req-nats-1");
+    const TRACE: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let mut ctx = kit::Context::new().with_request_id("req-nats-1");
+    ctx.metadata_mut()
+        .insert("traceparent", http::HeaderValue::from_static(TRACE));
+    assert_eq!(
+        client.wait(&ctx, 0).await.unwrap(),
+        format!("req-nats-1 {TRACE}")
+    );
 
     // The client stops waiting at the deadline.
     let ctx = kit::Context::new().with_timeout(Duration::from_millis(100));
@@ -238,8 +249,8 @@ async fn shutdown_unsubscribes_and_finishes_the_calls_in_flight() {
     assert_eq!(error.code(), Code::Unavailable, "{error}");
 }
 
-/// One `Endpoints` value, with a rate limit, logging and metrics layered
-/// on, served over all four transports at once by one `kit::Server`:
+/// One `Endpoints` value, with bearer-token auth, a rate limit, logging
+/// and metrics layered on, served over all four transports at once by one `kit::Server`:
 /// each transport's call reaches the same endpoints, and `/metrics`
 /// counts every call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,6 +260,7 @@ async fn one_endpoints_value_serves_all_four_transports() {
     let nats = NatsServer::start().await;
     let metrics = kit::middleware::Metrics::new();
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()))
+        .layer(kit::middleware::AuthLayer::bearer(["s3cret"]))
         .layer(kit::middleware::RateLimitLayer::reject(
             kit::middleware::Rate::per_second(1_000),
         ))
@@ -286,7 +298,16 @@ async fn one_endpoints_value_serves_all_four_transports() {
         id: "o-4".to_owned(),
         ..Default::default()
     };
-    let http = order_service::HttpClient::new(&http_url).unwrap();
+    let (name, value) = (
+        http::header::AUTHORIZATION,
+        http::HeaderValue::from_static("Bearer s3cret"),
+    );
+    let over_http = || {
+        kit::http::Client::new(&http_url)
+            .unwrap()
+            .with_header(name.clone(), value.clone())
+    };
+    let http = order_service::HttpClient::with_transport(over_http());
     http.create(&ctx, order).await.unwrap();
     let counted = |calls: usize| {
         let url = format!("{debug_url}/metrics");
@@ -300,21 +321,37 @@ async fn one_endpoints_value_serves_all_four_transports() {
     };
     assert_eq!(get(&http).await, "o-4");
     counted(1).await;
+    let grpc = kit::grpc::Client::new(&grpc_url)
+        .unwrap()
+        .with_header(name.clone(), value.clone());
     assert_eq!(
-        get(&order_service::GrpcClient::new(&grpc_url).unwrap()).await,
+        get(&order_service::GrpcClient::with_transport(grpc)).await,
         "o-4"
     );
     counted(2).await;
+    let jsonrpc = kit::jsonrpc::Client::with_transport(over_http());
     assert_eq!(
-        get(&order_service::JsonRpcClient::new(&http_url).unwrap()).await,
+        get(&order_service::JsonRpcClient::with_transport(jsonrpc)).await,
         "o-4"
     );
     counted(3).await;
+    let nats_client = kit::nats::Client::new(nats.connect().await);
+    let over_nats = nats_client.clone().with_header(name, value);
     assert_eq!(
-        get(&order_service::NatsClient::new(nats.connect().await)).await,
+        get(&order_service::NatsClient::with_transport(over_nats)).await,
         "o-4"
     );
     counted(4).await;
+
+    // Without the token, every transport is refused alike.
+    let refused = order_service::NatsClient::with_transport(nats_client)
+        .get_by_id(&ctx, "o-4".to_owned())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, ordersvc::OrderError::Transport(error) if error.code() == Code::Unauthenticated),
+        "{refused:?}"
+    );
 }
 
 /// The id of order `o-4`, as `service` finds it.

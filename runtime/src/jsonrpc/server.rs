@@ -170,16 +170,13 @@ async fn answer_call(
     body: &Bytes,
     call: &RawValue,
 ) -> Option<Vec<u8>> {
-    let null = null_id();
     let Ok(call) = serde_json::from_str::<Call<'_>>(call.get()) else {
         return Some(spec_error(INVALID_REQUEST, "expected a request object"));
     };
     let id = call.id;
     let valid_id = id.is_none_or(|id| {
         let text = id.get();
-        text == "null"
-            || text.starts_with('"')
-            || text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+        text == "null" || text.starts_with(|c: char| c == '"' || c == '-' || c.is_ascii_digit())
     });
     let method = match call.method {
         Some(method) if call.jsonrpc == Some(VERSION) && valid_id => method,
@@ -190,7 +187,7 @@ async fn answer_call(
                      that is a string, a number or null",
                 )),
                 INVALID_REQUEST,
-                id.filter(|_| valid_id).unwrap_or(null),
+                id.filter(|_| valid_id).unwrap_or(RawValue::NULL),
             ));
         }
     };
@@ -211,12 +208,6 @@ async fn answer_call(
         .as_ref()
         .map_or_else(|error| super::rpc_code(error.code()), |_| 0);
     Some(encode(answered.as_ref(), code, id))
-}
-
-/// `null`, as a raw value.
-fn null_id() -> &'static RawValue {
-    // A constant: `null` is valid JSON.
-    serde_json::from_str("null").unwrap_or_else(|_| unreachable!())
 }
 
 /// The response object of a call with `id` that `answered`: `code` is
@@ -252,12 +243,12 @@ fn encode(answered: Result<&Bytes, &Error>, code: i64, id: &RawValue) -> Vec<u8>
 
 /// The answer, with a `null` id, to a body that holds no call to answer.
 fn spec_error(code: i64, message: &str) -> Vec<u8> {
-    encode(Err(&Error::invalid_argument(message)), code, null_id())
+    encode(Err(&Error::invalid_argument(message)), code, RawValue::NULL)
 }
 
 /// The answer, with a `null` id, to a request whose body was refused.
 fn refused(error: &Error) -> Vec<u8> {
-    encode(Err(error), super::rpc_code(error.code()), null_id())
+    encode(Err(error), super::rpc_code(error.code()), RawValue::NULL)
 }
 
 /// `200 OK` with a JSON body.

@@ -32,6 +32,7 @@ pub struct Client {
     prefix: String,
     encoding: Encoding,
     timeout: Option<Duration>,
+    headers: http::HeaderMap,
 }
 
 impl Client {
@@ -43,7 +44,17 @@ impl Client {
             prefix: DEFAULT_PREFIX.to_owned(),
             encoding: Encoding::Json,
             timeout: None,
+            headers: http::HeaderMap::new(),
         }
+    }
+
+    /// Sends `name: value` with every call, such as the `authorization`
+    /// that a server's [`AuthLayer`](crate::middleware::AuthLayer) checks;
+    /// as [`crate::http::Client::with_header`] does.
+    #[must_use]
+    pub fn with_header(mut self, name: http::HeaderName, value: http::HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
     }
 
     /// Calls the subjects under `prefix`, as the server's
@@ -98,6 +109,11 @@ impl Client {
                 && let Ok(value) = value.to_str()
             {
                 headers.append(name.as_str(), value);
+            }
+        }
+        for (name, value) in &self.headers {
+            if let Ok(value) = value.to_str() {
+                headers.insert(name.as_str(), value);
             }
         }
         headers.insert(
