@@ -61,6 +61,7 @@
 //!   instances.
 
 pub mod code;
+mod connections;
 pub mod context;
 pub mod cors;
 #[doc(hidden)]
@@ -80,6 +81,7 @@ mod server_call;
 mod stream;
 
 pub use code::Code;
+pub use connections::{ConnectionLimits, WhenFull};
 pub use context::Context;
 pub use endpoint::{Endpoint, EndpointLayer, EndpointName, MethodKind, Request};
 pub use error::{BoxError, Error, ServiceError};

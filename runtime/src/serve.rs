@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::Layer;
 use tower_http::cors::CorsLayer;
 
+use crate::connections::ConnectionLimits;
 use crate::grpc::translate::Translate;
 use crate::middleware::Metrics;
 use crate::stream::Closing;
@@ -50,6 +50,7 @@ pub struct Server {
     debug: Option<(TcpListener, Metrics)>,
     nats: Vec<crate::nats::Subscriptions>,
     cors: Option<CorsLayer>,
+    connection_limits: ConnectionLimits,
     grace_period: Duration,
 }
 
@@ -65,6 +66,7 @@ impl Default for Server {
             debug: None,
             nats: Vec::new(),
             cors: None,
+            connection_limits: ConnectionLimits::default(),
             grace_period: DEFAULT_GRACE_PERIOD,
         }
     }
@@ -82,6 +84,15 @@ impl Server {
     #[must_use]
     pub fn grace_period(mut self, grace_period: Duration) -> Self {
         self.grace_period = grace_period;
+        self
+    }
+
+    /// Limits every listener's connections with `limits` instead of
+    /// [`ConnectionLimits::default`]'s (a header read timeout, a header
+    /// size, a connection count, HTTP/2 pings and streams).
+    #[must_use]
+    pub fn connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.connection_limits = limits;
         self
     }
 
@@ -214,6 +225,7 @@ impl Server {
             tasks.spawn(serve(
                 http,
                 with_cors(with_health(router)),
+                self.connection_limits.clone(),
                 stopping.clone(),
             ));
         }
@@ -238,15 +250,26 @@ impl Server {
                     Some(cors) => tasks.spawn(serve(
                         both,
                         crate::cors::BrowsersOnly(cors.clone()).layer(one_port),
+                        self.connection_limits.clone(),
                         stopping.clone(),
                     )),
-                    None => tasks.spawn(serve(both, one_port, stopping.clone())),
+                    None => tasks.spawn(serve(
+                        both,
+                        one_port,
+                        self.connection_limits.clone(),
+                        stopping.clone(),
+                    )),
                 };
             }
             (Some((Some(listener), router, names)), _) => {
                 tracing::info!(addr = %local_addr(&listener), services = ?names, "serving gRPC");
                 let grpc = Listener::new("gRPC", listener, closing.clone()).translating();
-                tasks.spawn(serve(grpc, with_cors(router), stopping.clone()));
+                tasks.spawn(serve(
+                    grpc,
+                    with_cors(router),
+                    self.connection_limits.clone(),
+                    stopping.clone(),
+                ));
             }
             _ => {}
         }
@@ -255,7 +278,12 @@ impl Server {
             let router = with_health(debug_router(metrics));
             tracing::info!(addr = %local_addr(&listener), "serving metrics and probes");
             let debug = Listener::new("debug", listener, closing.clone());
-            tasks.spawn(serve(debug, router, stopping.clone()));
+            tasks.spawn(serve(
+                debug,
+                router,
+                self.connection_limits.clone(),
+                stopping.clone(),
+            ));
         }
 
         for subscriptions in self.nats {
@@ -388,10 +416,12 @@ impl<S> Serves for S where
 {
 }
 
-/// Serves `router` on `listener` until `stopping` turns true.
+/// Serves `router` on `listener` under `limits` until `stopping` turns
+/// true, then until its connections have closed.
 async fn serve<S: Serves>(
     listener: Listener,
     router: S,
+    limits: ConnectionLimits,
     stopping: watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let Listener {
@@ -400,25 +430,18 @@ async fn serve<S: Serves>(
         closing,
         translate,
     } = listener;
-    let addr = local_addr(&listener);
     // Each request carries its connection: the peer's address, for
     // `Context::peer_addr`, and the server's closing signal, for streams.
     // One extension per request, as axum's `ConnectInfo` would insert.
-    let connections = tower::service_fn(
-        move |incoming: axum::serve::IncomingStream<'_, TapIo<TcpListener>>| {
-            let connection = Connection {
-                peer: *incoming.remote_addr(),
-                closing: closing.clone(),
-            };
-            let router = axum::Extension(connection).layer(router.clone());
-            let router = Translate::new(router, translate);
-            std::future::ready(Ok::<_, std::convert::Infallible>(router))
-        },
-    );
-    axum::serve(listener.tap_io(set_nodelay as fn(&mut _)), connections)
-        .with_graceful_shutdown(stopped(stopping))
-        .await
-        .map_err(|error| Error::unavailable(format!("{what} server on {addr}: {error}")))
+    let service_for = move |peer: SocketAddr| {
+        let connection = Connection {
+            peer,
+            closing: closing.clone(),
+        };
+        Translate::new(axum::Extension(connection).layer(router.clone()), translate)
+    };
+    crate::connections::serve_connections(what, listener, &limits, service_for, stopping).await;
+    Ok(())
 }
 
 /// HTTP/JSON and gRPC on one port: see [`Server::http_and_grpc`].
@@ -471,9 +494,6 @@ where
         tower::Service::call(router, request)
     }
 }
-
-/// The listener, with `TCP_NODELAY` on every connection.
-type TapIo<L> = axum::serve::TapIo<L, fn(&mut tokio::net::TcpStream)>;
 
 /// What a [`Server`] tells each request of its connection.
 #[derive(Clone, Debug)]
@@ -529,16 +549,6 @@ fn local_addr(listener: &TcpListener) -> SocketAddr {
     listener
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
-}
-
-fn set_nodelay(stream: &mut tokio::net::TcpStream) {
-    if let Err(error) = stream.set_nodelay(true) {
-        tracing::debug!(%error, "cannot set TCP_NODELAY");
-    }
-}
-
-async fn stopped(mut stopping: watch::Receiver<bool>) {
-    let _ = stopping.wait_for(|stopping| *stopping).await;
 }
 
 /// Answers `GET /healthz` before the router sees it, so that it can never

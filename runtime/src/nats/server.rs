@@ -186,7 +186,11 @@ impl Subscriptions {
             ));
         }
         while loops.join_next().await.is_some() {}
-        Ok(())
+        // The last replies are queued on the connection: sent before this
+        // returns, and the process perhaps ends.
+        nats.flush()
+            .await
+            .map_err(|error| Error::unavailable(format!("cannot send the last replies: {error}")))
     }
 }
 

@@ -1,0 +1,254 @@
+//! How a [`Server`](crate::Server) accepts and keeps connections: the
+//! limits a service exposed to clients it does not control needs, each
+//! with a safe default, and the accept loop that applies them.
+//!
+//! Hand-written over hyper-util's connection builder rather than through
+//! `axum::serve`, which exposes none of these settings.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
+
+/// The limits of every connection a [`Server`](crate::Server) accepts.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let limits = kit::ConnectionLimits::default()
+///     .header_read_timeout(Duration::from_secs(5))
+///     .max_connections(1_000)
+///     .when_full(kit::WhenFull::Refuse);
+/// # let _ = kit::Server::new().connection_limits(limits);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ConnectionLimits {
+    header_read_timeout: Duration,
+    max_header_bytes: usize,
+    max_connections: usize,
+    when_full: WhenFull,
+    http2_keep_alive_interval: Option<Duration>,
+    http2_keep_alive_timeout: Duration,
+    http2_max_concurrent_streams: u32,
+}
+
+/// What a [`Server`](crate::Server) does with a connection beyond
+/// [`ConnectionLimits::max_connections`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Leaves it in the listen queue until another closes (the default):
+    /// a burst is served late rather than refused.
+    Wait,
+    /// Accepts and closes it at once, so that a client fails over to
+    /// another instance without waiting.
+    Refuse,
+}
+
+/// How long a client has to send a request's headers, and how long an idle
+/// HTTP/1.1 connection stays open, unless told otherwise.
+const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
+/// The most header bytes a request may have unless told otherwise.
+const DEFAULT_MAX_HEADER_BYTES: usize = 64 << 10;
+/// The most connections served at once unless told otherwise.
+const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// The most streams (calls) at once on one HTTP/2 connection unless told
+/// otherwise.
+const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 256;
+/// How often an idle HTTP/2 connection is pinged, and how long the answer
+/// may take, unless told otherwise.
+const DEFAULT_HTTP2_KEEP_ALIVE: Duration = Duration::from_secs(20);
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            when_full: WhenFull::Wait,
+            http2_keep_alive_interval: Some(DEFAULT_HTTP2_KEEP_ALIVE),
+            http2_keep_alive_timeout: DEFAULT_HTTP2_KEEP_ALIVE,
+            http2_max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
+        }
+    }
+}
+
+impl ConnectionLimits {
+    /// How long an HTTP/1.1 client has to send a request's headers, from
+    /// when the server starts waiting for them: a client that sends them a
+    /// byte at a time (slowloris) is cut off, and so is a keep-alive
+    /// connection idle that long. 20 s by default.
+    #[must_use]
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// The most bytes of headers a request may send: more is answered
+    /// `431` over HTTP/1.1 and refused over HTTP/2. 64 KiB by default;
+    /// HTTP/1.1 cannot go below 8 KiB.
+    #[must_use]
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.max_header_bytes = bytes;
+        self
+    }
+
+    /// The most connections served at once, per listener; what happens to
+    /// the next is [`ConnectionLimits::when_full`]'s. 10,000 by default.
+    #[must_use]
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
+    /// What happens to a connection beyond the limit: it waits, by
+    /// default, or is refused.
+    #[must_use]
+    pub fn when_full(mut self, when_full: WhenFull) -> Self {
+        self.when_full = when_full;
+        self
+    }
+
+    /// How often an idle HTTP/2 connection (gRPC's) is pinged, so that a
+    /// peer that vanished is noticed, and how long its answer may take
+    /// before the connection is closed; `None` pings never. 20 s and 20 s
+    /// by default.
+    #[must_use]
+    pub fn http2_keep_alive(mut self, every: Option<Duration>, timeout: Duration) -> Self {
+        self.http2_keep_alive_interval = every;
+        self.http2_keep_alive_timeout = timeout;
+        self
+    }
+
+    /// The most streams (calls) one HTTP/2 connection may have open at
+    /// once; a client waits for one to end before it opens the next. 256
+    /// by default.
+    #[must_use]
+    pub fn http2_max_concurrent_streams(mut self, streams: u32) -> Self {
+        self.http2_max_concurrent_streams = streams;
+        self
+    }
+
+    /// The connection builder these limits configure.
+    fn builder(&self) -> auto::Builder<TokioExecutor> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .max_buf_size(self.max_header_bytes.max(8 << 10));
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .enable_connect_protocol()
+            .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX))
+            .max_concurrent_streams(self.http2_max_concurrent_streams)
+            .keep_alive_interval(self.http2_keep_alive_interval)
+            .keep_alive_timeout(self.http2_keep_alive_timeout);
+        builder
+    }
+}
+
+/// Serves `listener` with `service_for` each connection's peer until
+/// `stopping` turns true, under `limits`; then closes the connections
+/// gracefully (each finishes the requests it has) and returns when all
+/// have closed.
+pub(crate) async fn serve_connections<S, F>(
+    what: &'static str,
+    listener: TcpListener,
+    limits: &ConnectionLimits,
+    service_for: F,
+    mut stopping: watch::Receiver<bool>,
+) where
+    F: Fn(SocketAddr) -> S,
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let builder = Arc::new(limits.builder());
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    // Connections hold a receiver; once all are dropped, all have closed.
+    let (closed, all_closed) = watch::channel(());
+    let (shutdown, shutting_down) = watch::channel(false);
+    loop {
+        let slot = match limits.when_full {
+            WhenFull::Wait => {
+                tokio::select! {
+                    slot = Arc::clone(&slots).acquire_owned() => slot.ok(),
+                    () = stopped(&mut stopping) => break,
+                }
+            }
+            WhenFull::Refuse => Arc::clone(&slots).try_acquire_owned().ok(),
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset
+                    // before it was accepted: try again shortly.
+                    tracing::debug!(server = what, %error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            () = stopped(&mut stopping) => break,
+        };
+        let Some(slot) = slot else {
+            tracing::debug!(server = what, %peer, "refused a connection: at the connection limit");
+            drop(stream);
+            continue;
+        };
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        let service = service_for(peer)
+            .map_request(|request: http::Request<Incoming>| request.map(Body::new));
+        let builder = Arc::clone(&builder);
+        let mut shutting_down = shutting_down.clone();
+        let all_closed = all_closed.clone();
+        tokio::spawn(async move {
+            let connection = builder.serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                TowerToHyperService::new(service),
+            );
+            let mut connection = std::pin::pin!(connection);
+            let mut shutdown_started = false;
+            loop {
+                tokio::select! {
+                    served = connection.as_mut() => {
+                        if let Err(error) = served {
+                            tracing::trace!(%peer, %error, "connection ended");
+                        }
+                        break;
+                    }
+                    () = stopped(&mut shutting_down), if !shutdown_started => {
+                        shutdown_started = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop((slot, all_closed));
+        });
+    }
+    drop(listener);
+    let _ = shutdown.send(true);
+    drop(all_closed);
+    closed.closed().await;
+}
+
+/// Returns once `stopping` turns true, or its sender is gone.
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
