@@ -56,15 +56,14 @@ pub enum WhenFull {
 /// HTTP/1.1 connection stays open, unless told otherwise.
 const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 /// The most header bytes a request may have unless told otherwise.
-const DEFAULT_MAX_HEADER_BYTES: usize = 64 << 10;
+const DEFAULT_MAX_HEADER_BYTES: usize = 16 << 10;
 /// The most connections served at once unless told otherwise.
 const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// The most streams (calls) at once on one HTTP/2 connection unless told
 /// otherwise.
 const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 256;
-/// How often an idle HTTP/2 connection is pinged, and how long the answer
-/// may take, unless told otherwise.
-const DEFAULT_HTTP2_KEEP_ALIVE: Duration = Duration::from_secs(20);
+/// How long a ping's answer may take, unless told otherwise.
+const DEFAULT_HTTP2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
@@ -73,8 +72,8 @@ impl Default for ConnectionLimits {
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             when_full: WhenFull::Wait,
-            http2_keep_alive_interval: Some(DEFAULT_HTTP2_KEEP_ALIVE),
-            http2_keep_alive_timeout: DEFAULT_HTTP2_KEEP_ALIVE,
+            http2_keep_alive_interval: None,
+            http2_keep_alive_timeout: DEFAULT_HTTP2_KEEP_ALIVE_TIMEOUT,
             http2_max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
         }
     }
@@ -92,8 +91,8 @@ impl ConnectionLimits {
     }
 
     /// The most bytes of headers a request may send: more is answered
-    /// `431` over HTTP/1.1 and refused over HTTP/2. 64 KiB by default;
-    /// HTTP/1.1 cannot go below 8 KiB.
+    /// `431` over HTTP/1.1 and refused over HTTP/2. 16 KiB by default
+    /// (hyper's own for HTTP/2); HTTP/1.1 cannot go below 8 KiB.
     #[must_use]
     pub fn max_header_bytes(mut self, bytes: usize) -> Self {
         self.max_header_bytes = bytes;
@@ -116,10 +115,13 @@ impl ConnectionLimits {
         self
     }
 
-    /// How often an idle HTTP/2 connection (gRPC's) is pinged, so that a
-    /// peer that vanished is noticed, and how long its answer may take
-    /// before the connection is closed; `None` pings never. 20 s and 20 s
-    /// by default.
+    /// How often an HTTP/2 connection (gRPC's) is pinged, so that a peer
+    /// that vanished without closing it is noticed, and how long the
+    /// answer may take before the connection is closed; `None` pings
+    /// never. Off by default, as tonic's server has it: hyper's pings
+    /// time every frame, which cost 6% of gRPC's throughput
+    /// (docs/benchmarks.md); turn them on for long-lived connections
+    /// through NATs and load balancers that drop idle flows.
     #[must_use]
     pub fn http2_keep_alive(mut self, every: Option<Duration>, timeout: Duration) -> Self {
         self.http2_keep_alive_interval = every;
@@ -144,14 +146,23 @@ impl ConnectionLimits {
             .timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout)
             .max_buf_size(self.max_header_bytes.max(8 << 10));
-        builder
-            .http2()
-            .timer(TokioTimer::new())
+        let mut http2 = builder.http2();
+        http2
             .enable_connect_protocol()
-            .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX))
-            .max_concurrent_streams(self.http2_max_concurrent_streams)
-            .keep_alive_interval(self.http2_keep_alive_interval)
-            .keep_alive_timeout(self.http2_keep_alive_timeout);
+            .max_concurrent_streams(self.http2_max_concurrent_streams);
+        // Only when it is not hyper's own: announcing another size made
+        // every gRPC call measurably dearer (docs/benchmarks.md).
+        if self.max_header_bytes != DEFAULT_MAX_HEADER_BYTES {
+            http2.max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX));
+        }
+        // The timer only where pings need it: with one, every HTTP/2
+        // connection pays for timekeeping.
+        if let Some(every) = self.http2_keep_alive_interval {
+            http2
+                .timer(TokioTimer::new())
+                .keep_alive_interval(every)
+                .keep_alive_timeout(self.http2_keep_alive_timeout);
+        }
         builder
     }
 }
