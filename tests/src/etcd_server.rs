@@ -115,7 +115,7 @@ impl Drop for EtcdServer {
 }
 
 /// A port nothing listens on now: bound, then let go.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local address").port()
 }

@@ -169,6 +169,30 @@ pub fn python() -> std::path::PathBuf {
     python
 }
 
+/// Runs `tests/python/{script}` with `args` in the tests' Python, and
+/// checks that it succeeded and printed every line of `checks`.
+pub async fn run_python_client(script: &str, args: &[&str], checks: &[&str]) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("python")
+        .join(script);
+    let client = tokio::process::Command::new(python())
+        .arg(&script)
+        .args(args)
+        .output()
+        .await
+        .expect("run the Python client");
+    let stdout = String::from_utf8_lossy(&client.stdout);
+    assert!(
+        client.status.success(),
+        "{} failed:\n{stdout}\n{}",
+        script.display(),
+        String::from_utf8_lossy(&client.stderr)
+    );
+    for check in checks {
+        assert!(stdout.contains(check), "missing {check:?} in:\n{stdout}");
+    }
+}
+
 /// The directory where `tests/npm/setup.sh` installed the tests' clients
 /// from npm (`node_modules/.bin/buf`) and bundled the browser page's script
 /// (`bundle.js`): `target/tmp/npm`, set up once per test run.

@@ -4,6 +4,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::etcd_server::free_port;
+
 /// One NATS server.
 pub struct NatsServer {
     child: Option<Child>,
@@ -103,10 +105,4 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// A port nothing listens on now: bound, then let go.
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
 }

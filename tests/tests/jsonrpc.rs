@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use kitgen_tests::{base_url, python, serve};
+use kitgen_tests::{base_url, run_python_client, serve};
 use ordersvc::{InMemoryOrderService, order_service};
 use ordersvc::{OrderError, OrderService};
 use serde_json::{Value, json};
@@ -229,29 +229,18 @@ async fn each_error_has_the_specifications_code_and_kits_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jsonrpcclient_from_pypi_calls_the_service() {
-    let python = python();
     let url = orders().await;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/jsonrpc_client.py");
-    let client = tokio::process::Command::new(&python)
-        .arg(script)
-        .arg(&url)
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&client.stdout);
-    assert!(
-        client.status.success(),
-        "the Python client failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&client.stderr)
-    );
-    for check in [
-        "ok create answers the id",
-        "ok the request id comes back",
-        "ok its data names the variant",
-        "ok a batch answers each call",
-    ] {
-        assert!(stdout.contains(check), "missing {check:?} in:\n{stdout}");
-    }
+    run_python_client(
+        "jsonrpc_client.py",
+        &[&url],
+        &[
+            "ok create answers the id",
+            "ok the request id comes back",
+            "ok its data names the variant",
+            "ok a batch answers each call",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use kit::Code;
 use kitgen_tests::nats_server::NatsServer;
-use kitgen_tests::python;
 use kitgen_tests::replicas::whoami::{Named, Whoami, whoami};
+use kitgen_tests::run_python_client;
 use ordersvc::{InMemoryOrderService, OrderService, order_service};
 
 /// Waits `millis`, then says which request it served.
@@ -50,27 +50,17 @@ async fn nats_py_calls_the_service_with_raw_json() {
     let nats = NatsServer::start().await;
     let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
     nats.serve(order_service::nats_methods(endpoints)).await;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/nats_client.py");
-    let client = tokio::process::Command::new(python())
-        .arg(script)
-        .arg(nats.url())
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&client.stdout);
-    assert!(
-        client.status.success(),
-        "the Python client failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&client.stderr)
-    );
-    for check in [
-        "ok create answers the id",
-        "ok the request id comes back",
-        "ok its variant",
-        "ok an unknown subject has no responders",
-    ] {
-        assert!(stdout.contains(check), "missing {check:?} in:\n{stdout}");
-    }
+    run_python_client(
+        "nats_client.py",
+        &[&nats.url()],
+        &[
+            "ok create answers the id",
+            "ok the request id comes back",
+            "ok its variant",
+            "ok an unknown subject has no responders",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -36,8 +36,8 @@ pub use client::{Client, DEFAULT_MAX_RESPONSE_SIZE};
 /// [`Context::metadata_mut`](crate::Context::metadata_mut) take, so that
 /// using them needs no dependency of one's own.
 pub use http::{HeaderMap, HeaderName, HeaderValue, header};
-pub(crate) use server::read_body;
 pub use server::{BodyLimit, DEFAULT_BODY_LIMIT, OPENAPI_PATH, RouterBuilder, body_limit};
+pub(crate) use server::{read_body, server_context};
 
 use crate::Error;
 

@@ -426,12 +426,7 @@ where
     E: FnOnce(Resp) -> Result<Response, Error>,
 {
     let (mut parts, body) = request.into_parts();
-    let limit = parts
-        .extensions
-        .get::<BodyLimit>()
-        .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-    let peer = crate::serve::peer_of(&parts.extensions);
-    let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
+    let (ctx, limit) = server_context(&mut parts);
     let work = move |mut ctx: Context| async move {
         let encode = answer(&mut ctx, &parts.extensions);
         let message = read.read(parts, body, ctx.metadata(), limit).await?;
@@ -442,6 +437,18 @@ where
         let response = served.unwrap_or_else(IntoResponse::into_response);
         with_request_id(response, request_id)
     })
+}
+
+/// A server request's context (its headers, taken, and its connection's
+/// peer) and its body limit.
+pub(crate) fn server_context(parts: &mut Parts) -> (Context, usize) {
+    let limit = parts
+        .extensions
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
+    let peer = crate::serve::peer_of(&parts.extensions);
+    let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
+    (ctx, limit)
 }
 
 /// How a route reads its request message from the request.

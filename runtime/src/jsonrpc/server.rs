@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use super::{ErrorObject, Failure, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, VERSION};
 use crate::encoded::{EncodedEndpoint, Encoding, Table};
-use crate::http::{BodyLimit, DEFAULT_BODY_LIMIT, X_REQUEST_ID, X_REQUEST_TIMEOUT};
+use crate::http::{X_REQUEST_ID, X_REQUEST_TIMEOUT};
 use crate::{Context, Endpoint, Error};
 
 /// Where [`Methods::into_router`] serves.
@@ -89,12 +89,7 @@ impl Methods {
 /// Answers one HTTP request: a call, or a batch of them.
 async fn answer(table: Arc<Table>, request: axum::extract::Request) -> Response {
     let (mut parts, body) = request.into_parts();
-    let limit = parts
-        .extensions
-        .get::<BodyLimit>()
-        .map_or(DEFAULT_BODY_LIMIT, |limit| limit.0);
-    let peer = crate::serve::peer_of(&parts.extensions);
-    let ctx = Context::from_headers(std::mem::take(&mut parts.headers), peer);
+    let (ctx, limit) = crate::http::server_context(&mut parts);
     let request_id = ctx.request_id_header().clone();
     let mut response = match crate::http::read_body(ctx.metadata(), body, limit).await {
         Ok(body) => answer_body(&table, ctx, body).await,
