@@ -14,9 +14,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::ServiceExt;
+
+use crate::tls::{ClientCertificate, ServerTls};
 
 /// The limits of every connection a [`Server`](crate::Server) accepts.
 ///
@@ -167,18 +170,37 @@ impl ConnectionLimits {
     }
 }
 
+/// Who is on the other end of a connection, as each of its requests
+/// sees it.
+#[derive(Clone, Debug)]
+pub(crate) struct Peer {
+    pub(crate) addr: SocketAddr,
+    /// The certificate the client presented, over mutual TLS.
+    pub(crate) certificate: Option<ClientCertificate>,
+}
+
+/// The connection builder and shutdown signal every connection of a
+/// listener shares.
+struct Shared {
+    builder: auto::Builder<TokioExecutor>,
+    /// How long a TLS handshake may take: the header read timeout, since
+    /// a slow handshake holds a connection the same way.
+    handshake_timeout: Duration,
+}
+
 /// Serves `listener` with `service_for` each connection's peer until
-/// `stopping` turns true, under `limits`; then closes the connections
-/// gracefully (each finishes the requests it has) and returns when all
-/// have closed.
+/// `stopping` turns true, under `limits`, over TLS when `tls` is given;
+/// then closes the connections gracefully (each finishes the requests it
+/// has) and returns when all have closed.
 pub(crate) async fn serve_connections<S, F>(
     what: &'static str,
     listener: TcpListener,
     limits: &ConnectionLimits,
+    tls: Option<ServerTls>,
     service_for: F,
     mut stopping: watch::Receiver<bool>,
 ) where
-    F: Fn(SocketAddr) -> S,
+    F: Fn(Peer) -> S + Send + Sync + 'static,
     S: tower::Service<
             axum::extract::Request,
             Response = axum::response::Response,
@@ -188,7 +210,11 @@ pub(crate) async fn serve_connections<S, F>(
         + 'static,
     S::Future: Send + 'static,
 {
-    let builder = Arc::new(limits.builder());
+    let shared = Arc::new(Shared {
+        builder: limits.builder(),
+        handshake_timeout: limits.header_read_timeout,
+    });
+    let service_for = Arc::new(service_for);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     // Connections hold a receiver; once all are dropped, all have closed.
     let (closed, all_closed) = watch::channel(());
@@ -203,7 +229,7 @@ pub(crate) async fn serve_connections<S, F>(
             }
             WhenFull::Refuse => Arc::clone(&slots).try_acquire_owned().ok(),
         };
-        let (stream, peer) = tokio::select! {
+        let (stream, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -217,46 +243,127 @@ pub(crate) async fn serve_connections<S, F>(
             () = stopped(&mut stopping) => break,
         };
         let Some(slot) = slot else {
-            tracing::debug!(server = what, %peer, "refused a connection: at the connection limit");
+            tracing::debug!(server = what, peer = %addr, "refused a connection: at the connection limit");
             drop(stream);
             continue;
         };
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-        let service = service_for(peer)
-            .map_request(|request: http::Request<Incoming>| request.map(Body::new));
-        let builder = Arc::clone(&builder);
-        let mut shutting_down = shutting_down.clone();
-        let all_closed = all_closed.clone();
-        tokio::spawn(async move {
-            let connection = builder.serve_connection_with_upgrades(
-                TokioIo::new(stream),
-                TowerToHyperService::new(service),
-            );
-            let mut connection = std::pin::pin!(connection);
-            let mut shutdown_started = false;
-            loop {
-                tokio::select! {
-                    served = connection.as_mut() => {
-                        if let Err(error) = served {
-                            tracing::trace!(%peer, %error, "connection ended");
-                        }
-                        break;
-                    }
-                    () = stopped(&mut shutting_down), if !shutdown_started => {
-                        shutdown_started = true;
-                        connection.as_mut().graceful_shutdown();
-                    }
-                }
+        let connection = Connection {
+            shared: Arc::clone(&shared),
+            shutting_down: shutting_down.clone(),
+            _slot: slot,
+            _open: all_closed.clone(),
+        };
+        let service_for = Arc::clone(&service_for);
+        match &tls {
+            None => {
+                let service = service_for(Peer {
+                    addr,
+                    certificate: None,
+                });
+                tokio::spawn(connection.serve(stream, addr, service));
             }
-            drop((slot, all_closed));
-        });
+            Some(tls) => {
+                let acceptor = tls.acceptor();
+                let mut connection = connection;
+                tokio::spawn(async move {
+                    let Some(stream) = connection.handshake(acceptor, stream, addr).await else {
+                        return;
+                    };
+                    let certificate = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(<[_]>::first)
+                        .and_then(|der| ClientCertificate::from_der(der.clone().into_owned()));
+                    let service = service_for(Peer { addr, certificate });
+                    connection.serve(stream, addr, service).await;
+                });
+            }
+        }
     }
     drop(listener);
     let _ = shutdown.send(true);
     drop(all_closed);
     closed.closed().await;
+}
+
+/// One accepted connection, holding its slot under the connection limit
+/// until it closes.
+struct Connection {
+    shared: Arc<Shared>,
+    shutting_down: watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
+    /// Dropped when the connection closes: see `all_closed`.
+    _open: watch::Receiver<()>,
+}
+
+impl Connection {
+    /// The TLS session over `stream`, or `None` when the handshake failed,
+    /// took too long, or the server is shutting down.
+    async fn handshake(
+        &mut self,
+        acceptor: tokio_rustls::TlsAcceptor,
+        stream: tokio::net::TcpStream,
+        addr: SocketAddr,
+    ) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+        let handshake =
+            tokio::time::timeout(self.shared.handshake_timeout, acceptor.accept(stream));
+        tokio::select! {
+            done = handshake => match done {
+                Ok(Ok(stream)) => Some(stream),
+                Ok(Err(error)) => {
+                    tracing::debug!(peer = %addr, %error, "TLS handshake failed");
+                    None
+                }
+                Err(_) => {
+                    tracing::debug!(peer = %addr, "TLS handshake timed out");
+                    None
+                }
+            },
+            () = stopped(&mut self.shutting_down) => None,
+        }
+    }
+
+    /// Serves HTTP on `io` with `service` until the connection closes, or
+    /// the server shuts down and its requests have finished.
+    async fn serve<I, S>(mut self, io: I, addr: SocketAddr, service: S)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        S: tower::Service<
+                axum::extract::Request,
+                Response = axum::response::Response,
+                Error = std::convert::Infallible,
+            > + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let service =
+            service.map_request(|request: http::Request<Incoming>| request.map(Body::new));
+        let connection = self
+            .shared
+            .builder
+            .serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
+        let mut connection = std::pin::pin!(connection);
+        let mut shutdown_started = false;
+        loop {
+            tokio::select! {
+                served = connection.as_mut() => {
+                    if let Err(error) = served {
+                        tracing::trace!(peer = %addr, %error, "connection ended");
+                    }
+                    break;
+                }
+                () = stopped(&mut self.shutting_down), if !shutdown_started => {
+                    shutdown_started = true;
+                    connection.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
 }
 
 /// Returns once `stopping` turns true, or its sender is gone.

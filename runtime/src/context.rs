@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::connections::Peer;
+
 /// What a request carries besides its message: an id for logs and traces, an
 /// optional deadline, metadata (the caller's headers), and on a server the
 /// connection's address and what layers learnt (who is calling).
@@ -147,14 +149,22 @@ impl Context {
     /// Builds a server-side context from request headers, which become the
     /// metadata, and the connection's remote address. A missing or unusable
     /// `X-Request-ID` gets a fresh id.
-    pub(crate) fn from_headers(metadata: HeaderMap, peer: Option<SocketAddr>) -> Self {
-        Context {
+    pub(crate) fn from_headers(metadata: HeaderMap, peer: Option<Peer>) -> Self {
+        let (peer, certificate) = match peer {
+            Some(peer) => (Some(peer.addr), peer.certificate),
+            None => (None, None),
+        };
+        let mut ctx = Context {
             request_id: request_id_from(&metadata),
             deadline: None,
             metadata: Some(Arc::new(metadata)),
             extensions: None,
             peer,
+        };
+        if let Some(certificate) = certificate {
+            ctx.insert_extension(certificate);
         }
+        ctx
     }
 
     /// On a server, the remote address of the connection the call came on
@@ -196,6 +206,15 @@ impl Context {
     /// # }
     /// ```
     pub fn caller(&self) -> Option<&crate::middleware::Identity> {
+        self.extension()
+    }
+
+    /// On a server that asks for client certificates (mutual TLS: see
+    /// [`ServerTls::require_client_certificates`]), the certificate the
+    /// caller's connection presented, verified.
+    ///
+    /// [`ServerTls::require_client_certificates`]: crate::tls::ServerTls::require_client_certificates
+    pub fn client_certificate(&self) -> Option<&crate::tls::ClientCertificate> {
         self.extension()
     }
 }

@@ -79,6 +79,7 @@ pub mod sd;
 mod serve;
 mod server_call;
 mod stream;
+pub mod tls;
 
 pub use code::Code;
 pub use connections::{ConnectionLimits, WhenFull};

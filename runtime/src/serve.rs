@@ -13,10 +13,11 @@ use tokio::task::JoinSet;
 use tower::Layer;
 use tower_http::cors::CorsLayer;
 
-use crate::connections::ConnectionLimits;
+use crate::connections::{ConnectionLimits, Peer};
 use crate::grpc::translate::Translate;
 use crate::middleware::Metrics;
 use crate::stream::Closing;
+use crate::tls::ServerTls;
 use crate::{Error, grpc};
 
 /// Serves an HTTP router and gRPC services on their own listeners, and
@@ -51,6 +52,8 @@ pub struct Server {
     nats: Vec<crate::nats::Subscriptions>,
     cors: Option<CorsLayer>,
     connection_limits: ConnectionLimits,
+    tls: Option<ServerTls>,
+    drain_delay: Duration,
     grace_period: Duration,
 }
 
@@ -67,6 +70,8 @@ impl Default for Server {
             nats: Vec::new(),
             cors: None,
             connection_limits: ConnectionLimits::default(),
+            tls: None,
+            drain_delay: Duration::ZERO,
             grace_period: DEFAULT_GRACE_PERIOD,
         }
     }
@@ -79,11 +84,25 @@ impl Server {
     }
 
     /// How long a shutdown waits for requests in flight (and open streams,
-    /// such as a health `Watch`); 30 s by default. After it, `run` returns
-    /// anyway, and connections still open end with the process.
+    /// such as a health `Watch`), counted from the shutdown signal, the
+    /// [drain delay](Server::drain_delay) included; 30 s by default. After
+    /// it, `run` returns anyway, and connections still open end with the
+    /// process.
     #[must_use]
     pub fn grace_period(mut self, grace_period: Duration) -> Self {
         self.grace_period = grace_period;
+        self
+    }
+
+    /// How long, once shutdown starts, the server goes on accepting
+    /// connections and serving as usual while its readiness (`/healthz`,
+    /// gRPC health) already says `NOT_SERVING`: the time a load balancer
+    /// or Kubernetes takes to notice and stop sending new calls, which
+    /// would otherwise be refused. None by default, so that Ctrl-C stops
+    /// at once; 5 s suits Kubernetes.
+    #[must_use]
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.drain_delay = delay;
         self
     }
 
@@ -93,6 +112,15 @@ impl Server {
     #[must_use]
     pub fn connection_limits(mut self, limits: ConnectionLimits) -> Self {
         self.connection_limits = limits;
+        self
+    }
+
+    /// Serves every listener over TLS with `tls`: see [`crate::tls`].
+    /// The files it was read from are watched while the server runs, and
+    /// read again when they change or on `SIGHUP`.
+    #[must_use]
+    pub fn tls(mut self, tls: ServerTls) -> Self {
+        self.tls = Some(tls);
         self
     }
 
@@ -219,6 +247,16 @@ impl Server {
             }))
         };
 
+        // Before any listener serves, so that SIGHUP never finds the
+        // process without its handler.
+        if let Some(tls) = self.tls.clone() {
+            let watching = tls.watch_files(stopping.clone());
+            tasks.spawn(async move {
+                watching.await;
+                Ok(())
+            });
+        }
+
         if let Some((listener, router)) = http {
             tracing::info!(addr = %local_addr(&listener), "serving HTTP");
             let http = Listener::new("HTTP", listener, closing.clone());
@@ -226,6 +264,7 @@ impl Server {
                 http,
                 with_cors(with_health(router)),
                 self.connection_limits.clone(),
+                self.tls.clone(),
                 stopping.clone(),
             ));
         }
@@ -251,12 +290,14 @@ impl Server {
                         both,
                         crate::cors::BrowsersOnly(cors.clone()).layer(one_port),
                         self.connection_limits.clone(),
+                        self.tls.clone(),
                         stopping.clone(),
                     )),
                     None => tasks.spawn(serve(
                         both,
                         one_port,
                         self.connection_limits.clone(),
+                        self.tls.clone(),
                         stopping.clone(),
                     )),
                 };
@@ -268,6 +309,7 @@ impl Server {
                     grpc,
                     with_cors(router),
                     self.connection_limits.clone(),
+                    self.tls.clone(),
                     stopping.clone(),
                 ));
             }
@@ -282,6 +324,7 @@ impl Server {
                 debug,
                 router,
                 self.connection_limits.clone(),
+                self.tls.clone(),
                 stopping.clone(),
             ));
         }
@@ -300,6 +343,7 @@ impl Server {
                 return flatten(finished);
             }
         }
+        let deadline = tokio::time::Instant::now() + self.grace_period;
         serving.store(false, Ordering::SeqCst);
         if let Some((reporter, names)) = &health_reporter {
             for name in names.iter().chain([&""]) {
@@ -308,8 +352,13 @@ impl Server {
                     .await;
             }
         }
+        if !self.drain_delay.is_zero() {
+            tracing::info!(drain_delay = ?self.drain_delay, "not ready: still serving until the drain delay is over");
+            tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + self.drain_delay))
+                .await;
+        }
         let _ = stop.send(true);
-        let drained = tokio::time::timeout(self.grace_period, async {
+        let drained = tokio::time::timeout_at(deadline, async {
             let mut result = Ok(());
             while let Some(finished) = tasks.join_next().await {
                 if let Err(error) = flatten(finished) {
@@ -422,6 +471,7 @@ async fn serve<S: Serves>(
     listener: Listener,
     router: S,
     limits: ConnectionLimits,
+    tls: Option<ServerTls>,
     stopping: watch::Receiver<bool>,
 ) -> Result<(), Error> {
     let Listener {
@@ -433,14 +483,15 @@ async fn serve<S: Serves>(
     // Each request carries its connection: the peer's address, for
     // `Context::peer_addr`, and the server's closing signal, for streams.
     // One extension per request, as axum's `ConnectInfo` would insert.
-    let service_for = move |peer: SocketAddr| {
+    let service_for = move |peer: Peer| {
         let connection = Connection {
             peer,
             closing: closing.clone(),
         };
         Translate::new(axum::Extension(connection).layer(router.clone()), translate)
     };
-    crate::connections::serve_connections(what, listener, &limits, service_for, stopping).await;
+    crate::connections::serve_connections(what, listener, &limits, tls, service_for, stopping)
+        .await;
     Ok(())
 }
 
@@ -498,18 +549,21 @@ where
 /// What a [`Server`] tells each request of its connection.
 #[derive(Clone, Debug)]
 pub(crate) struct Connection {
-    peer: SocketAddr,
+    peer: Peer,
     closing: Closing,
 }
 
 /// The peer of the connection a request came on: from [`Server`], or from
 /// axum's `ConnectInfo` for a router served otherwise.
-pub(crate) fn peer_of(extensions: &http::Extensions) -> Option<SocketAddr> {
+pub(crate) fn peer_of(extensions: &http::Extensions) -> Option<Peer> {
     match extensions.get::<Connection>() {
-        Some(connection) => Some(connection.peer),
+        Some(connection) => Some(connection.peer.clone()),
         None => extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map(|info| info.0),
+            .map(|info| Peer {
+                addr: info.0,
+                certificate: None,
+            }),
     }
 }
 

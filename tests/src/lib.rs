@@ -7,6 +7,7 @@ pub mod feed;
 pub mod from_proto;
 pub mod inventory;
 pub mod nats_server;
+pub mod pki;
 pub mod replicas;
 pub mod zoo;
 

@@ -148,10 +148,16 @@ async fn addresses(stdout: tokio::process::ChildStdout) -> Addresses {
 /// The scaffolded `ordersvc` binary on ephemeral ports of 127.0.0.1, with
 /// JSON logs and `extra` flags, once it has said where it serves.
 async fn start_ordersvc(extra: &[&str]) -> (Child, Addresses) {
+    start_ordersvc_with(extra, &[]).await
+}
+
+/// [`start_ordersvc`] with the environment variables `env` as well.
+async fn start_ordersvc_with(extra: &[&str], env: &[(&str, &str)]) -> (Child, Addresses) {
     let mut child = tokio::process::Command::new(target_dir().join("debug/ordersvc"))
         .args(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"])
         .args(["--debug-addr", "127.0.0.1:0"])
         .args(extra)
+        .envs(env.iter().copied())
         .env("ORDERSVC_LOG_FORMAT", "json")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -176,6 +182,79 @@ fn signal(child: &Child, signal: &str) {
             .unwrap()
             .success()
     );
+}
+
+/// The binary with `--tls-cert`, `--tls-key` and the client CA from
+/// `ORDERSVC_TLS_CLIENT_CA`: clients with a certificate call it, curl
+/// without one is refused, and SIGHUP serves a new certificate without
+/// stopping it.
+async fn serves_over_mutual_tls() {
+    use kitgen_tests::pki::{Pki, served_certificate};
+    let pki = Pki::new("scaffold");
+    let (first, second) = (pki.server("first"), pki.server("second"));
+    let (cert, key) = (pki.dir().join("live.pem"), pki.dir().join("live.key"));
+    std::fs::copy(&first.cert, &cert).unwrap();
+    std::fs::copy(&first.key, &key).unwrap();
+    let client = pki.client("web");
+    let (mut child, addrs) = start_ordersvc_with(
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+        &[("ORDERSVC_TLS_CLIENT_CA", pki.ca().to_str().unwrap())],
+    )
+    .await;
+    let tls = kit::tls::ClientTls::trusting_pem_file(pki.ca())
+        .unwrap()
+        .with_certificate_pem_files(&client.cert, &client.key)
+        .unwrap();
+    let ctx = kit::Context::new();
+    let http = kit::http::Client::new(&format!("https://{}", addrs.http)).unwrap();
+    let http = order_service::HttpClient::with_transport(http.with_tls(&tls));
+    not_found(&http, &ctx).await;
+    let grpc = kit::grpc::Client::new(&format!("https://{}", addrs.grpc)).unwrap();
+    let grpc = order_service::GrpcClient::with_transport(grpc.with_tls(&tls));
+    not_found(&grpc, &ctx).await;
+    let refused = Command::new("curl")
+        .args([
+            "--silent",
+            "--max-time",
+            "10",
+            "--cacert",
+            pki.ca().to_str().unwrap(),
+        ])
+        .arg(format!("https://{}/healthz", addrs.debug))
+        .status()
+        .unwrap();
+    assert!(!refused.success(), "no client certificate, yet {refused}");
+
+    std::fs::copy(&second.key, &key).unwrap();
+    std::fs::copy(&second.cert, &cert).unwrap();
+    signal(&child, "-HUP");
+    let second_der = {
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        CertificateDer::from_pem_file(&second.cert)
+            .unwrap()
+            .to_vec()
+    };
+    let started = std::time::Instant::now();
+    let http_addr = addrs.http.parse().unwrap();
+    loop {
+        // The client certificate is not needed to see the server's.
+        let served = served_certificate(http_addr, &pki.ca()).await;
+        if served == second_der {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still the first certificate after SIGHUP"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(child.try_wait().unwrap().is_none(), "SIGHUP stopped it");
+    child.kill().await.unwrap();
 }
 
 /// How many `GetById` calls answered `NOT_FOUND` the replica whose debug
@@ -431,6 +510,7 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
     child.kill().await.unwrap();
 
     replicas_register_in_etcd().await;
+    serves_over_mutual_tls().await;
 
     // A new method: `kitgen sync` adds its stub, and the crate builds.
     scaffold.edit("src/lib.rs", |lib| {

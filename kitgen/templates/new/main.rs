@@ -1,11 +1,13 @@
 //! Serves {{ s.name }} over HTTP/JSON (with JSON-RPC 2.0 at `POST /rpc`)
 //! and gRPC, and over NATS when given a NATS server, with Prometheus
-//! metrics and health probes on a separate debug address, until Ctrl-C or
-//! SIGTERM, when it finishes the requests in flight and exits. Given etcd,
+//! metrics and health probes on a separate debug address, over TLS when
+//! given a certificate, until Ctrl-C or SIGTERM, when it finishes the
+//! requests in flight and exits. Given etcd,
 //! it registers itself there for the balanced clients of other services,
 //! and deregisters before it stops.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +30,8 @@ use {{ s.lib_path }}::{ {{- svc.impl_name }}, {{ svc.module -}} };
   {{ s.name }} --http-addr 0.0.0.0:8080 --log-format json
   {{ s.name }} --etcd http://127.0.0.1:2379
   {{ s.name }} --nats nats://127.0.0.1:4222
+  {{ s.name }} --tls-cert tls/cert.pem --tls-key tls/key.pem
+  {{ s.name }} --tls-cert tls/cert.pem --tls-key tls/key.pem --tls-client-ca tls/clients.pem
   RUST_LOG=debug {{ s.name }}"
 )]
 struct Args {
@@ -40,6 +44,23 @@ struct Args {
     /// Where to serve /metrics, /healthz (readiness) and /livez (liveness).
     #[arg(long, env = "{{ s.env }}_DEBUG_ADDR", default_value = "127.0.0.1:9100")]
     debug_addr: SocketAddr,
+    /// Serve every address over TLS with this certificate chain (PEM),
+    /// reloaded when the file changes or on SIGHUP.
+    #[arg(long, env = "{{ s.env }}_TLS_CERT", value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "{{ s.env }}_TLS_KEY", value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Mutual TLS: refuse clients without a certificate signed by a CA in
+    /// this file (PEM). Handlers see the client's certificate.
+    #[arg(long, env = "{{ s.env }}_TLS_CLIENT_CA", value_name = "PEM", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
+    /// On SIGTERM, how many seconds to go on serving with readiness
+    /// failing, so that load balancers stop sending calls before the
+    /// listeners close; then the calls in flight finish (up to 30 s in all).
+    #[arg(long, env = "{{ s.env }}_DRAIN_DELAY", value_name = "SECONDS", default_value_t = 0)]
+    #[arg(value_parser = clap::value_parser!(u64).range(..30))]
+    drain_delay: u64,
     /// How to write logs. RUST_LOG filters them; the default is `info`.
     #[arg(long, env = "{{ s.env }}_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -109,8 +130,9 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
         advertised(args, args.http_addr)?;
         advertised(args, args.grpc_addr)?;
     }
-    // Every address is bound before anything is served, so that a port in
-    // use fails at once.
+    // The certificate is read, and every address bound, before anything is
+    // served, so that a bad file or a port in use fails at once.
+    let tls = tls(args)?;
     let http = bind(args.http_addr).await?;
     let grpc = bind(args.grpc_addr).await?;
     let debug = bind(args.debug_addr).await?;
@@ -163,9 +185,13 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
         None => Vec::new(),
     };
     let mut server = kit::Server::new()
+        .drain_delay(Duration::from_secs(args.drain_delay))
         .http(http, router)
         .grpc(grpc, routes)
         .debug(debug, metrics);
+    if let Some(tls) = tls {
+        server = server.tls(tls);
+    }
     if let Some(subscriptions) = nats {
         server = server.nats(subscriptions);
     }
@@ -182,6 +208,24 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
             }
         })
         .await
+}
+
+/// The TLS configuration the flags ask for, if any.
+fn tls(args: &Args) -> Result<Option<kit::tls::ServerTls>, kit::Error> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    let tls = kit::tls::ServerTls::from_pem_files(cert, key)?;
+    let tls = match &args.tls_client_ca {
+        Some(ca) => tls.require_client_certificates(ca)?,
+        None => tls,
+    };
+    tracing::info!(
+        certificate = %cert.display(),
+        mutual = args.tls_client_ca.is_some(),
+        "serving over TLS"
+    );
+    Ok(Some(tls))
 }
 
 /// Connects to the NATS server at `url` and subscribes `methods` there.

@@ -3,19 +3,21 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::uri::PathAndQuery;
+use http::Uri;
+use http::uri::{PathAndQuery, Scheme};
 use tonic::metadata::MetadataMap;
 use tonic::transport::{Channel, Endpoint as ChannelEndpoint};
 
 use super::{DEFAULT_MAX_MESSAGE_SIZE, GrpcMessage, from_status};
 use crate::sd::{Balance, Balancer, Instancer, Picked};
 use crate::stream::{Failed, answers_until_failed, cancelled_by, until_failed};
+use crate::tls::ClientTls;
 use crate::{Code, Context, Error, Streaming};
 
 /// A gRPC client over one HTTP/2 channel, or balancing over the instances
 /// of a service ([`Client::discover`]) with a channel to each. Channels
-/// connect on first use and reconnect as needed. Cloning is cheap and
-/// shares them.
+/// connect on first use and reconnect as needed, over TLS for `https://`
+/// (or [`Client::with_tls`]). Cloning is cheap and shares them.
 ///
 /// Each call sends the context's request id as `x-request-id`, the time
 /// left (the earlier of the context's deadline and the client timeout) as
@@ -32,17 +34,19 @@ pub struct Client {
 /// Where a client's calls go.
 #[derive(Clone, Debug)]
 enum Target {
-    /// One channel.
-    Fixed(Channel),
+    /// One channel, and the URL it connects to when kit made it.
+    Fixed { channel: Channel, url: Option<Uri> },
     /// The instances of a service, one chosen per call.
     Discovered(Arc<Balancer<Channel>>),
 }
 
 impl Client {
-    /// A client of the server at `url`, such as `http://127.0.0.1:9090`.
-    /// Fails with `INVALID_ARGUMENT` when the URL does not parse, and with
-    /// `FAILED_PRECONDITION` outside a tokio runtime, which the channel's
-    /// worker needs.
+    /// A client of the server at `url`, such as `http://127.0.0.1:9090` or
+    /// `https://orders.internal:9443`; over `https`, servers are verified
+    /// with [`ClientTls::system_roots`] unless [`Client::with_tls`] says
+    /// otherwise. Fails with `INVALID_ARGUMENT` when the URL does not
+    /// parse, and with `FAILED_PRECONDITION` outside a tokio runtime,
+    /// which the channel's worker needs.
     pub fn new(url: &str) -> Result<Self, Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::new(
@@ -53,12 +57,17 @@ impl Client {
         let endpoint = ChannelEndpoint::from_shared(url.to_owned())
             .map_err(|error| Error::invalid_argument(format!("invalid gRPC URL {url:?}: {error}")))?
             .tcp_nodelay(true);
-        Ok(Client::from_channel(endpoint.connect_lazy()))
+        let tls = (endpoint.uri().scheme() == Some(&Scheme::HTTPS)).then(ClientTls::system_roots);
+        Ok(Client::to(Target::Fixed {
+            channel: channel_to(&endpoint, tls.as_ref()),
+            url: Some(endpoint.uri().clone()),
+        }))
     }
 
-    /// A client over a channel configured elsewhere.
+    /// A client over a channel configured elsewhere, TLS included:
+    /// [`Client::with_tls`] leaves it as it is.
     pub fn from_channel(channel: Channel) -> Self {
-        Client::to(Target::Fixed(channel))
+        Client::to(Target::Fixed { channel, url: None })
     }
 
     /// A client of `service` (`ordersvc.OrderService`, named in errors)
@@ -67,12 +76,36 @@ impl Client {
     /// when there are none, or one fails.
     pub fn discover(service: &'static str, instancer: Instancer, balance: Balance) -> Self {
         let balancer = Balancer::new(service, instancer, balance, |instance| {
-            ChannelEndpoint::from(instance.uri().clone())
-                .tcp_nodelay(true)
-                .connect_timeout(Duration::from_secs(5))
-                .connect_lazy()
+            channel_to(&instance_endpoint(instance.uri().clone()), None)
         });
         Client::to(Target::Discovered(Arc::new(balancer)))
+    }
+
+    /// Calls over TLS (`https`), verifying servers and presenting a client
+    /// certificate as `tls` says, whatever the URL's scheme; new channels,
+    /// which connect on first use. A client made
+    /// [`from_channel`](Client::from_channel) keeps its channel's.
+    #[must_use]
+    pub fn with_tls(mut self, tls: &ClientTls) -> Self {
+        self.target = match self.target {
+            Target::Fixed { url: Some(url), .. } => {
+                let url = over_https(url);
+                let endpoint = ChannelEndpoint::from(url.clone()).tcp_nodelay(true);
+                Target::Fixed {
+                    channel: channel_to(&endpoint, Some(tls)),
+                    url: Some(url),
+                }
+            }
+            fixed @ Target::Fixed { url: None, .. } => fixed,
+            Target::Discovered(balancer) => {
+                let tls = tls.clone();
+                Target::Discovered(Arc::new(balancer.reconnecting(move |instance| {
+                    let uri = over_https(instance.uri().clone());
+                    channel_to(&instance_endpoint(uri), Some(&tls))
+                })))
+            }
+        };
+        self
     }
 
     fn to(target: Target) -> Self {
@@ -247,7 +280,7 @@ impl Client {
             }
         }
         let (channel, picked) = match &self.target {
-            Target::Fixed(channel) => (channel.clone(), None),
+            Target::Fixed { channel, .. } => (channel.clone(), None),
             Target::Discovered(balancer) => match balancer.pick() {
                 Ok(picked) => (picked.connection().clone(), Some(picked)),
                 Err(error) => return (Err(error), None),
@@ -262,9 +295,9 @@ impl Client {
             })?;
             call(grpc, request)
                 .await
-                .map_err(|status| match closed_before_an_answer(&status) {
-                    Some(closed) => Error::unavailable(format!(
-                        "the connection to the gRPC server closed before it answered: {closed}"
+                .map_err(|status| match connection_failure(&status) {
+                    Some(failure) => Error::unavailable(format!(
+                        "the connection to the gRPC server failed before it answered: {failure}"
                     ))
                     .with_source(status),
                     None => from_status(&status),
@@ -287,6 +320,29 @@ impl Client {
         }
         (result, picked)
     }
+}
+
+/// A channel to `endpoint`, over TLS with `tls`, connecting on first use.
+fn channel_to(endpoint: &ChannelEndpoint, tls: Option<&ClientTls>) -> Channel {
+    match tls {
+        // tonic's own connector, which applies the endpoint's TCP settings.
+        None => endpoint.connect_lazy(),
+        Some(tls) => endpoint.connect_with_connector_lazy(tls.connector(true)),
+    }
+}
+
+/// How a discovering client connects to one of its instances.
+fn instance_endpoint(uri: Uri) -> ChannelEndpoint {
+    ChannelEndpoint::from(uri)
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(5))
+}
+
+/// `uri` with the scheme `https`.
+fn over_https(uri: Uri) -> Uri {
+    let mut parts = uri.into_parts();
+    parts.scheme = Some(Scheme::HTTPS);
+    Uri::from_parts(parts).expect("a URI that had a scheme and authority still has them")
 }
 
 /// The responses of a streaming call as a [`Streaming`], ending at
@@ -319,11 +375,17 @@ fn answers<Resp: GrpcMessage>(
     }
 }
 
-fn closed_before_an_answer(status: &tonic::Status) -> Option<&hyper::Error> {
+/// The failure of the connection behind `status`, when the call failed
+/// because its connection did rather than with the server's status: it
+/// closed before an answer, or broke (a TLS handshake the server refused
+/// among them). The call is then `UNAVAILABLE`, as gRPC has it.
+fn connection_failure(status: &tonic::Status) -> Option<&hyper::Error> {
     let mut source = std::error::Error::source(status);
     while let Some(error) = source {
         if let Some(hyper) = error.downcast_ref::<hyper::Error>() {
-            return hyper.is_canceled().then_some(hyper);
+            let broke =
+                std::error::Error::source(hyper).is_some_and(|io| io.is::<std::io::Error>());
+            return (hyper.is_canceled() || broke).then_some(hyper);
         }
         source = error.source();
     }

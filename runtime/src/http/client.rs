@@ -13,6 +13,7 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderValue, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -25,11 +26,13 @@ use crate::context::timeout;
 use crate::error::ErrorBody;
 use crate::sd::{Balance, Balancer, Instancer, Picked};
 use crate::stream::{Failed, answers_until_failed, cancelled_by, until_failed};
+use crate::tls::ClientTls;
 use crate::{Code, Context, Error, Streaming};
 
 /// A pooled HTTP/1.1 client bound to one base URL, or balancing over the
 /// instances of a service ([`Client::discover`]), with an optional timeout
-/// for every call. Cloning is cheap and shares the pool.
+/// for every call, over TLS for `https://` (or [`Client::with_tls`]).
+/// Cloning is cheap and shares the pool.
 ///
 /// Each call sends the context's request id as `X-Request-ID`, the time left
 /// (the earlier of the context's deadline and the client timeout) as
@@ -37,7 +40,9 @@ use crate::{Code, Context, Error, Streaming};
 /// connection-level ones (see [`Client::call`]).
 #[derive(Clone)]
 pub struct Client {
-    http: HyperClient<HttpConnector, RequestBody>,
+    http: HyperClient<HttpsConnector<HttpConnector>, RequestBody>,
+    /// `http`, or `https` for TLS.
+    scheme: Scheme,
     target: Target,
     base_path: String,
     timeout: Option<Duration>,
@@ -60,10 +65,12 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 4 << 20;
 
 impl Client {
     /// A client for the service at `base_url`, such as
-    /// `http://127.0.0.1:8080` or `http://orders.internal/api`.
+    /// `http://127.0.0.1:8080` or `https://orders.internal/api`; over
+    /// `https`, servers are verified with [`ClientTls::system_roots`]
+    /// unless [`Client::with_tls`] says otherwise.
     ///
     /// Fails with `INVALID_ARGUMENT` when the URL does not parse, has no
-    /// host, or is not `http` (TLS is not supported yet).
+    /// host, or is neither `http` nor `https`.
     pub fn new(base_url: &str) -> Result<Self, Error> {
         let invalid =
             |why: &str| Error::invalid_argument(format!("invalid base URL {base_url:?}: {why}"));
@@ -72,8 +79,8 @@ impl Client {
             .scheme()
             .cloned()
             .ok_or_else(|| invalid("it has no scheme, such as http://"))?;
-        if scheme != Scheme::HTTP {
-            return Err(invalid("only http:// is supported"));
+        if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
+            return Err(invalid("expected http:// or https://"));
         }
         let authority = uri
             .authority()
@@ -83,12 +90,17 @@ impl Client {
             return Err(invalid("it cannot have a query"));
         }
         let base_path = uri.path().trim_end_matches('/').to_owned();
-        Ok(Client::to(Target::Fixed(authority), base_path))
+        let client = Client::to(Target::Fixed(authority), base_path);
+        Ok(if scheme == Scheme::HTTPS {
+            client.with_tls(&ClientTls::system_roots())
+        } else {
+            client
+        })
     }
 
     /// A client of `service` (`ordersvc.OrderService`, named in errors)
     /// that sends each call to one of the instances of `instancer`, over
-    /// `http://`, chosen by `balance`. See [`crate::sd`] for what happens
+    /// `http://` (or TLS, [`Client::with_tls`]), chosen by `balance`. See [`crate::sd`] for what happens
     /// when there are none, or one fails.
     pub fn discover(service: &'static str, instancer: Instancer, balance: Balance) -> Self {
         let balancer = Balancer::new(service, instancer, balance, |instance| {
@@ -98,17 +110,25 @@ impl Client {
     }
 
     fn to(target: Target, base_path: String) -> Self {
-        let http = HyperClient::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .build_http();
         Client {
-            http,
+            http: pool(ClientTls::plain_only().connector(false)),
+            scheme: Scheme::HTTP,
             target,
             base_path,
             timeout: None,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             headers: http::HeaderMap::new(),
         }
+    }
+
+    /// Calls over TLS (`https`), verifying servers and presenting a client
+    /// certificate as `tls` says, whatever the base URL's scheme. A new
+    /// pool: connections open on first use.
+    #[must_use]
+    pub fn with_tls(mut self, tls: &ClientTls) -> Self {
+        self.http = pool(tls.connector(false));
+        self.scheme = Scheme::HTTPS;
+        self
     }
 
     /// Sends `value` as the header `name` with every call, such as
@@ -465,7 +485,7 @@ impl Client {
             Error::invalid_argument(format!("cannot build the request target: {error}"))
         })?;
         let uri = Uri::builder()
-            .scheme(Scheme::HTTP)
+            .scheme(self.scheme.clone())
             .authority(authority.clone())
             .path_and_query(path_and_query)
             .build()
@@ -503,12 +523,21 @@ impl fmt::Debug for Client {
         match &self.target {
             Target::Fixed(authority) => debug.field(
                 "base_url",
-                &format_args!("http://{authority}{}", self.base_path),
+                &format_args!("{}://{authority}{}", self.scheme, self.base_path),
             ),
             Target::Discovered(balancer) => debug.field("instancer", balancer.instancer()),
         };
         debug.field("timeout", &self.timeout).finish()
     }
+}
+
+/// A pool of connections made by `connector`.
+fn pool(
+    connector: HttpsConnector<HttpConnector>,
+) -> HyperClient<HttpsConnector<HttpConnector>, RequestBody> {
+    HyperClient::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .build(connector)
 }
 
 /// `Retry-After` in seconds; the HTTP-date form is not read.
@@ -666,10 +695,13 @@ mod tests {
         assert!(Client::new("http://127.0.0.1:8080").is_ok());
         let client = Client::new("http://example.test/api/").unwrap();
         assert_eq!(client.base_path, "/api");
+        assert_eq!(client.scheme, Scheme::HTTP);
+        let client = Client::new("https://example.test").unwrap();
+        assert_eq!(client.scheme, Scheme::HTTPS);
         for bad in [
             "",
             "127.0.0.1:8080",
-            "https://example.test",
+            "ftp://example.test",
             "http://x/?q=1",
             "not a url",
         ] {

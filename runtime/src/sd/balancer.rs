@@ -92,6 +92,15 @@ impl<C: Clone> Balancer<C> {
         &self.instancer
     }
 
+    /// The same balancing over the same instances, connecting to each
+    /// with `connect` instead.
+    pub(crate) fn reconnecting<D: Clone>(
+        &self,
+        connect: impl Fn(&Instance) -> D + Send + Sync + 'static,
+    ) -> Balancer<D> {
+        Balancer::new(self.service, self.instancer.clone(), self.balance, connect)
+    }
+
     /// Chooses the instance for one call, or fails with `UNAVAILABLE` when
     /// there is none.
     pub(crate) fn pick(&self) -> Result<Picked<C>, Error> {

@@ -25,6 +25,12 @@ pub enum Identity {
         /// Every claim, as sent.
         claims: serde_json::Value,
     },
+    /// A client certificate that mutual TLS verified, for
+    /// [`AuthLayer::client_certificate`](super::AuthLayer::client_certificate).
+    Certificate {
+        /// The certificate's subject, as `CN=alice, O=Example`.
+        subject: String,
+    },
     /// What an [`AuthLayer::custom`](super::AuthLayer::custom) verifier
     /// said.
     Custom {
@@ -35,10 +41,12 @@ pub enum Identity {
 
 impl Identity {
     /// The caller's name, for logs and for keys: the token's name, the
-    /// user, the JWT's `sub` claim (empty without one), or the custom name.
+    /// user, the JWT's `sub` claim (empty without one), the certificate's
+    /// subject, or the custom name.
     pub fn name(&self) -> &str {
         match self {
             Identity::Bearer { name } | Identity::Custom { name } => name,
+            Identity::Certificate { subject } => subject,
             Identity::Basic { user } => user,
             Identity::Jwt { claims } => claims
                 .get("sub")

@@ -32,7 +32,16 @@ use super::{Auth, Verify};
 /// ```
 #[derive(Clone)]
 pub struct AuthLayer {
-    verify: Arc<dyn Verify>,
+    credentials: Credentials,
+}
+
+/// What an [`AuthLayer`] checks.
+#[derive(Clone)]
+pub(super) enum Credentials {
+    /// The `authorization` header, with this.
+    Header(Arc<dyn Verify>),
+    /// The connection's client certificate.
+    ClientCertificate,
 }
 
 impl std::fmt::Debug for AuthLayer {
@@ -96,7 +105,20 @@ impl AuthLayer {
     /// that says who is calling, or fails.
     pub fn custom(verify: impl Verify) -> Self {
         AuthLayer {
-            verify: Arc::new(verify),
+            credentials: Credentials::Header(Arc::new(verify)),
+        }
+    }
+
+    /// Calls over mutual TLS, whose connection presented a client
+    /// certificate the server verified (see
+    /// [`ServerTls::allow_client_certificates`]); the caller's
+    /// [`Identity::Certificate`](super::Identity::Certificate) has its
+    /// subject. Other calls fail with `UNAUTHENTICATED`.
+    ///
+    /// [`ServerTls::allow_client_certificates`]: crate::tls::ServerTls::allow_client_certificates
+    pub fn client_certificate() -> Self {
+        AuthLayer {
+            credentials: Credentials::ClientCertificate,
         }
     }
 }
@@ -107,7 +129,7 @@ impl<S> Layer<S> for AuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         Auth {
             inner,
-            verify: Arc::clone(&self.verify),
+            credentials: self.credentials.clone(),
         }
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! [`AuthLayer::bearer`] accepts a fixed set of tokens, [`AuthLayer::basic`]
 //! user and password pairs, `AuthLayer::jwt` (feature `jwt`) signed JSON
-//! Web Tokens, and [`AuthLayer::custom`] anything a function decides. The
+//! Web Tokens, [`AuthLayer::client_certificate`] the certificates of mutual
+//! TLS, and [`AuthLayer::custom`] anything a function decides. The
 //! caller's [`Identity`] goes on in the context, where the handler reads it
 //! with [`Context::caller`](crate::Context::caller).
 
@@ -12,7 +13,6 @@ mod credentials;
 mod identity;
 mod layer;
 
-use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use futures_util::future::Either;
@@ -21,13 +21,14 @@ use tower::Service;
 pub use self::credentials::Verify;
 pub use self::identity::Identity;
 pub use self::layer::AuthLayer;
+use self::layer::Credentials;
 use crate::{Error, Request};
 
 /// An endpoint that only authenticated calls reach.
 #[derive(Clone)]
 pub struct Auth<S> {
     inner: S,
-    verify: Arc<dyn Verify>,
+    credentials: Credentials,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for Auth<S> {
@@ -51,16 +52,28 @@ where
     }
 
     fn call(&mut self, mut request: Request<Req>) -> Self::Future {
-        let header = request
-            .ctx
-            .metadata()
-            .get(http::header::AUTHORIZATION)
-            .map(|value| value.to_str().unwrap_or("\u{fffd}"));
-        let verified = match header {
-            None => Err(Error::unauthenticated(
-                "missing credentials: send an `authorization` header",
-            )),
-            Some(header) => self.verify.verify(header),
+        let verified = match &self.credentials {
+            Credentials::Header(verify) => {
+                let header = request
+                    .ctx
+                    .metadata()
+                    .get(http::header::AUTHORIZATION)
+                    .map(|value| value.to_str().unwrap_or("\u{fffd}"));
+                match header {
+                    None => Err(Error::unauthenticated(
+                        "missing credentials: send an `authorization` header",
+                    )),
+                    Some(header) => verify.verify(header),
+                }
+            }
+            Credentials::ClientCertificate => match request.ctx.client_certificate() {
+                Some(certificate) => Ok(Identity::Certificate {
+                    subject: certificate.subject().to_owned(),
+                }),
+                None => Err(Error::unauthenticated(
+                    "missing credentials: connect over TLS with a client certificate",
+                )),
+            },
         };
         match verified {
             Ok(identity) => {

@@ -63,6 +63,7 @@ fn kind(identity: &Identity) -> &'static str {
         Identity::Bearer { .. } => "bearer",
         Identity::Basic { .. } => "basic",
         Identity::Jwt { .. } => "jwt",
+        Identity::Certificate { .. } => "certificate",
         Identity::Custom { .. } => "custom",
     }
 }

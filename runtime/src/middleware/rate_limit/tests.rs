@@ -117,7 +117,13 @@ async fn a_cancelled_wait_gives_its_token_back_and_a_hopeless_one_fails_now() {
 /// A call from `identity`, or from `addr` when anonymous.
 fn from(identity: Option<&str>, addr: Option<&str>) -> Request<u32> {
     let mut ctx = match addr {
-        Some(addr) => Context::from_headers(http::HeaderMap::new(), Some(addr.parse().unwrap())),
+        Some(addr) => Context::from_headers(
+            http::HeaderMap::new(),
+            Some(crate::connections::Peer {
+                addr: addr.parse().unwrap(),
+                certificate: None,
+            }),
+        ),
         None => Context::new(),
     };
     if let Some(name) = identity {
