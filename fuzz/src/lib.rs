@@ -268,7 +268,8 @@ pub fn proto_file(data: &[u8]) {
         file_name: "fuzz.fds.bin".to_owned(),
         in_out_dir: false,
     };
-    let Ok((_, services)) = kitgen::generate::read_services(&[file], &[dir.clone()], &embedded)
+    let Ok((_, services)) =
+        kitgen::generate::read_services(&[file], std::slice::from_ref(dir), &embedded)
     else {
         return;
     };
