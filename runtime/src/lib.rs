@@ -61,6 +61,7 @@
 //!   instances.
 
 pub mod code;
+mod compression;
 mod connections;
 pub mod context;
 pub mod cors;
@@ -82,6 +83,7 @@ mod stream;
 pub mod tls;
 
 pub use code::Code;
+pub use compression::Compression;
 pub use connections::{ConnectionLimits, WhenFull};
 pub use context::Context;
 pub use endpoint::{Endpoint, EndpointLayer, EndpointName, MethodKind, Request};

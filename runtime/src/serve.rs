@@ -240,11 +240,12 @@ impl Server {
             Some(cors) => router.layer(crate::cors::BrowsersOnly(cors.clone())),
             None => router,
         };
+        // Health, and compression as each request asks: every HTTP router.
         let with_health = |router: axum::Router| {
             let health = serving.clone();
-            router.layer(axum::middleware::from_fn(move |request, next| {
-                http_health(health.clone(), request, next)
-            }))
+            crate::compression::http(router).layer(axum::middleware::from_fn(
+                move |request, next| http_health(health.clone(), request, next),
+            ))
         };
 
         // Before any listener serves, so that SIGHUP never finds the

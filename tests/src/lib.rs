@@ -61,6 +61,10 @@ pub struct RawGrpcStatus {
     pub code: i32,
     /// `grpc-message`, percent-decoded as far as a test needs.
     pub message: String,
+    /// The response's headers.
+    pub headers: http::HeaderMap,
+    /// The response's body: its message frames.
+    pub body: Bytes,
 }
 
 impl RawGrpcConnection {
@@ -115,6 +119,7 @@ impl RawGrpcConnection {
         let (parts, body) = response.into_parts();
         let collected = body.collect().await.expect("the whole body");
         let trailers = collected.trailers().cloned().unwrap_or_default();
+        let body = collected.to_bytes();
         let status = |name: &str| {
             trailers
                 .get(name)
@@ -129,6 +134,8 @@ impl RawGrpcConnection {
             message: status("grpc-message")
                 .unwrap_or_default()
                 .replace("%20", " "),
+            headers: parts.headers.clone(),
+            body,
         }
     }
 }

@@ -176,3 +176,109 @@ async fn connections_beyond_the_limit_wait_by_default() {
         .unwrap();
     assert!(buffer[..n].starts_with(b"HTTP/1.1 200"));
 }
+
+/// The inventory service over gRPC on `kit::Server` under `limits`.
+async fn serve_grpc(
+    limits: ConnectionLimits,
+) -> (std::net::SocketAddr, Arc<kitgen_tests::inventory::Shop>) {
+    use kitgen_tests::inventory::{Shop, inventory};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shop = Arc::new(Shop::default());
+    let endpoints = inventory::Endpoints::new(shop.clone());
+    tokio::spawn(
+        kit::Server::new()
+            .connection_limits(limits)
+            .grpc(
+                listener,
+                kit::grpc::Routes::new().add_service(inventory::GrpcServer::new(endpoints)),
+            )
+            .run_until(std::future::pending()),
+    );
+    (addr, shop)
+}
+
+#[tokio::test]
+async fn an_http2_connection_has_at_most_its_streams_open_at_once() {
+    use kitgen_tests::inventory::{Inventory, inventory};
+    use std::sync::atomic::Ordering;
+    let (addr, shop) =
+        serve_grpc(ConnectionLimits::default().http2_max_concurrent_streams(2)).await;
+    // One channel: one HTTP/2 connection for the three calls, open (and
+    // told the limit) before they start.
+    let client = Arc::new(inventory::GrpcClient::new(&format!("http://{addr}")).unwrap());
+    client.nap(&kit::Context::new(), 1).await.unwrap();
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.hold(&kit::Context::new()).await })
+        })
+        .collect();
+    let started = Instant::now();
+    while shop.holding.load(Ordering::SeqCst) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the calls never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The third waits for a stream while the first two are held.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(shop.holding.load(Ordering::SeqCst), 2);
+    shop.release();
+    while shop.holding.load(Ordering::SeqCst) < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the third call never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    shop.release();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+}
+
+/// An HTTP/2 connection that says hello and then nothing: it never
+/// answers a ping.
+async fn silent_http2_connection(addr: std::net::SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    // The client preface, then an empty SETTINGS frame.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn http2_pings_close_a_connection_whose_peer_stopped_answering() {
+    let every = Duration::from_millis(200);
+    let limits = ConnectionLimits::default().http2_keep_alive(Some(every), every);
+    let (addr, _) = serve_grpc(limits).await;
+    let mut silent = silent_http2_connection(addr).await;
+    let started = Instant::now();
+    let (_, closed) = read_until_closed(&mut silent, Duration::from_secs(5)).await;
+    assert!(closed, "still open after 5 s");
+    assert!(
+        started.elapsed() >= every,
+        "closed after {:?}, before the first ping",
+        started.elapsed()
+    );
+
+    // A peer that answers (hyper's client does) stays connected, and calls.
+    let client =
+        kitgen_tests::inventory::inventory::GrpcClient::new(&format!("http://{addr}")).unwrap();
+    use kitgen_tests::inventory::Inventory;
+    client.nap(&kit::Context::new(), 1).await.unwrap();
+    tokio::time::sleep(every * 4).await;
+    client.nap(&kit::Context::new(), 1).await.unwrap();
+}
+
+#[tokio::test]
+async fn without_pings_a_silent_http2_connection_is_left_open() {
+    let (addr, _) = serve_grpc(ConnectionLimits::default()).await;
+    let mut silent = silent_http2_connection(addr).await;
+    let (_, closed) = read_until_closed(&mut silent, Duration::from_secs(1)).await;
+    assert!(!closed, "closed though pings are off by default");
+}

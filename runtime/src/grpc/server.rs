@@ -132,9 +132,7 @@ impl ServerBuilder {
                         Ok(request) => request,
                         Err(status) => return status_response(status, request_id),
                     };
-                    let codec = RequestCodec::<Resp, Req>::default();
-                    let mut grpc = tonic::server::Grpc::new(codec)
-                        .max_decoding_message_size(limits.max_decoding_message_size)
+                    let mut grpc = grpc_server::<Req, Resp>(limits, request.headers())
                         .max_encoding_message_size(limits.max_encoding_message_size);
                     grpc.unary(Unary { path, endpoint }, request).await
                 }
@@ -175,7 +173,7 @@ impl ServerBuilder {
                         Ok(request) => request,
                         Err(status) => return status_response(status, request_id),
                     };
-                    let mut grpc = grpc_server::<Req, Resp>(limits);
+                    let mut grpc = grpc_server::<Req, Resp>(limits, request.headers());
                     let service = ServerStreaming {
                         path,
                         endpoint,
@@ -213,9 +211,8 @@ impl ServerBuilder {
                 endpoint: endpoint.clone(),
             };
             async move {
-                grpc_server::<Req, Resp>(limits)
-                    .client_streaming(service, request)
-                    .await
+                let mut grpc = grpc_server::<Req, Resp>(limits, request.headers());
+                grpc.client_streaming(service, request).await
             }
         })
     }
@@ -240,9 +237,8 @@ impl ServerBuilder {
                 max_message_size: limits.max_encoding_message_size,
             };
             async move {
-                grpc_server::<Req, Resp>(limits)
-                    .streaming(service, request)
-                    .await
+                let mut grpc = grpc_server::<Req, Resp>(limits, request.headers());
+                grpc.streaming(service, request).await
             }
         })
     }
@@ -514,12 +510,22 @@ fn call_parts<T>(request: tonic::Request<T>) -> (Context, T) {
     )
 }
 
-/// tonic's server for one call, with the codec and the limit on decoding.
+/// tonic's server for one call with request `headers`: the codec, the
+/// limit on decoding (decompressed, for a compressed message), every
+/// compression kit speaks for the request, and the request's own, if any,
+/// for the answer (see [`crate::Compression`]).
 fn grpc_server<Req: GrpcMessage, Resp: GrpcMessage>(
     limits: Limits,
+    headers: &http::HeaderMap,
 ) -> tonic::server::Grpc<RequestCodec<Resp, Req>> {
-    tonic::server::Grpc::new(RequestCodec::<Resp, Req>::default())
+    let grpc = tonic::server::Grpc::new(RequestCodec::<Resp, Req>::default())
         .max_decoding_message_size(limits.max_decoding_message_size)
+        .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
+        .accept_compressed(tonic::codec::CompressionEncoding::Zstd);
+    match crate::Compression::of_grpc_request(headers) {
+        Some(compression) => grpc.send_compressed(compression.encoding()),
+        None => grpc,
+    }
 }
 
 /// One client streaming call: the caller's messages as the endpoint's

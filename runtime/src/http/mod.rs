@@ -20,7 +20,7 @@ pub mod decode;
 pub mod encode;
 pub mod message;
 mod server;
-mod stream;
+pub(crate) mod stream;
 
 use std::future::Future;
 
