@@ -8,6 +8,7 @@
 
 mod name;
 mod templates;
+mod vendor;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,12 @@ pub struct NewArgs {
     /// the registry.
     #[arg(long, value_name = "VERSION")]
     pub kit_version: Option<String>,
+    /// Package the kit runtime (and the kitgen crates it needs) from the
+    /// kitgen checkout this binary was built from into vendor/, and depend
+    /// on it there: the crate then builds from its own directory alone, as
+    /// its Dockerfile does. Needs cargo.
+    #[arg(long, conflicts_with_all = ["kit_path", "kit_version"])]
+    pub vendor_kit: bool,
     /// Write into a directory that is not empty, replacing the files the
     /// scaffold has and keeping the others.
     #[arg(long)]
@@ -63,8 +70,8 @@ pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), 
             args.path.display()
         )));
     }
-    let kit_dependency = kit_dependency(args, &checkout_runtime())?;
-    let files: Vec<(PathBuf, Vec<u8>)> = render(&name, kit_dependency, args)?
+    let kit = kit_dependency(args, &checkout_runtime())?;
+    let files: Vec<(PathBuf, Vec<u8>)> = render(&name, kit, args)?
         .into_iter()
         .map(|(path, contents)| (args.path.join(path), contents))
         .collect();
@@ -87,6 +94,12 @@ pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), 
         )));
     }
     emit::write_all(&files).map_err(|error| Report::message(error.to_string()))?;
+    if args.vendor_kit {
+        if !cli.quiet {
+            let _ = writeln!(out, "packaging the kit runtime into vendor/ ...");
+        }
+        vendor::vendor_kit(&checkout_runtime(), &args.path)?;
+    }
     if !cli.quiet {
         let color = super::report::use_color_on_stdout();
         if let Some(workspace) = enclosing_workspace(&args.path) {
@@ -204,24 +217,58 @@ fn checkout_runtime() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime")
 }
 
-/// The `kit = ...` value of the new Cargo.toml: `--kit-version`,
-/// `--kit-path`, or by default the runtime next to `checkout_runtime` if
+/// Where the new crate's `kit` dependency comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct KitDependency {
+    /// The value of `kit = ...` in Cargo.toml.
+    pub toml: String,
+    /// How it is reached.
+    pub source: KitSource,
+}
+
+/// How a new crate reaches the kit runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum KitSource {
+    /// A version from the registry.
+    Registry,
+    /// A directory outside the crate.
+    Path,
+    /// Packaged into the crate's vendor/.
+    Vendored,
+}
+
+/// The new crate's `kit` dependency: `--kit-version`, `--kit-path`,
+/// `--vendor-kit`, or by default the runtime next to `checkout_runtime` if
 /// this kitgen was built from a checkout, and otherwise (installed from the
 /// registry) the runtime of kitgen's own version.
-fn kit_dependency(args: &NewArgs, checkout_runtime: &Path) -> Result<String, Report> {
-    let by_version = |version: &str| {
-        format!(
+fn kit_dependency(args: &NewArgs, checkout_runtime: &Path) -> Result<KitDependency, Report> {
+    let by_version = |version: &str, source| KitDependency {
+        toml: format!(
             "{{ package = \"kitgen-runtime\", version = {} }}",
             toml_string(version)
-        )
+        ),
+        source,
     };
     if let Some(version) = &args.kit_version {
-        return Ok(by_version(version));
+        return Ok(by_version(version, KitSource::Registry));
+    }
+    if args.vendor_kit {
+        if !is_runtime(checkout_runtime) {
+            return Err(Report::message(
+                "--vendor-kit packages the runtime of a kitgen checkout, and this kitgen was not built from one",
+            )
+            .with_hint(format!(
+                "depend on the registry's runtime instead: --kit-version {}",
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let exact = format!("={}", env!("CARGO_PKG_VERSION"));
+        return Ok(by_version(&exact, KitSource::Vendored));
     }
     let path = match &args.kit_path {
         Some(path) => path.clone(),
         None if !is_runtime(checkout_runtime) => {
-            return Ok(by_version(env!("CARGO_PKG_VERSION")));
+            return Ok(by_version(env!("CARGO_PKG_VERSION"), KitSource::Registry));
         }
         None => checkout_runtime.to_path_buf(),
     };
@@ -234,10 +281,13 @@ fn kit_dependency(args: &NewArgs, checkout_runtime: &Path) -> Result<String, Rep
     }
     let path = std::fs::canonicalize(&path)
         .map_err(|error| Report::message(format!("cannot resolve {}: {error}", path.display())))?;
-    Ok(format!(
-        "{{ package = \"kitgen-runtime\", path = {} }}",
-        toml_string(&path.display().to_string())
-    ))
+    Ok(KitDependency {
+        toml: format!(
+            "{{ package = \"kitgen-runtime\", path = {} }}",
+            toml_string(&path.display().to_string())
+        ),
+        source: KitSource::Path,
+    })
 }
 
 /// Whether `dir` holds the kit runtime's manifest.
@@ -272,7 +322,7 @@ fn shell_word(text: &str) -> String {
 /// Every file of the crate, in memory, relative to its directory.
 fn render(
     name: &str,
-    kit_dependency: String,
+    kit: KitDependency,
     args: &NewArgs,
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, Report> {
     let lib = name.replace('-', "_");
@@ -284,7 +334,9 @@ fn render(
         lib_path: lib.clone(),
         lib,
         description: String::new(),
-        kit_dependency,
+        kit_dependency: kit.toml,
+        kit_from_path: kit.source == KitSource::Path,
+        kit_vendored: kit.source == KitSource::Vendored,
         stem: String::new(),
         services: Vec::new(),
         proto_file: String::new(),
@@ -618,9 +670,10 @@ mod tests {
     #[test]
     fn a_checkout_depends_on_its_runtime_by_path() {
         let dependency = kit_dependency(&args(&[]), &checkout_runtime()).unwrap();
+        assert_eq!(dependency.source, KitSource::Path);
         let runtime = std::fs::canonicalize(checkout_runtime()).unwrap();
         assert_eq!(
-            dependency,
+            dependency.toml,
             format!(
                 "{{ package = \"kitgen-runtime\", path = {} }}",
                 toml_string(&runtime.display().to_string())
@@ -634,15 +687,19 @@ mod tests {
         // beside them.
         let nowhere = std::env::temp_dir().join("kitgen-no-runtime-here");
         assert_eq!(
-            kit_dependency(&args(&[]), &nowhere).unwrap(),
+            kit_dependency(&args(&[]), &nowhere).unwrap().toml,
             format!(
                 "{{ package = \"kitgen-runtime\", version = \"{}\" }}",
                 env!("CARGO_PKG_VERSION")
             )
         );
         assert_eq!(
-            kit_dependency(&args(&["--kit-version", "0.9"]), &nowhere).unwrap(),
+            kit_dependency(&args(&["--kit-version", "0.9"]), &nowhere)
+                .unwrap()
+                .toml,
             "{ package = \"kitgen-runtime\", version = \"0.9\" }"
         );
+        let error = kit_dependency(&args(&["--vendor-kit"]), &nowhere).unwrap_err();
+        assert!(error.first_message().contains("--vendor-kit"));
     }
 }

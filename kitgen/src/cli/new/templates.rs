@@ -24,6 +24,10 @@ pub(super) struct Scaffold {
     pub description: String,
     /// The value of the `kit` dependency in Cargo.toml.
     pub kit_dependency: String,
+    /// Whether that is a path outside the crate (made from a checkout).
+    pub kit_from_path: bool,
+    /// Whether the kit crates are in vendor/ (`--vendor-kit`).
+    pub kit_vendored: bool,
     /// The stem of the blank service's names: `Greeter`.
     pub stem: String,
     /// The services, in the order the interface declares them.
