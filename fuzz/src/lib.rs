@@ -6,7 +6,7 @@
 //! | target | what the bytes become | what it reaches |
 //! |---|---|---|
 //! | [`http_request`] | a request line, headers and a body | the Order service's HTTP/JSON router: routing, path, query and body decoding of the generated request types, error bodies |
-//! | [`grpc_request`] | a content type, a method and a body | its gRPC server: framing, protobuf decoding, Connect (JSON and protobuf), gRPC-Web's content types, limits |
+//! | [`grpc_request`] | a content type, a method and a body | its gRPC server: framing, compression flags, protobuf decoding, Connect's unary calls (JSON and protobuf), size limits; not the gRPC-Web translation in front of it, which only `kit::Server` applies |
 //! | [`message`] | a protobuf message | `kit::Message` decoding of the domain and request types, and that what decodes encodes back to the same value |
 //! | [`call_metadata`] | header values | `grpc-timeout`, `X-Request-Timeout`, `Connect-Timeout-Ms`, `traceparent` and `X-Request-ID`, over both transports |
 //! | [`proto_file`] | a `.proto` file | kitgen's `.proto` frontend, check pass and code generation, whose output must parse |
@@ -150,7 +150,9 @@ const GRPC_PATHS: [&str; 6] = [
 
 /// The Order service's gRPC server (which answers Connect too) given a
 /// request: the first byte chooses its content type, the second its
-/// method, and the rest is its body, framing and all.
+/// method, and the rest is its body, framing and all. gRPC-Web's content
+/// types reach the server untranslated, as `kit::Server`'s translation
+/// would not leave them.
 pub fn grpc_request(data: &[u8]) {
     let [content_type, path, body @ ..] = data else {
         return;

@@ -220,14 +220,16 @@ pub(crate) async fn serve_connections<S, F>(
     let (closed, all_closed) = watch::channel(());
     let (shutdown, shutting_down) = watch::channel(false);
     loop {
-        let slot = match limits.when_full {
+        // Waiting, a slot comes first, so that the next connection stays
+        // in the listen queue until one frees.
+        let waited = match limits.when_full {
             WhenFull::Wait => {
                 tokio::select! {
                     slot = Arc::clone(&slots).acquire_owned() => slot.ok(),
                     () = stopped(&mut stopping) => break,
                 }
             }
-            WhenFull::Refuse => Arc::clone(&slots).try_acquire_owned().ok(),
+            WhenFull::Refuse => None,
         };
         let (stream, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -242,6 +244,9 @@ pub(crate) async fn serve_connections<S, F>(
             },
             () = stopped(&mut stopping) => break,
         };
+        // Refusing, a slot is taken once the connection is there: one that
+        // freed while waiting for it counts.
+        let slot = waited.or_else(|| Arc::clone(&slots).try_acquire_owned().ok());
         let Some(slot) = slot else {
             tracing::debug!(server = what, peer = %addr, "refused a connection: at the connection limit");
             drop(stream);
@@ -272,12 +277,20 @@ pub(crate) async fn serve_connections<S, F>(
                     let Some(stream) = connection.handshake(acceptor, stream, addr).await else {
                         return;
                     };
-                    let certificate = stream
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .and_then(<[_]>::first)
-                        .and_then(|der| ClientCertificate::from_der(der.clone().into_owned()));
+                    let certificate = match stream.get_ref().1.peer_certificates() {
+                        Some([der, ..]) => {
+                            match ClientCertificate::from_der(der.clone().into_owned()) {
+                                Some(certificate) => Some(certificate),
+                                None => {
+                                    // Verified yet unreadable: who is calling
+                                    // cannot be told, so it is not served.
+                                    tracing::warn!(peer = %addr, "refused a client certificate that does not parse");
+                                    return;
+                                }
+                            }
+                        }
+                        _ => None,
+                    };
                     let service = service_for(Peer { addr, certificate });
                     connection.serve(stream, addr, service).await;
                 });

@@ -115,9 +115,11 @@ impl Server {
         self
     }
 
-    /// Serves every listener over TLS with `tls`: see [`crate::tls`].
-    /// The files it was read from are watched while the server runs, and
-    /// read again when they change or on `SIGHUP`.
+    /// Serves every listener over TLS with `tls`: see [`crate::tls`]. The
+    /// debug listener asks for no client certificate, which probes and
+    /// metrics scrapers cannot present. The files it was read from are
+    /// watched while the server runs, and read again when they change or on
+    /// `SIGHUP`.
     #[must_use]
     pub fn tls(mut self, tls: ServerTls) -> Self {
         self.tls = Some(tls);
@@ -188,9 +190,11 @@ impl Server {
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully. The
     /// signal handlers are in place before the listeners serve anything.
+    /// A second signal while it drains stops it at once, as if the grace
+    /// period were over.
     pub async fn run(self) -> Result<(), Error> {
         let signal = shutdown_signal();
-        self.run_until(signal).await
+        self.serve_until(signal, true).await
     }
 
     /// Serves until `shutdown` completes, then shuts down gracefully: no
@@ -199,6 +203,16 @@ impl Server {
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        self.serve_until(shutdown, false).await
+    }
+
+    /// [`Server::run_until`], and when `second_signal_stops`, a signal
+    /// after `shutdown` ends the drain at once.
+    async fn serve_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        second_signal_stops: bool,
     ) -> Result<(), Error> {
         // Everything that can fail does so before anything is served.
         if self.one_port.is_some() && (self.http.is_some() || self.grpc.is_some()) {
@@ -325,7 +339,7 @@ impl Server {
                 debug,
                 router,
                 self.connection_limits.clone(),
-                self.tls.clone(),
+                self.tls.as_ref().map(ServerTls::for_probes),
                 stopping.clone(),
             ));
         }
@@ -353,29 +367,49 @@ impl Server {
                     .await;
             }
         }
+        // Installed once the first signal has come, or it would be this.
+        let mut second_signal: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> =
+            if second_signal_stops {
+                Box::pin(shutdown_signal())
+            } else {
+                Box::pin(std::future::pending())
+            };
+        let mut cut_short = false;
         if !self.drain_delay.is_zero() {
             tracing::info!(drain_delay = ?self.drain_delay, "not ready: still serving until the drain delay is over");
-            tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + self.drain_delay))
-                .await;
+            let delay = tokio::time::sleep_until(
+                deadline.min(tokio::time::Instant::now() + self.drain_delay),
+            );
+            tokio::select! {
+                () = delay => {}
+                () = &mut second_signal => cut_short = true,
+            }
         }
         let _ = stop.send(true);
-        let drained = tokio::time::timeout_at(deadline, async {
-            let mut result = Ok(());
-            while let Some(finished) = tasks.join_next().await {
-                if let Err(error) = flatten(finished) {
-                    result = Err(error);
+        let drained = if cut_short {
+            None
+        } else {
+            let finishing = async {
+                let mut result = Ok(());
+                while let Some(finished) = tasks.join_next().await {
+                    if let Err(error) = flatten(finished) {
+                        result = Err(error);
+                    }
                 }
+                result
+            };
+            tokio::select! {
+                drained = tokio::time::timeout_at(deadline, finishing) => drained.ok(),
+                () = &mut second_signal => None,
             }
-            result
-        })
-        .await;
+        };
         match drained {
-            Ok(result) => {
+            Some(result) => {
                 tracing::info!("stopped");
                 result
             }
-            Err(_) => {
-                tracing::warn!(grace_period = ?self.grace_period, "requests still running after the grace period; stopping anyway");
+            None => {
+                tracing::warn!(grace_period = ?self.grace_period, "stopping with requests still running: the grace period is over, or a second signal came");
                 // Open streams end with UNAVAILABLE, which takes their
                 // connections a moment to send.
                 close.close();

@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime};
 use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::server::WebPkiClientVerifier;
 use tokio::sync::watch;
 
@@ -40,15 +40,36 @@ pub const DEFAULT_RELOAD_EVERY: Duration = Duration::from_secs(10);
 /// The TLS configuration of a [`Server`](crate::Server): its certificate
 /// chain and private key, and optionally the CA that client certificates
 /// must be signed by. Every listener of the server speaks TLS with it, and
-/// offers HTTP/2 and HTTP/1.1 by ALPN (gRPC clients need the former).
+/// offers HTTP/2 and HTTP/1.1 by ALPN (gRPC clients need the former); the
+/// debug listener never asks for a client certificate, since probes and
+/// metrics scrapers present none.
 ///
 /// Cloning is cheap and shares the configuration, reloads included.
 #[derive(Clone)]
 pub struct ServerTls {
     files: Arc<ServerFiles>,
     reload_every: Duration,
-    current: Arc<RwLock<Arc<rustls::ServerConfig>>>,
+    loaded: Arc<RwLock<Loaded>>,
+    /// Whether this is the debug listener's view: no client certificates.
+    for_probes: bool,
 }
+
+/// What a [`ServerTls`] serves now.
+struct Loaded {
+    /// For the API's listeners.
+    api: Arc<rustls::ServerConfig>,
+    /// For the debug listener: the same certificate, no client
+    /// certificates asked for.
+    probes: Arc<rustls::ServerConfig>,
+    /// The files as they were just before they were read.
+    stamp: Stamp,
+}
+
+/// When each file last changed, and its size.
+type Stamp = Vec<Option<(SystemTime, u64)>>;
+
+/// The shortest [`ServerTls::reload_every`].
+const MIN_RELOAD_EVERY: Duration = Duration::from_millis(10);
 
 /// Where a [`ServerTls`] reads its configuration from.
 #[derive(Clone, Debug)]
@@ -85,17 +106,14 @@ impl ServerTls {
         certificate: impl Into<PathBuf>,
         key: impl Into<PathBuf>,
     ) -> Result<Self, Error> {
-        let files = ServerFiles {
-            certificate: certificate.into(),
-            key: key.into(),
-            clients: None,
-        };
-        let config = files.load()?;
-        Ok(ServerTls {
-            files: Arc::new(files),
-            reload_every: DEFAULT_RELOAD_EVERY,
-            current: Arc::new(RwLock::new(Arc::new(config))),
-        })
+        ServerTls::read(
+            ServerFiles {
+                certificate: certificate.into(),
+                key: key.into(),
+                clients: None,
+            },
+            DEFAULT_RELOAD_EVERY,
+        )
     }
 
     /// Mutual TLS: refuses, in the handshake, every client without a
@@ -125,20 +143,25 @@ impl ServerTls {
             clients: Some(clients),
             ..ServerFiles::clone(&self.files)
         };
-        let config = files.load()?;
+        ServerTls::read(files, self.reload_every)
+    }
+
+    fn read(files: ServerFiles, reload_every: Duration) -> Result<Self, Error> {
+        let loaded = files.load()?;
         Ok(ServerTls {
             files: Arc::new(files),
-            reload_every: self.reload_every,
-            current: Arc::new(RwLock::new(Arc::new(config))),
+            reload_every,
+            loaded: Arc::new(RwLock::new(loaded)),
+            for_probes: false,
         })
     }
 
     /// How often the files are checked for changes;
-    /// [`DEFAULT_RELOAD_EVERY`] by default. `SIGHUP` reloads them at once
-    /// whatever this is.
+    /// [`DEFAULT_RELOAD_EVERY`] by default, 10 ms at the least. `SIGHUP`
+    /// reloads them at once whatever this is.
     #[must_use]
     pub fn reload_every(mut self, every: Duration) -> Self {
-        self.reload_every = every;
+        self.reload_every = every.max(MIN_RELOAD_EVERY);
         self
     }
 
@@ -146,21 +169,38 @@ impl ServerTls {
     /// that open from now on; on failure keeps serving the previous
     /// configuration and says why.
     pub fn reload(&self) -> Result<(), Error> {
-        let config = self.files.load()?;
+        let loaded = self.files.load()?;
         *self
-            .current
+            .loaded
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(config);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = loaded;
         Ok(())
+    }
+
+    /// The same configuration for the debug listener, which asks for no
+    /// client certificate.
+    pub(crate) fn for_probes(&self) -> Self {
+        ServerTls {
+            for_probes: true,
+            ..self.clone()
+        }
+    }
+
+    fn loaded(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
+        self.loaded
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The acceptor for a connection opening now.
     pub(crate) fn acceptor(&self) -> tokio_rustls::TlsAcceptor {
-        let config = self
-            .current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        tokio_rustls::TlsAcceptor::from(Arc::clone(&config))
+        let loaded = self.loaded();
+        let config = if self.for_probes {
+            &loaded.probes
+        } else {
+            &loaded.api
+        };
+        tokio_rustls::TlsAcceptor::from(Arc::clone(config))
     }
 
     /// Reloads the configuration when its files change or on `SIGHUP`,
@@ -172,7 +212,9 @@ impl ServerTls {
     ) -> impl Future<Output = ()> + Send + 'static {
         let mut hangup = Hangup::new();
         async move {
-            let mut stamp = self.files.stamp();
+            // What was read, or last failed to be: a broken file is
+            // reported once, not at every look.
+            let mut tried = self.loaded().stamp.clone();
             loop {
                 let signalled = tokio::select! {
                     () = tokio::time::sleep(self.reload_every) => false,
@@ -180,10 +222,10 @@ impl ServerTls {
                     _ = stopping.wait_for(|stop| *stop) => return,
                 };
                 let now = self.files.stamp();
-                if !signalled && now == stamp {
+                if !signalled && now == tried {
                     continue;
                 }
-                stamp = now;
+                tried = now;
                 match self.reload() {
                     Ok(()) => tracing::info!(
                         certificate = %self.files.certificate.display(),
@@ -234,14 +276,20 @@ impl Hangup {
 }
 
 impl ServerFiles {
-    fn load(&self) -> Result<rustls::ServerConfig, Error> {
+    /// The configurations the files hold, and their stamp from just before
+    /// they were read: a change while they are read is seen at the next
+    /// look.
+    fn load(&self) -> Result<Loaded, Error> {
+        let stamp = self.stamp();
         let chain = read_certificates(&self.certificate)?;
         let key = read_key(&self.key)?;
-        let builder = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|error| Error::internal(format!("rustls: {error}")))?;
-        let builder = match &self.clients {
-            None => builder.with_no_client_auth(),
+        let builder = || {
+            rustls::ServerConfig::builder_with_provider(provider())
+                .with_safe_default_protocol_versions()
+                .map_err(|error| Error::internal(format!("rustls: {error}")))
+        };
+        let api = match &self.clients {
+            None => builder()?.with_no_client_auth(),
             Some(clients) => {
                 let roots = read_roots(&clients.ca)?;
                 let verifier =
@@ -257,22 +305,35 @@ impl ServerFiles {
                         clients.ca.display()
                     ))
                 })?;
-                builder.with_client_cert_verifier(verifier)
+                builder()?.with_client_cert_verifier(verifier)
             }
         };
-        let mut config = builder.with_single_cert(chain, key).map_err(|error| {
+        let cannot_serve = |error: rustls::Error| {
             Error::invalid_argument(format!(
                 "cannot serve the certificate {} with the key {}: {error}",
                 self.certificate.display(),
                 self.key.display()
             ))
-        })?;
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(config)
+        };
+        let mut api = api
+            .with_single_cert(chain.clone(), key.clone_key())
+            .map_err(cannot_serve)?;
+        let mut probes = builder()?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(cannot_serve)?;
+        for config in [&mut api, &mut probes] {
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        }
+        Ok(Loaded {
+            api: Arc::new(api),
+            probes: Arc::new(probes),
+            stamp,
+        })
     }
 
     /// When each file last changed, and its size: what a reload compares.
-    fn stamp(&self) -> Vec<Option<(SystemTime, u64)>> {
+    fn stamp(&self) -> Stamp {
         let mut paths = vec![&self.certificate, &self.key];
         paths.extend(self.clients.as_ref().map(|clients| &clients.ca));
         paths
@@ -294,25 +355,56 @@ pub struct ClientCertificate(Arc<PeerCertificate>);
 #[derive(PartialEq, Eq)]
 struct PeerCertificate {
     subject: String,
+    subject_alt_names: Vec<String>,
     der: CertificateDer<'static>,
 }
 
 impl ClientCertificate {
     /// The client certificate `der`, or `None` if it does not parse (it
-    /// passed verification, so it does).
+    /// passed verification, so it should).
     pub(crate) fn from_der(der: CertificateDer<'static>) -> Option<Self> {
+        use x509_parser::extensions::GeneralName;
         use x509_parser::prelude::FromDer;
         let (_, certificate) = x509_parser::certificate::X509Certificate::from_der(&der).ok()?;
-        let subject = certificate.subject().to_string();
+        let subject = distinguished_name(certificate.subject());
+        let names = certificate.subject_alternative_name().ok()?;
+        let subject_alt_names = names
+            .iter()
+            .flat_map(|names| names.value.general_names.iter())
+            .filter_map(|name| match name {
+                GeneralName::DNSName(name) => Some(format!("DNS:{name}")),
+                GeneralName::URI(uri) => Some(format!("URI:{uri}")),
+                GeneralName::RFC822Name(email) => Some(format!("email:{email}")),
+                GeneralName::IPAddress(bytes) => {
+                    let ip = match *bytes {
+                        [a, b, c, d] => std::net::IpAddr::from([*a, *b, *c, *d]),
+                        _ => std::net::IpAddr::from(<[u8; 16]>::try_from(*bytes).ok()?),
+                    };
+                    Some(format!("IP:{ip}"))
+                }
+                _ => None,
+            })
+            .collect();
         Some(ClientCertificate(Arc::new(PeerCertificate {
             subject,
+            subject_alt_names,
             der,
         })))
     }
 
-    /// Its subject's distinguished name, as `CN=alice, O=Example`.
+    /// Its subject's distinguished name, in the certificate's order, each
+    /// value escaped as RFC 4514 has it (so that `CN=a\, O=b` cannot pass
+    /// for two attributes): `CN=alice, O=Example`.
     pub fn subject(&self) -> &str {
         &self.0.subject
+    }
+
+    /// Its subject alternative names, each with its kind: `DNS:orders`,
+    /// `URI:spiffe://example.org/orders`, `IP:10.0.0.7`,
+    /// `email:alice@example.org`; what identifies a workload whose subject
+    /// is empty.
+    pub fn subject_alt_names(&self) -> &[String] {
+        &self.0.subject_alt_names
     }
 
     /// The certificate itself, in DER, to read more of it.
@@ -321,10 +413,64 @@ impl ClientCertificate {
     }
 }
 
+/// `name` as text: its attributes `TYPE=value` in the certificate's order,
+/// joined by `, ` (`+` within a multi-valued one), values escaped as RFC
+/// 4514 says, those that are not text as `#` and their hex DER.
+fn distinguished_name(name: &x509_parser::x509::X509Name<'_>) -> String {
+    let registry = x509_parser::objects::oid_registry();
+    let attribute = |attribute: &x509_parser::x509::AttributeTypeAndValue<'_>| {
+        let oid = attribute.attr_type();
+        let kind = x509_parser::objects::oid2abbrev(oid, registry)
+            .map_or_else(|_| oid.to_id_string(), str::to_owned);
+        let value = match attribute.as_str() {
+            Ok(text) => escape_attribute_value(text),
+            Err(_) => {
+                let raw = attribute.attr_value().data;
+                format!(
+                    "#{}",
+                    raw.iter()
+                        .map(|byte| format!("{byte:02x}"))
+                        .collect::<String>()
+                )
+            }
+        };
+        format!("{kind}={value}")
+    };
+    name.iter()
+        .map(|rdn| rdn.iter().map(attribute).collect::<Vec<_>>().join("+"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An attribute value escaped as RFC 4514 (section 2.4) says.
+fn escape_attribute_value(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (index, c) in value.chars().enumerate() {
+        match c {
+            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            '#' if index == 0 => escaped.push_str("\\#"),
+            ' ' if index == 0 || index == last => escaped.push_str("\\ "),
+            c if c.is_control() => {
+                let mut bytes = [0; 4];
+                for byte in c.encode_utf8(&mut bytes).bytes() {
+                    escaped.push_str(&format!("\\{byte:02X}"));
+                }
+            }
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 impl fmt::Debug for ClientCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCertificate")
             .field("subject", &self.0.subject)
+            .field("subject_alt_names", &self.0.subject_alt_names)
             .finish_non_exhaustive()
     }
 }
@@ -345,6 +491,8 @@ pub struct ClientTls {
     roots: Arc<RootCertStore>,
     /// Built whenever the rest changes, so that using it cannot fail.
     config: Arc<rustls::ClientConfig>,
+    /// The name servers' certificates must have, if not their URL's host.
+    server_name: Option<ServerName<'static>>,
 }
 
 impl fmt::Debug for ClientTls {
@@ -355,6 +503,7 @@ impl fmt::Debug for ClientTls {
                 "with_certificate",
                 &self.config.client_auth_cert_resolver.has_certs(),
             )
+            .field("server_name", &self.server_name)
             .finish()
     }
 }
@@ -403,14 +552,29 @@ impl ClientTls {
     ) -> Result<Self, Error> {
         let (certificate, key) = (certificate.as_ref(), key.as_ref());
         let identity = (read_certificates(certificate)?, read_key(key)?);
-        ClientTls::build(self.roots, Some(identity)).map_err(|error| {
+        let server_name = self.server_name;
+        let tls = ClientTls::build(self.roots, Some(identity)).map_err(|error| {
             Error::invalid_argument(format!(
                 "cannot present the certificate {} with the key {}: {}",
                 certificate.display(),
                 key.display(),
                 error.message()
             ))
-        })
+        })?;
+        Ok(ClientTls { server_name, ..tls })
+    }
+
+    /// Verifies every server's certificate against `name` rather than the
+    /// host of the URL called: for instances found by discovery, which are
+    /// reached by IP address but certified by service name. Fails with
+    /// `INVALID_ARGUMENT` when `name` is neither a DNS name nor an IP
+    /// address.
+    pub fn with_server_name(mut self, name: &str) -> Result<Self, Error> {
+        let name = ServerName::try_from(name.to_owned()).map_err(|error| {
+            Error::invalid_argument(format!("invalid server name {name:?}: {error}"))
+        })?;
+        self.server_name = Some(name);
+        Ok(self)
     }
 
     fn build(
@@ -430,6 +594,7 @@ impl ClientTls {
         Ok(ClientTls {
             roots,
             config: Arc::new(config),
+            server_name: None,
         })
     }
 
@@ -443,9 +608,14 @@ impl ClientTls {
         let mut tcp = hyper_util::client::legacy::connect::HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
-        let builder = hyper_rustls::HttpsConnectorBuilder::new()
+        let mut builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(rustls::ClientConfig::clone(&self.config))
             .https_or_http();
+        if let Some(name) = &self.server_name {
+            builder = builder.with_server_name_resolver(
+                hyper_rustls::FixedServerNameResolver::new(name.clone()),
+            );
+        }
         if http2 {
             builder.enable_http2().wrap_connector(tcp)
         } else {
@@ -498,4 +668,22 @@ fn read_roots(path: &Path) -> Result<RootCertStore, Error> {
         })?;
     }
     Ok(roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_values_are_escaped_so_that_none_passes_for_two() {
+        assert_eq!(escape_attribute_value("alice"), "alice");
+        assert_eq!(escape_attribute_value("alice, O=X"), "alice\\, O=X");
+        assert_eq!(
+            escape_attribute_value("a+b;c<d>e\"f\\g"),
+            "a\\+b\\;c\\<d\\>e\\\"f\\\\g"
+        );
+        assert_eq!(escape_attribute_value("#1 "), "\\#1\\ ");
+        assert_eq!(escape_attribute_value(" x"), "\\ x");
+        assert_eq!(escape_attribute_value("a\nb"), "a\\0Ab");
+    }
 }

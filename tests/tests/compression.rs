@@ -163,9 +163,27 @@ async fn the_body_limit_applies_to_what_a_body_decompresses_to() {
 
 #[tokio::test]
 async fn grpc_clients_compress_with_gzip_or_zstd() {
-    let (_, grpc) = serve().await;
+    // The gRPC server behind a layer that notes each call's encoding.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let noted = seen.clone();
+    let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+    let grpc = tower::ServiceExt::map_request(
+        order_service::GrpcServer::new(endpoints),
+        |request: axum::extract::Request| request.map(tonic::body::Body::new),
+    );
+    let router = axum::Router::new()
+        .fallback_service(grpc)
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let encoding = request.headers().get("grpc-encoding").cloned();
+                noted.lock().unwrap().push(encoding);
+                next.run(request)
+            },
+        ));
+    let grpc = kitgen_tests::serve(router).await;
+
     let order: Order = serde_json::from_str(&order_json()).unwrap();
-    for compression in [Compression::Gzip, Compression::Zstd] {
+    for (compression, name) in [(Compression::Gzip, "gzip"), (Compression::Zstd, "zstd")] {
         let client = kit::grpc::Client::new(&format!("http://{grpc}"))
             .unwrap()
             .with_compression(compression);
@@ -173,6 +191,14 @@ async fn grpc_clients_compress_with_gzip_or_zstd() {
         let id = client.create(&Context::new(), order.clone()).await.unwrap();
         let fetched = client.get_by_id(&Context::new(), id).await.unwrap();
         assert_eq!(fetched.order_items, order.order_items, "{compression:?}");
+        let seen: Vec<_> = seen.lock().unwrap().drain(..).collect();
+        assert_eq!(seen.len(), 2);
+        for encoding in seen {
+            assert_eq!(
+                encoding.as_ref().map(|value| value.to_str().unwrap()),
+                Some(name)
+            );
+        }
     }
 }
 

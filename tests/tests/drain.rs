@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const CALLERS: usize = 64;
-const DRAIN_DELAY: Duration = Duration::from_millis(800);
+const DRAIN_DELAY: Duration = Duration::from_secs(2);
 const GRACE_PERIOD: Duration = Duration::from_secs(10);
 /// How long each call takes in its handler.
 const NAP_MILLIS: u64 = 20;
@@ -99,9 +99,10 @@ async fn sigterm_under_load_fails_readiness_first_and_loses_no_accepted_call() {
     assert_eq!(readiness(http_addr).await, Some(200));
 
     let signalled = Instant::now();
-    let kill = std::process::Command::new("kill")
+    let kill = tokio::process::Command::new("kill")
         .args(["-TERM", &std::process::id().to_string()])
         .status()
+        .await
         .unwrap();
     assert!(kill.success());
 

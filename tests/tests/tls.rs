@@ -321,14 +321,17 @@ async fn a_changed_certificate_is_served_to_new_connections_and_a_broken_one_is_
     let tls = ServerTls::from_pem_files(&live, &live_key)
         .unwrap()
         .reload_every(Duration::from_millis(100));
-    let serving = serve(tls, None).await;
+    let serving = serve(tls.clone(), None).await;
     assert_eq!(
         served_certificate(serving.http, &pki.ca()).await,
         der(&first.cert)
     );
 
-    // A half-written certificate is not served: the previous one is.
+    // A half-written certificate does not load, and is not served: the
+    // previous one is.
     std::fs::write(&live, "-----BEGIN CERTIFICATE-----\nMIIB").unwrap();
+    let error = tls.reload().unwrap_err();
+    assert!(error.message().contains("live.pem"), "{error}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         served_certificate(serving.http, &pki.ca()).await,

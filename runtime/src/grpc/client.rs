@@ -90,7 +90,7 @@ impl Client {
     pub fn with_tls(mut self, tls: &ClientTls) -> Self {
         self.target = match self.target {
             Target::Fixed { url: Some(url), .. } => {
-                let url = over_https(url);
+                let url = with_scheme(url, Scheme::HTTPS);
                 let endpoint = ChannelEndpoint::from(url.clone()).tcp_nodelay(true);
                 Target::Fixed {
                     channel: channel_to(&endpoint, Some(tls)),
@@ -101,7 +101,7 @@ impl Client {
             Target::Discovered(balancer) => {
                 let tls = tls.clone();
                 Target::Discovered(Arc::new(balancer.reconnecting(move |instance| {
-                    let uri = over_https(instance.uri().clone());
+                    let uri = with_scheme(instance.uri().clone(), Scheme::HTTPS);
                     channel_to(&instance_endpoint(uri), Some(&tls))
                 })))
             }
@@ -344,21 +344,32 @@ fn channel_to(endpoint: &ChannelEndpoint, tls: Option<&ClientTls>) -> Channel {
     match tls {
         // tonic's own connector, which applies the endpoint's TCP settings.
         None => endpoint.connect_lazy(),
-        Some(tls) => endpoint.connect_with_connector_lazy(tls.connector(true)),
+        // tonic is told `http`, and kit's connector speaks TLS whatever the
+        // scheme: built with a TLS feature of its own (which another crate
+        // of the program may turn on), tonic refuses an `https` endpoint
+        // it was given no TLS configuration for.
+        Some(tls) => {
+            let endpoint = instance_endpoint(with_scheme(endpoint.uri().clone(), Scheme::HTTP));
+            let connector = tower::ServiceExt::map_request(tls.connector(true), |uri: Uri| {
+                with_scheme(uri, Scheme::HTTPS)
+            });
+            endpoint.connect_with_connector_lazy(connector)
+        }
     }
 }
 
-/// How a discovering client connects to one of its instances.
+/// How a discovering client connects to one of its instances, and any
+/// client over TLS to its server.
 fn instance_endpoint(uri: Uri) -> ChannelEndpoint {
     ChannelEndpoint::from(uri)
         .tcp_nodelay(true)
         .connect_timeout(Duration::from_secs(5))
 }
 
-/// `uri` with the scheme `https`.
-fn over_https(uri: Uri) -> Uri {
+/// `uri` with the scheme `scheme`.
+fn with_scheme(uri: Uri, scheme: Scheme) -> Uri {
     let mut parts = uri.into_parts();
-    parts.scheme = Some(Scheme::HTTPS);
+    parts.scheme = Some(scheme);
     Uri::from_parts(parts).expect("a URI that had a scheme and authority still has them")
 }
 

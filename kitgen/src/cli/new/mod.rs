@@ -93,12 +93,17 @@ pub(super) fn run(cli: &Cli, args: &NewArgs, out: &mut dyn Write) -> Result<(), 
             "pick a new directory, or pass --force to write into it: {what}, and keep every other file"
         )));
     }
-    emit::write_all(&files).map_err(|error| Report::message(error.to_string()))?;
-    if args.vendor_kit {
+    let packaged = if args.vendor_kit {
         if !cli.quiet {
-            let _ = writeln!(out, "packaging the kit runtime into vendor/ ...");
+            let _ = writeln!(out, "packaging the kit runtime for vendor/ ...");
         }
-        vendor::vendor_kit(&checkout_runtime(), &args.path)?;
+        Some(vendor::package(&checkout_runtime())?)
+    } else {
+        None
+    };
+    emit::write_all(&files).map_err(|error| Report::message(error.to_string()))?;
+    if let Some(packaged) = packaged {
+        packaged.unpack_into(&args.path)?;
     }
     if !cli.quiet {
         let color = super::report::use_color_on_stdout();
