@@ -59,7 +59,13 @@ impl Pki {
     /// A server certificate for `127.0.0.1` and `localhost`, with the
     /// common name `name`, in `{name}.pem` and `{name}.key`.
     pub fn server(&self, name: &str) -> Issued {
-        let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+        self.server_for(name, &["127.0.0.1", "localhost"])
+    }
+
+    /// A server certificate for `names` (DNS names or IP addresses), with
+    /// the common name `name`, in `{name}.pem` and `{name}.key`.
+    pub fn server_for(&self, name: &str, names: &[&str]) -> Issued {
+        let names = names.iter().map(|name| (*name).to_owned()).collect();
         self.issue(name, names, ExtendedKeyUsagePurpose::ServerAuth)
     }
 

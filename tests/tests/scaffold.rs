@@ -217,18 +217,20 @@ async fn serves_over_mutual_tls() {
     let grpc = kit::grpc::Client::new(&format!("https://{}", addrs.grpc)).unwrap();
     let grpc = order_service::GrpcClient::with_transport(grpc.with_tls(&tls));
     not_found(&grpc, &ctx).await;
-    let refused = Command::new("curl")
-        .args([
-            "--silent",
-            "--max-time",
-            "10",
-            "--cacert",
-            pki.ca().to_str().unwrap(),
-        ])
-        .arg(format!("https://{}/healthz", addrs.debug))
-        .status()
-        .unwrap();
+    let ca = pki.ca();
+    let curl = |url: String| {
+        Command::new("curl")
+            .args(["--silent", "--max-time", "10", "--cacert"])
+            .arg(&ca)
+            .arg(url)
+            .status()
+            .unwrap()
+    };
+    let refused = curl(format!("https://{}/healthz", addrs.http));
     assert!(!refused.success(), "no client certificate, yet {refused}");
+    // Probes have none, and need none on the debug address.
+    let probed = curl(format!("https://{}/healthz", addrs.debug));
+    assert!(probed.success(), "{probed}");
 
     std::fs::copy(&second.key, &key).unwrap();
     std::fs::copy(&second.cert, &cert).unwrap();

@@ -242,6 +242,10 @@ async fn mutual_tls_refuses_clients_without_a_certificate_and_names_those_with_o
     assert!(ok && answer.contains(&expected), "{answer}");
     let (ok, answer) = curl(&["--cacert", ca, "--json", "{}", &who]).await;
     assert!(!ok, "no certificate, yet: {answer}");
+    // The debug listener asks for none: probes and scrapers have none.
+    let health = format!("https://127.0.0.1:{}/healthz", serving.debug.port());
+    let (ok, answer) = curl(&["--cacert", ca, &health]).await;
+    assert!(ok && answer.contains("SERVING"), "{answer}");
     let (ok, answer) = curl(&[
         "--cacert",
         ca,
@@ -271,6 +275,35 @@ async fn mutual_tls_refuses_clients_without_a_certificate_and_names_those_with_o
         &["ok the server refuses the connection"],
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_server_reached_by_address_is_verified_against_the_name_given() {
+    let pki = Pki::new("named");
+    let server = pki.server_for("orders", &["orders.internal"]);
+    let serving = serve(
+        ServerTls::from_pem_files(&server.cert, &server.key).unwrap(),
+        None,
+    )
+    .await;
+    let tls = ClientTls::trusting_pem_file(pki.ca()).unwrap();
+    let client = |tls: &ClientTls| {
+        let grpc = kit::grpc::Client::new(&format!("https://{}", serving.grpc)).unwrap();
+        generated::GrpcClient::with_transport(grpc.with_tls(tls))
+    };
+    // Its certificate does not name 127.0.0.1.
+    let error = client(&tls).who(&Context::new()).await.unwrap_err();
+    assert_eq!(error.code(), Code::Unavailable, "{error}");
+    let named = tls.with_server_name("orders.internal").unwrap();
+    assert_eq!(client(&named).who(&Context::new()).await.unwrap(), "|");
+    let http = kit::http::Client::new(&format!("https://{}", serving.http)).unwrap();
+    let http = generated::HttpClient::with_transport(http.with_tls(&named));
+    assert_eq!(http.who(&Context::new()).await.unwrap(), "|");
+    assert!(
+        ClientTls::system_roots()
+            .with_server_name("not a name")
+            .is_err()
+    );
 }
 
 #[tokio::test]
