@@ -78,6 +78,15 @@ pub async fn serve_http(listener: TcpListener, router: axum::Router) {
     axum::serve(listener, router).await.expect("serve");
 }
 
+/// Serves `router` on `listener` with `kit::Server`, as a scaffold does.
+pub async fn serve_http_on_kit(listener: TcpListener, router: axum::Router) {
+    kit::Server::new()
+        .http(listener, router)
+        .run_until(std::future::pending())
+        .await
+        .expect("serve");
+}
+
 /// Serves the generated gRPC service on `listener` with `kit::Server`.
 pub async fn serve_generated_grpc(listener: TcpListener) {
     let endpoints = add_service::Endpoints::new(Arc::new(BasicAddService));

@@ -11,6 +11,7 @@
 //! cargo run --release -p kitgen-bench --bin server_bound -- middleware
 //! cargo run --release -p kitgen-bench --bin server_bound -- grpc
 //! cargo run --release -p kitgen-bench --bin server_bound -- jsonrpc
+//! cargo run --release -p kitgen-bench --bin server_bound -- server
 //! cargo run --release -p kitgen-bench --bin server_bound -- calibrate
 //! ```
 //!
@@ -53,6 +54,10 @@ enum Run {
     /// Generated addsvc `AddService.sum` over JSON-RPC 2.0 against the same
     /// method on jsonrpsee.
     Jsonrpc(Load),
+    /// The generated router on `kit::Server` (its accept loop, connection
+    /// limits, health and compression) against the same router on
+    /// `axum::serve`.
+    Server(Load),
     /// The axum server against a second copy of itself: the spread of
     /// ratios this machine gives when there is no difference to find.
     Calibrate(Load),
@@ -85,6 +90,8 @@ enum Target {
     KitgenHttp,
     /// Generated HTTP router with logging and metrics.
     KitgenHttpMiddleware,
+    /// Generated HTTP router on `kit::Server`.
+    KitgenHttpServer,
     /// The same API on axum.
     AxumHttp,
     /// Generated gRPC server on `kit::Server`.
@@ -104,7 +111,10 @@ impl Target {
             Target::KitgenJsonrpc => "/rpc",
             Target::Jsonrpsee => "/",
             Target::KitgenGrpc | Target::TonicGrpc => "/addsvc.AddService/Sum",
-            Target::KitgenHttp | Target::KitgenHttpMiddleware | Target::AxumHttp => "/sum",
+            Target::KitgenHttp
+            | Target::KitgenHttpMiddleware
+            | Target::KitgenHttpServer
+            | Target::AxumHttp => "/sum",
         }
     }
 }
@@ -124,6 +134,13 @@ fn main() {
             "addsvc POST /sum over HTTP/1.1: kitgen with logging + metrics / axum",
             Target::KitgenHttpMiddleware,
             Target::AxumHttp,
+            load,
+            Protocol::Http,
+        ),
+        Run::Server(load) => (
+            "addsvc POST /sum over HTTP/1.1: generated router on kit::Server / on axum::serve",
+            Target::KitgenHttpServer,
+            Target::KitgenHttp,
             load,
             Protocol::Http,
         ),
@@ -483,6 +500,12 @@ fn serve(target: Target) {
             Target::KitgenHttpMiddleware => {
                 let router = targets::generated_http_with_middleware(&metrics);
                 targets::spawn(|listener| targets::serve_http(listener, router)).await
+            }
+            Target::KitgenHttpServer => {
+                targets::spawn(|listener| {
+                    targets::serve_http_on_kit(listener, targets::generated_http())
+                })
+                .await
             }
             Target::AxumHttp => {
                 targets::spawn(|listener| targets::serve_http(listener, targets::axum_http())).await
