@@ -200,6 +200,26 @@ fn proto_errors_name_file_line_and_column() {
     );
 }
 
+/// protox asserts, in debug builds, on a bad octal literal (found by
+/// fuzzing): kitgen reports it, and the debug `kitgen` the README's first
+/// command builds does not crash.
+#[test]
+fn a_literal_protox_stops_on_is_an_error_not_a_crash() {
+    let scratch = Scratch::new("octal");
+    std::fs::write(
+        scratch.0.join("proto/octal.proto"),
+        "syntax = \"proto3\";\nmessage M { int32 x = 0109; }\n",
+    )
+    .unwrap();
+    scratch
+        .kitgen()
+        .args(["generate", "proto/octal.proto"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("octal.proto"));
+}
+
 #[test]
 fn a_trait_the_macro_refuses_is_an_error_at_its_span_and_writes_nothing() {
     let scratch = Scratch::new("bad-trait");

@@ -60,7 +60,28 @@ pub fn compile(cx: &Diagnostics, files: &[PathBuf], includes: &[PathBuf]) -> Opt
     compiler.include_imports(true).include_source_info(true);
     let mut names = Vec::new();
     for file in files {
-        if let Err(error) = compiler.open_file(file) {
+        // protox asserts, in debug builds, what its lexer does not check:
+        // `0109` (a bad octal literal) panics there. A panic is reported as
+        // the file's error, like any other: nothing panics on user input.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compiler.open_file(file).map(drop)
+        }));
+        let opened = match opened {
+            Ok(opened) => opened,
+            Err(_) => {
+                let at = FilePosition {
+                    file: Some(file.display().to_string()),
+                    line: 0,
+                    column: 0,
+                };
+                cx.error(
+                    &Origin::File(at),
+                    "protox could not parse this file (it stopped on an assertion): look for a malformed literal, such as an octal number with an 8 or a 9",
+                );
+                return None;
+            }
+        };
+        if let Err(error) = opened {
             report(cx, &error, file);
             return None;
         }
