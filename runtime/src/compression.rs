@@ -12,6 +12,8 @@
 //!   otherwise, since most clients offer gzip with every call.
 //!   [`crate::grpc::Client::with_compression`] compresses a client's calls.
 
+use std::convert::Infallible;
+
 use tower_http::compression::predicate::{NotForContentType, Predicate};
 use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::decompression::RequestDecompressionLayer;
@@ -46,23 +48,35 @@ impl Compression {
     }
 }
 
-/// `router` decompressing requests and compressing responses as their
-/// headers ask: see the module's documentation.
-pub(crate) fn http(router: axum::Router) -> axum::Router {
+/// Whether a request with `headers` sends a compressed body or accepts a
+/// compressed answer: only then does [`http_call`] go through tower-http's
+/// layers, which cost 10% of a small call's throughput even when there is
+/// nothing to compress (docs/benchmarks.md).
+pub(crate) fn asked_for(headers: &http::HeaderMap) -> bool {
+    headers.contains_key(http::header::CONTENT_ENCODING)
+        || headers.contains_key(http::header::ACCEPT_ENCODING)
+}
+
+/// `request` to `route`, its body decompressed and its answer compressed
+/// as its headers ask: see the module's documentation.
+pub(crate) fn http_call<S>(
+    route: S,
+    request: axum::extract::Request,
+) -> futures_util::future::BoxFuture<'static, Result<axum::response::Response, Infallible>>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    use futures_util::FutureExt;
+    use tower::ServiceExt;
     let responses =
         DefaultPredicate::new().and(NotForContentType::const_new(crate::http::stream::NDJSON));
-    router
-        .layer(
-            tower::ServiceBuilder::new()
-                .layer(
-                    RequestDecompressionLayer::new()
-                        .gzip(true)
-                        .zstd(true)
-                        .no_br()
-                        .no_deflate(),
-                )
-                .map_request(|request: http::Request<_>| request.map(axum::body::Body::new)),
-        )
+    let compressing = tower::ServiceBuilder::new()
         .layer(
             CompressionLayer::new()
                 .gzip(true)
@@ -71,4 +85,18 @@ pub(crate) fn http(router: axum::Router) -> axum::Router {
                 .no_deflate()
                 .compress_when(responses),
         )
+        .layer(
+            RequestDecompressionLayer::new()
+                .gzip(true)
+                .zstd(true)
+                .no_br()
+                .no_deflate(),
+        )
+        .map_request(|request: http::Request<_>| request.map(axum::body::Body::new))
+        .service(route);
+    async move {
+        let response = compressing.oneshot(request).await?;
+        Ok(response.map(axum::body::Body::new))
+    }
+    .boxed()
 }

@@ -256,10 +256,9 @@ impl Server {
         };
         // Health, and compression as each request asks: every HTTP router.
         let with_health = |router: axum::Router| {
-            let health = serving.clone();
-            crate::compression::http(router).layer(axum::middleware::from_fn(
-                move |request, next| http_health(health.clone(), request, next),
-            ))
+            router.layer(HttpFrontLayer {
+                serving: serving.clone(),
+            })
         };
 
         // Before any listener serves, so that SIGHUP never finds the
@@ -609,7 +608,7 @@ pub(crate) fn closing_of(extensions: &http::Extensions) -> Option<&Closing> {
         .map(|connection| &connection.closing)
 }
 
-/// `/metrics` and `/livez`; `/healthz` is added by [`http_health`].
+/// `/metrics` and `/livez`; `/healthz` is added by [`HttpFrontLayer`].
 fn debug_router(metrics: Metrics) -> axum::Router {
     use axum::routing::get;
     axum::Router::new()
@@ -640,18 +639,78 @@ fn local_addr(listener: &TcpListener) -> SocketAddr {
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
 }
 
-/// Answers `GET /healthz` before the router sees it, so that it can never
-/// clash with the user's routes.
-async fn http_health(
+/// What every HTTP router a [`Server`] serves does before its routes:
+/// answers `GET /healthz` (there, it can never clash with the router's own
+/// routes), and compresses as each request asks ([`crate::compression`]).
+/// One layer, by hand: each `Router::layer` boxes every call once more, and
+/// `axum::middleware::from_fn` costs more again.
+#[derive(Clone)]
+struct HttpFrontLayer {
     serving: Arc<AtomicBool>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if request.method() != http::Method::GET || request.uri().path() != "/healthz" {
-        return next.run(request).await;
+}
+
+impl<S> Layer<S> for HttpFrontLayer {
+    type Service = HttpFront<S>;
+
+    fn layer(&self, route: S) -> HttpFront<S> {
+        HttpFront {
+            route,
+            serving: Arc::clone(&self.serving),
+        }
     }
-    if serving.load(Ordering::SeqCst) {
+}
+
+/// A route behind [`HttpFrontLayer`].
+#[derive(Clone)]
+struct HttpFront<S> {
+    route: S,
+    serving: Arc<AtomicBool>,
+}
+
+impl<S> tower::Service<axum::extract::Request> for HttpFront<S>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::Either<
+        S::Future,
+        futures_util::future::BoxFuture<'static, Result<Self::Response, Self::Error>>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.route.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        use futures_util::FutureExt;
+        use futures_util::future::Either;
+        if request.method() == http::Method::GET && request.uri().path() == "/healthz" {
+            let health = health(self.serving.load(Ordering::SeqCst));
+            return Either::Right(std::future::ready(Ok(health)).boxed());
+        }
+        if crate::compression::asked_for(request.headers()) {
+            return Either::Right(crate::compression::http_call(self.route.clone(), request));
+        }
+        Either::Left(self.route.call(request))
+    }
+}
+
+/// `/healthz`'s answer: `SERVING`, or 503 and `NOT_SERVING` once shutdown
+/// starts.
+fn health(serving: bool) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if serving {
         (
             http::StatusCode::OK,
             axum::Json(serde_json::json!({"status": "SERVING"})),
