@@ -313,10 +313,7 @@ impl Client {
             call(grpc, request)
                 .await
                 .map_err(|status| match connection_failure(&status) {
-                    Some(failure) => Error::unavailable(format!(
-                        "the connection to the gRPC server failed before it answered: {failure}"
-                    ))
-                    .with_source(status),
+                    Some(failure) => Error::unavailable(failure).with_source(status),
                     None => from_status(&status),
                 })
         };
@@ -403,17 +400,28 @@ fn answers<Resp: GrpcMessage>(
     }
 }
 
-/// The failure of the connection behind `status`, when the call failed
-/// because its connection did rather than with the server's status: it
-/// closed before an answer, or broke (a TLS handshake the server refused
+/// Why the call behind `status` failed when its connection did, rather
+/// than with the server's status: the server sent GOAWAY before taking the
+/// call (it is shutting down, and never saw the call), or the connection
+/// closed before an answer or broke (a TLS handshake the server refused
 /// among them). The call is then `UNAVAILABLE`, as gRPC has it.
-fn connection_failure(status: &tonic::Status) -> Option<&hyper::Error> {
+fn connection_failure(status: &tonic::Status) -> Option<String> {
     let mut source = std::error::Error::source(status);
     while let Some(error) = source {
         if let Some(hyper) = error.downcast_ref::<hyper::Error>() {
-            let broke =
-                std::error::Error::source(hyper).is_some_and(|io| io.is::<std::io::Error>());
-            return (hyper.is_canceled() || broke).then_some(hyper);
+            let cause = std::error::Error::source(hyper);
+            if let Some(h2) = cause.and_then(|cause| cause.downcast_ref::<h2::Error>())
+                && h2.is_go_away()
+                && h2.is_remote()
+            {
+                return Some(format!(
+                    "the gRPC server closed the connection before taking the call: {h2}"
+                ));
+            }
+            let broke = cause.is_some_and(|io| io.is::<std::io::Error>());
+            return (hyper.is_canceled() || broke).then(|| {
+                format!("the connection to the gRPC server failed before it answered: {hyper}")
+            });
         }
         source = error.source();
     }
