@@ -18,7 +18,8 @@ fn crate_text(scratch: &Scratch, dir: &str) -> String {
         .join("\n")
 }
 
-const ORDER_FILES: [&str; 11] = [
+/// What every kind of service has.
+const SERVICE_FILES: [&str; 11] = [
     ".dockerignore",
     ".github/workflows/ci.yml",
     ".gitignore",
@@ -28,6 +29,24 @@ const ORDER_FILES: [&str; 11] = [
     "deploy/kubernetes.yaml",
     "src/lib.rs",
     "src/main.rs",
+    "src/service.rs",
+    "tests/e2e.rs",
+];
+
+/// What the Order service on a database has.
+const ORDER_FILES: [&str; 14] = [
+    ".dockerignore",
+    ".github/workflows/ci.yml",
+    ".gitignore",
+    "Cargo.toml",
+    "Dockerfile",
+    "README.md",
+    "deploy/kubernetes.yaml",
+    "migrations/0001_create_orders.sql",
+    "src/database.rs",
+    "src/lib.rs",
+    "src/main.rs",
+    "src/repository.rs",
     "src/service.rs",
     "tests/e2e.rs",
 ];
@@ -48,6 +67,68 @@ fn the_order_service_by_default() {
     }
     assert_eq!(scratch.files("ordersvc"), ORDER_FILES);
     insta::assert_snapshot!("order", crate_text(&scratch, "ordersvc"));
+}
+
+/// `--database postgres` has the same code as SQLite's; what differs is
+/// what it needs at start-up and how it is deployed.
+#[test]
+fn the_order_service_on_postgres() {
+    let scratch = Scratch::new("new-order-postgres");
+    for (dir, database) in [("sqlite", "sqlite"), ("postgres", "postgres")] {
+        scratch
+            .kitgen()
+            .args(["new", dir, "--name", "ordersvc", "--kit-version", "0.1"])
+            .args(["--database", database])
+            .assert()
+            .success();
+    }
+    assert_eq!(scratch.files("postgres"), ORDER_FILES);
+    let mut differ = Vec::new();
+    for file in ORDER_FILES {
+        let postgres = scratch.read(&format!("postgres/{file}"));
+        if postgres != scratch.read(&format!("sqlite/{file}")) {
+            differ.push(format!("===== {file}\n{postgres}"));
+        }
+    }
+    insta::assert_snapshot!("order_postgres", differ.join("\n"));
+}
+
+/// `--database none` keeps orders in memory, with no SQL anywhere.
+#[test]
+fn the_order_service_in_memory() {
+    let scratch = Scratch::new("new-order-memory");
+    scratch
+        .kitgen()
+        .args([
+            "new",
+            "ordersvc",
+            "--kit-version",
+            "0.1",
+            "--database",
+            "none",
+        ])
+        .assert()
+        .success();
+    let mut files = SERVICE_FILES.to_vec();
+    files.insert(9, "src/repository.rs");
+    assert_eq!(scratch.files("ordersvc"), files);
+    let text = crate_text(&scratch, "ordersvc");
+    assert!(!text.contains("sqlx") && !text.contains("DATABASE_URL"));
+    insta::assert_snapshot!("order_in_memory", text);
+}
+
+#[test]
+fn only_the_order_service_has_a_database() {
+    let scratch = Scratch::new("new-database-blank");
+    for kind in ["--blank", "--proto=order.proto"] {
+        scratch
+            .kitgen()
+            .args(["new", "svc", kind, "--database", "postgres"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains("cannot be used with"));
+    }
+    assert!(!scratch.path().join("svc").exists());
 }
 
 /// `echo 'dep = "1"' >> Cargo.toml` must not join two lines.
@@ -87,7 +168,7 @@ fn a_blank_service_is_named_after_the_crate() {
         ])
         .assert()
         .success();
-    assert_eq!(scratch.files("services/greeter-svc"), ORDER_FILES);
+    assert_eq!(scratch.files("services/greeter-svc"), SERVICE_FILES);
     let lib = scratch.read("services/greeter-svc/src/lib.rs");
     assert!(lib.contains("pub trait GreeterService"), "{lib}");
     insta::assert_snapshot!("blank", crate_text(&scratch, "services/greeter-svc"));

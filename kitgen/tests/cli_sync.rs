@@ -48,13 +48,13 @@ fn a_new_trait_method_gets_a_stub_and_nothing_else_changes() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "added `cancel` to `impl OrderService for InMemoryOrderService` at src/service.rs:",
+            "added `cancel` to `impl OrderService for BasicOrderService<R>` at src/service.rs:",
         ))
         .stdout(predicate::str::contains("fails with Unimplemented"));
     let after = scratch.read("svc/src/service.rs");
     // The stub goes last in the trait's impl, before its closing brace.
     let impl_start = before
-        .find("impl OrderService for InMemoryOrderService")
+        .find("impl<R: Repository> OrderService for BasicOrderService<R>")
         .unwrap();
     let impl_end = impl_start + before[impl_start..].find("\n}\n").unwrap() + 1;
     assert!(after.starts_with(&before[..impl_end]), "{after}");

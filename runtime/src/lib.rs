@@ -71,6 +71,7 @@ mod encoded;
 pub mod endpoint;
 pub mod error;
 pub mod grpc;
+mod health;
 pub mod http;
 pub mod jsonrpc;
 pub mod middleware;

@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -15,6 +14,7 @@ use tower_http::cors::CorsLayer;
 
 use crate::connections::{ConnectionLimits, Peer};
 use crate::grpc::translate::Translate;
+use crate::health::{Readiness, ReadinessCheck};
 use crate::middleware::Metrics;
 use crate::stream::Closing;
 use crate::tls::ServerTls;
@@ -53,6 +53,7 @@ pub struct Server {
     cors: Option<CorsLayer>,
     connection_limits: ConnectionLimits,
     tls: Option<ServerTls>,
+    readiness_checks: Vec<ReadinessCheck>,
     drain_delay: Duration,
     grace_period: Duration,
 }
@@ -71,6 +72,7 @@ impl Default for Server {
             cors: None,
             connection_limits: ConnectionLimits::default(),
             tls: None,
+            readiness_checks: Vec::new(),
             drain_delay: Duration::ZERO,
             grace_period: DEFAULT_GRACE_PERIOD,
         }
@@ -123,6 +125,38 @@ impl Server {
     #[must_use]
     pub fn tls(mut self, tls: ServerTls) -> Self {
         self.tls = Some(tls);
+        self
+    }
+
+    /// Makes readiness depend on `check` as well: it runs at start-up and
+    /// then every `every`, and while it fails (or takes longer than
+    /// `every`), `/healthz` answers 503 and gRPC health `NOT_SERVING`, so
+    /// that load balancers send calls to other instances until it passes
+    /// again. Calls that still come are served. `name` says in the logs
+    /// which check failed, and why.
+    ///
+    /// ```no_run
+    /// # async fn run(pool: std::sync::Arc<()>, router: axum::Router) -> Result<(), kit::Error> {
+    /// # async fn ping(_: &()) -> Result<(), kit::Error> { Ok(()) }
+    /// let http = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+    /// kit::Server::new()
+    ///     .readiness_check("database", std::time::Duration::from_secs(2), move || {
+    ///         let pool = pool.clone();
+    ///         async move { ping(&pool).await }
+    ///     })
+    ///     .http(http, router)
+    ///     .run()
+    ///     .await
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn readiness_check<F, Fut>(mut self, name: &str, every: Duration, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Error>> + Send + 'static,
+    {
+        self.readiness_checks
+            .push(ReadinessCheck::new(name, every, check));
         self
     }
 
@@ -248,7 +282,7 @@ impl Server {
         let (stop, stopping) = watch::channel(false);
         // Streams still open when the grace period is over end on this.
         let (close, closing) = Closing::new();
-        let serving = Arc::new(AtomicBool::new(true));
+        let readiness = Arc::new(Readiness::new(health_reporter));
         let mut tasks = JoinSet::new();
         let with_cors = |router: axum::Router| match &self.cors {
             Some(cors) => router.layer(crate::cors::BrowsersOnly(cors.clone())),
@@ -257,9 +291,17 @@ impl Server {
         // Health, and compression as each request asks: every HTTP router.
         let with_health = |router: axum::Router| {
             router.layer(HttpFrontLayer {
-                serving: serving.clone(),
+                readiness: readiness.clone(),
             })
         };
+
+        for check in self.readiness_checks {
+            let checking = readiness.clone().keep_checking(check, stopping.clone());
+            tasks.spawn(async move {
+                checking.await;
+                Ok(())
+            });
+        }
 
         // Before any listener serves, so that SIGHUP never finds the
         // process without its handler.
@@ -358,14 +400,7 @@ impl Server {
             }
         }
         let deadline = tokio::time::Instant::now() + self.grace_period;
-        serving.store(false, Ordering::SeqCst);
-        if let Some((reporter, names)) = &health_reporter {
-            for name in names.iter().chain([&""]) {
-                reporter
-                    .set_service_status(*name, tonic_health::ServingStatus::NotServing)
-                    .await;
-            }
-        }
+        readiness.stop().await;
         // Installed once the first signal has come, or it would be this.
         let mut second_signal: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> =
             if second_signal_stops {
@@ -646,7 +681,7 @@ fn local_addr(listener: &TcpListener) -> SocketAddr {
 /// `axum::middleware::from_fn` costs more again.
 #[derive(Clone)]
 struct HttpFrontLayer {
-    serving: Arc<AtomicBool>,
+    readiness: Arc<Readiness>,
 }
 
 impl<S> Layer<S> for HttpFrontLayer {
@@ -655,7 +690,7 @@ impl<S> Layer<S> for HttpFrontLayer {
     fn layer(&self, route: S) -> HttpFront<S> {
         HttpFront {
             route,
-            serving: Arc::clone(&self.serving),
+            readiness: Arc::clone(&self.readiness),
         }
     }
 }
@@ -664,7 +699,7 @@ impl<S> Layer<S> for HttpFrontLayer {
 #[derive(Clone)]
 struct HttpFront<S> {
     route: S,
-    serving: Arc<AtomicBool>,
+    readiness: Arc<Readiness>,
 }
 
 impl<S> tower::Service<axum::extract::Request> for HttpFront<S>
@@ -696,7 +731,7 @@ where
         use futures_util::FutureExt;
         use futures_util::future::Either;
         if request.method() == http::Method::GET && request.uri().path() == "/healthz" {
-            let health = health(self.serving.load(Ordering::SeqCst));
+            let health = health(self.readiness.is_ready());
             return Either::Right(std::future::ready(Ok(health)).boxed());
         }
         if crate::compression::asked_for(request.headers()) {
@@ -707,7 +742,7 @@ where
 }
 
 /// `/healthz`'s answer: `SERVING`, or 503 and `NOT_SERVING` once shutdown
-/// starts.
+/// starts or while a readiness check fails.
 fn health(serving: bool) -> axum::response::Response {
     use axum::response::IntoResponse;
     if serving {

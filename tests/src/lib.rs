@@ -8,6 +8,7 @@ pub mod from_proto;
 pub mod inventory;
 pub mod nats_server;
 pub mod pki;
+pub mod postgres_server;
 pub mod replicas;
 pub mod zoo;
 

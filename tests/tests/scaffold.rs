@@ -1,14 +1,15 @@
 //! `kitgen new` end to end: the scaffolded crates pass their own tests, the
 //! binary serves HTTP, JSON-RPC, gRPC, NATS and metrics on real sockets, stops on SIGTERM,
-//! and registers in a real etcd for balanced clients; after a new method
-//! and `kitgen sync` the crates build again.
+//! registers in a real etcd for balanced clients, and keeps its orders in
+//! SQLite and in a real Postgres, through Postgres restarting; after a new
+//! method and `kitgen sync` the crates build again.
 //!
 //! The crates build in one target directory, `target/scaffold`, with this
 //! workspace's Cargo.lock, so that the dependencies compile once.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kit::sd::Instancer;
@@ -16,6 +17,7 @@ use kit::sd::etcd::Etcd;
 use kitgen_tests::RawConnection;
 use kitgen_tests::etcd_server::EtcdServer;
 use kitgen_tests::nats_server::NatsServer;
+use kitgen_tests::postgres_server::PostgresServer;
 use ordersvc::{Order, OrderError, OrderService, order_service};
 use tokio::io::AsyncBufReadExt;
 use tokio::process::Child;
@@ -109,14 +111,28 @@ fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("../scaffold")
 }
 
-/// The addresses the binary logged it serves on.
+/// The addresses the binary logged it serves on, and what it logs.
 struct Addresses {
     http: String,
     grpc: String,
     debug: String,
+    /// Every line it has logged since, as JSON.
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
-/// Reads the binary's JSON logs until it has said where it serves.
+impl Addresses {
+    /// The lines logged so far that contain every one of `words`.
+    fn logged(&self, words: &[&str]) -> Vec<String> {
+        let logs = self.logs.lock().unwrap();
+        logs.iter()
+            .filter(|line| words.iter().all(|word| line.contains(word)))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Reads the binary's JSON logs until it has said where it serves, then
+/// keeps the rest.
 async fn addresses(stdout: tokio::process::ChildStdout) -> Addresses {
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let (mut http, mut grpc, mut debug) = (None, None, None);
@@ -137,16 +153,24 @@ async fn addresses(stdout: tokio::process::ChildStdout) -> Addresses {
             _ => {}
         }
     }
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let kept = logs.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            kept.lock().unwrap().push(line);
+        }
+    });
     Addresses {
         http: http.unwrap(),
         grpc: grpc.unwrap(),
         debug: debug.unwrap(),
+        logs,
     }
 }
 
 /// The scaffolded `ordersvc` binary on ephemeral ports of 127.0.0.1, with
-/// JSON logs and `extra` flags, once it has said where it serves.
+/// JSON logs, SQLite in memory and `extra` flags, once it has said where it
+/// serves.
 async fn start_ordersvc(extra: &[&str]) -> (Child, Addresses) {
     start_ordersvc_with(extra, &[]).await
 }
@@ -157,6 +181,7 @@ async fn start_ordersvc_with(extra: &[&str], env: &[(&str, &str)]) -> (Child, Ad
         .args(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"])
         .args(["--debug-addr", "127.0.0.1:0"])
         .args(extra)
+        .env("DATABASE_URL", "sqlite::memory:")
         .envs(env.iter().copied())
         .env("ORDERSVC_LOG_FORMAT", "json")
         .stdout(Stdio::piped())
@@ -257,6 +282,194 @@ async fn serves_over_mutual_tls() {
     }
     assert!(child.try_wait().unwrap().is_none(), "SIGHUP stopped it");
     child.kill().await.unwrap();
+}
+
+/// An order with two items, for the database scenarios.
+fn two_pizzas() -> Order {
+    Order {
+        id: String::new(),
+        customer_id: "c-1".to_owned(),
+        status: String::new(),
+        created_on: 0,
+        restaurant_id: "r-1".to_owned(),
+        order_items: ["margherita", "diavola"]
+            .into_iter()
+            .map(|name| ordersvc::OrderItem {
+                product_code: format!("p-{name}"),
+                name: name.to_owned(),
+                unit_price: 9.5,
+                quantity: 2,
+            })
+            .collect(),
+    }
+}
+
+/// Waits until the readiness of the instance with debug address `debug`
+/// answers `status`; how long that took.
+async fn until_ready_says(debug: &str, status: u16) -> Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let mut connection = RawConnection::open(debug.parse().unwrap()).await;
+        let answer = connection
+            .send(http::Method::GET, "/healthz", &[], "")
+            .await;
+        if answer.status == status {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "readiness still answers {} rather than {status}",
+            answer.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Stops `child` with SIGTERM, and checks that it exits cleanly.
+async fn terminate(mut child: Child) {
+    signal(&child, "-TERM");
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the service stopped on SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+/// The default database, a SQLite file made at start-up: an order placed
+/// before a restart is there after it.
+async fn keeps_orders_in_a_sqlite_file_across_restarts() {
+    let dir = std::env::temp_dir().join(format!("kitgen-scaffold-sqlite-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/orders.db?mode=rwc", dir.display());
+    let ctx = kit::Context::new();
+    let (child, addrs) = start_ordersvc_with(&[], &[("DATABASE_URL", &url)]).await;
+    let grpc = order_service::GrpcClient::new(&format!("http://{}", addrs.grpc)).unwrap();
+    let id = grpc.create(&ctx, two_pizzas()).await.unwrap();
+    terminate(child).await;
+
+    let (child, addrs) = start_ordersvc_with(&[], &[("DATABASE_URL", &url)]).await;
+    let http = order_service::HttpClient::new(&format!("http://{}", addrs.http)).unwrap();
+    let found = http.get_by_id(&ctx, id.clone()).await.unwrap();
+    assert_eq!(found.order_items, two_pizzas().order_items);
+    terminate(child).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The binary on a real Postgres: it refuses to start on a database that
+/// lacks its migrations unless told to apply them; orders go in and come
+/// out over both transports; while Postgres is down, calls fail with
+/// `UNAVAILABLE` and a plain message, the database's own error is logged
+/// with the request id, and readiness fails; after Postgres restarts, both
+/// recover with every order still there.
+async fn serves_from_postgres_through_its_restart() {
+    let mut postgres = PostgresServer::start().await;
+    let url = postgres.url();
+    let binary = target_dir().join("debug/ordersvc");
+    let refused = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::process::Command::new(&binary)
+            .args(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"])
+            .args(["--debug-addr", "127.0.0.1:0"])
+            .env("DATABASE_URL", &url)
+            .env("ORDERSVC_LOG_FORMAT", "json")
+            .output(),
+    )
+    .await
+    .expect("the service stopped")
+    .unwrap();
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert!(!refused.status.success(), "{said}");
+    assert!(
+        said.contains("lacks migrations 1 (create orders)"),
+        "{said}"
+    );
+
+    let (child, addrs) = start_ordersvc_with(&["--migrate=true"], &[("DATABASE_URL", &url)]).await;
+    let http = order_service::HttpClient::new(&format!("http://{}", addrs.http)).unwrap();
+    let grpc = order_service::GrpcClient::new(&format!("http://{}", addrs.grpc)).unwrap();
+    let ctx = kit::Context::new();
+    let id = http.create(&ctx, two_pizzas()).await.unwrap();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let found = grpc.get_by_id(&ctx, id.clone()).await.unwrap();
+    assert_eq!(
+        (found.status.as_str(), &found.order_items),
+        ("Pending", &two_pizzas().order_items)
+    );
+    assert!(found.created_on > 1_700_000_000, "{}", found.created_on);
+    grpc.change_status(&ctx, id.clone(), "Preparing".to_owned())
+        .await
+        .unwrap();
+    not_found(&http, &ctx).await;
+    let taken = grpc
+        .create(
+            &ctx,
+            Order {
+                id: id.clone(),
+                ..two_pizzas()
+            },
+        )
+        .await;
+    assert!(
+        matches!(&taken, Err(OrderError::AlreadyExists { id: taken }) if *taken == id),
+        "{taken:?}"
+    );
+    // In Postgres itself: the row, and the migration sqlx recorded.
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let (status,): (String,) = sqlx::query_as("SELECT status FROM orders WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "Preparing");
+    let (migrations,): (i64,) = sqlx::query_as("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(migrations, 1);
+    pool.close().await;
+
+    postgres.stop();
+    let down = kit::Context::new().with_request_id("while-postgres-is-down");
+    for result in [
+        http.get_by_id(&down, id.clone()).await,
+        grpc.get_by_id(&down, id.clone()).await,
+    ] {
+        match result {
+            Err(OrderError::Transport(error)) => {
+                assert_eq!(error.code(), kit::Code::Unavailable, "{error}");
+                assert_eq!(error.message(), "the order store is unavailable");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let logged = addrs.logged(&["the repository is unavailable", "while-postgres-is-down"]);
+    assert!(
+        !logged.is_empty(),
+        "no log of the failure with its request id"
+    );
+    let not_ready = until_ready_says(&addrs.debug, 503).await;
+
+    postgres.restart().await;
+    let ready = until_ready_says(&addrs.debug, 200).await;
+    let found = http.get_by_id(&ctx, id.clone()).await.unwrap();
+    assert_eq!(
+        (found.status.as_str(), &found.order_items),
+        ("Preparing", &two_pizzas().order_items)
+    );
+    grpc.create(&ctx, two_pizzas()).await.unwrap();
+
+    let mut debug = RawConnection::open(addrs.debug.parse().unwrap()).await;
+    let metrics = debug.send(http::Method::GET, "/metrics", &[], "").await;
+    let text = String::from_utf8_lossy(&metrics.body);
+    for series in [
+        "db_pool_connections ",
+        "db_pool_connections_in_use ",
+        "db_pool_acquire_seconds_count ",
+    ] {
+        assert!(text.contains(series), "{series} missing from {text}");
+    }
+    terminate(child).await;
+    eprintln!("Postgres down: not ready after {not_ready:?}; back: ready after {ready:?}");
 }
 
 /// How many `GetById` calls answered `NOT_FOUND` the replica whose debug
@@ -495,6 +708,7 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
         .args(["--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0"])
         .args(["--debug-addr", "127.0.0.1:0"])
         .env("ORDERSVC_LOG_FORMAT", "text")
+        .env("DATABASE_URL", "sqlite::memory:")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -513,6 +727,8 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
 
     replicas_register_in_etcd().await;
     serves_over_mutual_tls().await;
+    keeps_orders_in_a_sqlite_file_across_restarts().await;
+    serves_from_postgres_through_its_restart().await;
 
     // A new method: `kitgen sync` adds its stub, and the crate builds.
     scaffold.edit("src/lib.rs", |lib| {
@@ -526,6 +742,27 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
     assert!(said.contains("added `cancel`"), "{said}");
     assert!(said.contains("added `import`"), "{said}");
     scaffold.cargo(&["build", "--all-targets"]);
+}
+
+/// `--database none` keeps orders in memory and passes its tests;
+/// `--database postgres` builds, and will not start without a database.
+#[test]
+fn the_order_service_without_a_database_and_on_postgres() {
+    // Names of their own: the binaries share the target directory with
+    // the other tests' `ordersvc`.
+    let in_memory = Scaffold::new("orders_in_memory", &["--database", "none"]);
+    in_memory.cargo(&["test"]);
+    drop(in_memory);
+
+    let postgres = Scaffold::new("orders_on_postgres", &["--database", "postgres"]);
+    postgres.cargo(&["build"]);
+    let output = Command::new(target_dir().join("debug/orders_on_postgres"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains("--database-url <URL>"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

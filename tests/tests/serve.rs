@@ -342,3 +342,96 @@ async fn the_debug_listener_serves_metrics_and_probes() {
     stop.send(()).unwrap();
     done.await.unwrap().unwrap();
 }
+
+/// A readiness check that fails makes `/healthz` (API and debug listeners)
+/// answer 503 and gRPC health `NOT_SERVING` while calls are still served;
+/// once it passes again, both say so. A check that hangs fails too.
+#[tokio::test]
+async fn a_failing_readiness_check_makes_the_server_not_ready_until_it_passes() {
+    use std::sync::atomic::AtomicU8;
+    /// What the check does: pass, fail, or take forever.
+    const PASS: u8 = 0;
+    const FAIL: u8 = 1;
+    const HANG: u8 = 2;
+    let mode = Arc::new(AtomicU8::new(PASS));
+    let endpoints = order_service::Endpoints::new(Arc::new(InMemoryOrderService::new()));
+    let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let debug = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addrs = [http.local_addr().unwrap(), debug.local_addr().unwrap()];
+    let grpc_addr = grpc.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let checked = mode.clone();
+    let done = tokio::spawn(
+        kit::Server::new()
+            .readiness_check("database", Duration::from_millis(50), move || {
+                let mode = checked.load(Ordering::SeqCst);
+                async move {
+                    match mode {
+                        PASS => Ok(()),
+                        FAIL => Err(kit::Error::unavailable("connection refused")),
+                        _ => std::future::pending().await,
+                    }
+                }
+            })
+            .http(http, order_service::http_router(endpoints.clone()))
+            .grpc(
+                grpc,
+                kit::grpc::Routes::new().add_service(order_service::GrpcServer::new(endpoints)),
+            )
+            .debug(debug, kit::middleware::Metrics::new())
+            .run_until(async move {
+                let _ = stopped.await;
+            }),
+    );
+    let mut health = HealthClient::new(channel(grpc_addr).await);
+    let client = order_service::HttpClient::new(&base_url(addrs[0])).unwrap();
+
+    for (then, status, serving) in [
+        (PASS, 200, ServingStatus::Serving),
+        (FAIL, 503, ServingStatus::NotServing),
+        (PASS, 200, ServingStatus::Serving),
+        (HANG, 503, ServingStatus::NotServing),
+        (PASS, 200, ServingStatus::Serving),
+    ] {
+        mode.store(then, Ordering::SeqCst);
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let mut said = Vec::new();
+                for addr in addrs {
+                    let mut connection = RawConnection::open(addr).await;
+                    said.push(
+                        connection
+                            .send(Method::GET, "/healthz", &[], "")
+                            .await
+                            .status,
+                    );
+                }
+                let grpc_says = health
+                    .check(HealthCheckRequest {
+                        service: "ordersvc.OrderService".to_owned(),
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .status();
+                if said == [status, status] && grpc_says == serving {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("readiness did not become {status} with the check {then}"));
+        // Calls are served whatever readiness says.
+        let answer = client
+            .get_by_id(&kit::Context::new(), "missing".to_owned())
+            .await;
+        assert!(
+            matches!(answer, Err(ordersvc::OrderError::NotFound)),
+            "{answer:?}"
+        );
+    }
+    stop.send(()).unwrap();
+    done.await.unwrap().unwrap();
+}

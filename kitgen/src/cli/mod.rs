@@ -16,7 +16,7 @@ use syn::ext::IdentExt;
 
 use crate::generate::emit;
 
-pub use new::NewArgs;
+pub use new::{Database, NewArgs};
 pub use report::{Report, render_errors};
 
 /// Go kit for Rust: endpoints, transports and clients from a service trait.
@@ -55,11 +55,13 @@ pub enum Command {
     /// address, and a graceful shutdown. It has unit tests, an end-to-end
     /// test through both generated clients, a README, a Dockerfile and a
     /// Kubernetes Deployment and Service. By default the service is the
-    /// Order service of the Go kit introduction, with a working in-memory
-    /// implementation.
+    /// Order service of the Go kit introduction, keeping its orders in
+    /// SQLite, or in Postgres when `DATABASE_URL` says so.
     #[command(after_help = "\
 Examples:
   kitgen new ordersvc                          the Order service, in ./ordersvc
+  kitgen new ordersvc --database postgres      the same, deployed with Postgres
+  kitgen new ordersvc --database none          orders in memory, no database code
   kitgen new services/greeter --blank          one method to grow from
   kitgen new catalog --proto api/catalog.proto -I api/vendor
   kitgen new ordersvc --kit-version 0.1        kit from the registry, not this checkout")]

@@ -12,8 +12,14 @@ impl Running {
         let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let http_url = format!("http://{}", http.local_addr().unwrap());
         let grpc_url = format!("http://{}", grpc.local_addr().unwrap());
+{%- if !s.database.is_empty() %}
+        // SQLite in memory, as the service's own tests use: no server to
+        // start.
+        let repository = SqlRepository::connect("sqlite::memory:", 1).await.unwrap();
+        repository.migrate().await.unwrap();
+{%- endif %}
 {%- for svc in s.services %}
-        let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.impl_name }}::new()));
+        let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.constructor }}));
 {%- endfor %}
         let jsonrpc = {{ s.services[0].module }}::jsonrpc_methods({{ s.services[0].var }}.clone())
 {%- for svc in s.services[1..] %}

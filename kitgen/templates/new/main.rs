@@ -5,6 +5,12 @@
 //! requests in flight and exits. Given etcd,
 //! it registers itself there for the balanced clients of other services,
 //! and deregisters before it stops.
+{%- if !s.database.is_empty() %}
+//!
+//! Orders are kept in the database `DATABASE_URL` names: SQLite or
+//! Postgres. Readiness fails while it cannot be reached, and the pool of
+//! connections closes once the last call has finished.
+{%- endif %}
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +23,7 @@ use kit::sd::etcd::{Etcd, Registration};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 {%- for svc in s.services %}
-use {{ s.lib_path }}::{ {{- svc.impl_name }}, {{ svc.module -}} };
+use {{ s.lib_path }}::{ {{- svc.impl_name }}, {% if !s.repository.is_empty() %}{{ s.repository }}, {% endif %}{{ svc.module -}} };
 {%- endfor %}
 
 /// {{ s.description }}
@@ -28,6 +34,12 @@ use {{ s.lib_path }}::{ {{- svc.impl_name }}, {{ svc.module -}} };
     after_help = "Examples:
   {{ s.name }}
   {{ s.name }} --http-addr 0.0.0.0:8080 --log-format json
+{%- if s.database == "postgres" %}
+  DATABASE_URL=postgres://{{ s.lib }}:secret@127.0.0.1/{{ s.lib }} {{ s.name }} --migrate=true
+{%- elif s.database == "sqlite" %}
+  DATABASE_URL=postgres://{{ s.lib }}:secret@127.0.0.1/{{ s.lib }} {{ s.name }} --migrate=true
+  DATABASE_URL=sqlite::memory: {{ s.name }}
+{%- endif %}
   {{ s.name }} --etcd http://127.0.0.1:2379
   {{ s.name }} --nats nats://127.0.0.1:4222
   {{ s.name }} --tls-cert tls/cert.pem --tls-key tls/key.pem
@@ -61,6 +73,28 @@ struct Args {
     #[arg(long, env = "{{ s.env }}_DRAIN_DELAY", value_name = "SECONDS", default_value_t = 0)]
     #[arg(value_parser = clap::value_parser!(u64).range(..30))]
     drain_delay: u64,
+{%- if !s.database.is_empty() %}
+    /// The database to keep orders in: `sqlite://FILE?mode=rwc` (the file
+    /// is created when missing), `sqlite::memory:`, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB` (CockroachDB too).
+{%- if s.database == "sqlite" %}
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(default_value = "sqlite://{{ s.name }}.db?mode=rwc")]
+{%- else %}
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+{%- endif %}
+    database_url: String,
+    /// The most connections to the database open at once; a call waits up
+    /// to 2 s for one when all are in use.
+    #[arg(long, env = "{{ s.env }}_DB_MAX_CONNECTIONS", value_name = "N", default_value_t = 10)]
+    #[arg(value_parser = clap::value_parser!(u32).range(1..))]
+    db_max_connections: u32,
+    /// Apply the migrations in migrations/ (compiled in) that the database
+    /// lacks, at start-up [default: true for SQLite, false otherwise, where
+    /// the service checks that they are applied and stops if not].
+    #[arg(long, env = "{{ s.env }}_MIGRATE", value_name = "BOOL")]
+    migrate: Option<bool>,
+{%- endif %}
     /// How to write logs. RUST_LOG filters them; the default is `info`.
     #[arg(long, env = "{{ s.env }}_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -138,8 +172,11 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
     let debug = bind(args.debug_addr).await?;
 
     let metrics = kit::middleware::Metrics::new();
+{%- if !s.database.is_empty() %}
+    let repository = database(args, &metrics).await?;
+{%- endif %}
 {%- for svc in s.services %}
-    let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.impl_name }}::new()))
+    let {{ svc.var }} = {{ svc.module }}::Endpoints::new(Arc::new({{ svc.constructor }}))
         .layer(metrics.layer())
         .layer(kit::middleware::LoggingLayer::new());
 {%- endfor %}
@@ -195,7 +232,18 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
     if let Some(subscriptions) = nats {
         server = server.nats(subscriptions);
     }
+{%- if !s.database.is_empty() %}
+    let checked = repository.clone();
+    server = server.readiness_check("database", Duration::from_secs(2), move || {
+        let repository = checked.clone();
+        async move { repository.ping().await }
+    });
+{%- endif %}
+{%- if s.database.is_empty() %}
     server
+{%- else %}
+    let served = server
+{%- endif %}
         .run_until(async move {
             shutdown.await;
             // Out of the registry first, so that clients stop choosing this
@@ -208,7 +256,28 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
             }
         })
         .await
+{%- if !s.database.is_empty() %};
+    // Every call has finished: nothing needs the database any more.
+    repository.close().await;
+    served
+{%- endif %}
 }
+{%- if !s.database.is_empty() %}
+
+/// Connects to the database, migrates it or checks that it is migrated,
+/// and reports its pool in `metrics`.
+async fn database(args: &Args, metrics: &kit::middleware::Metrics) -> Result<SqlRepository, kit::Error> {
+    let repository = SqlRepository::connect(&args.database_url, args.db_max_connections).await?;
+    let migrate = args.migrate.unwrap_or_else(|| args.database_url.starts_with("sqlite:"));
+    if migrate {
+        repository.migrate().await?;
+    } else {
+        repository.check_migrated().await?;
+    }
+    repository.register_metrics(metrics);
+    Ok(repository)
+}
+{%- endif %}
 
 /// The TLS configuration the flags ask for, if any.
 fn tls(args: &Args) -> Result<Option<kit::tls::ServerTls>, kit::Error> {

@@ -55,10 +55,37 @@ pub struct NewArgs {
     /// its Dockerfile does. Needs cargo.
     #[arg(long, conflicts_with_all = ["kit_path", "kit_version"])]
     pub vendor_kit: bool,
+    /// Where the Order service keeps its orders [default: sqlite]. Either
+    /// database works with either choice, as `DATABASE_URL` says at
+    /// start-up; this picks the default and the deployment files.
+    #[arg(long, value_enum, conflicts_with_all = ["blank", "proto"])]
+    pub database: Option<Database>,
     /// Write into a directory that is not empty, replacing the files the
     /// scaffold has and keeping the others.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Where the Order service keeps its orders: `kitgen new --database`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Database {
+    /// SQLite in a file next to the service, made at start-up: serves with
+    /// no set-up.
+    Sqlite,
+    /// Postgres (or CockroachDB), at `DATABASE_URL`, which it needs.
+    Postgres,
+    /// In memory, gone when the process stops; no database code.
+    None,
+}
+
+impl Database {
+    fn name(self) -> &'static str {
+        match self {
+            Database::Sqlite => "sqlite",
+            Database::Postgres => "postgres",
+            Database::None => "",
+        }
+    }
 }
 
 /// Renders the crate, then writes it.
@@ -351,6 +378,9 @@ fn render(
         kitgen_version: env!("CARGO_PKG_VERSION").to_owned(),
         interface: "src/lib.rs".to_owned(),
         interface_args: "src/lib.rs".to_owned(),
+        order: false,
+        database: String::new(),
+        repository: String::new(),
         enclosing_workspace: enclosing_workspace(&args.path)
             .map(|dir| dir.display().to_string())
             .unwrap_or_default(),
@@ -363,7 +393,7 @@ fn render(
         blank(&mut scaffold);
         Kind::Blank
     } else {
-        order(&mut scaffold);
+        order(&mut scaffold, args.database.unwrap_or(Database::Sqlite));
         Kind::Order
     };
     if scaffold
@@ -391,19 +421,39 @@ fn render(
     Ok(files)
 }
 
-fn order(s: &mut Scaffold) {
+fn order(s: &mut Scaffold, database: Database) {
     s.description =
         "The Order service of the Go kit introduction: place, fetch and update orders.".to_owned();
+    s.order = true;
+    let constructor = match database {
+        Database::None => {
+            s.repository = "InMemoryRepository".to_owned();
+            "BasicOrderService::new(InMemoryRepository::new())"
+        }
+        Database::Sqlite | Database::Postgres => {
+            s.database = database.name().to_owned();
+            s.repository = "SqlRepository".to_owned();
+            "BasicOrderService::new(repository.clone())"
+        }
+    };
     s.services.push(ScaffoldService {
         trait_name: "OrderService".to_owned(),
         module: "order_service".to_owned(),
-        impl_name: "InMemoryOrderService".to_owned(),
+        impl_name: "BasicOrderService".to_owned(),
+        constructor: constructor.to_owned(),
         var: "endpoints".to_owned(),
         methods: Vec::new(),
     });
-    s.curl_example = "curl -s localhost:8080/orders -H 'content-type: application/json' \\\n  -d '{\"id\":\"\",\"customer_id\":\"c-1\",\"status\":\"\",\"created_on\":0,\"restaurant_id\":\"r-1\",\"order_items\":[]}'\ncurl -s localhost:8080/orders/ord-1\ncurl -sN localhost:8080/orders/ord-1/changes -H 'accept: text/event-stream'   # streams until Delivered or Cancelled".to_owned();
+    s.curl_example = [
+        "id=$(curl -s localhost:8080/orders -H 'content-type: application/json' \\",
+        "  -d '{\"id\":\"\",\"customer_id\":\"c-1\",\"status\":\"\",\"created_on\":0,\"restaurant_id\":\"r-1\",\"order_items\":[{\"product_code\":\"p-1\",\"name\":\"Pizza\",\"unit_price\":9.5,\"quantity\":2}]}' | tr -d '\"')",
+        "curl -s localhost:8080/orders/$id",
+        "curl -s -X PUT localhost:8080/orders/$id/status -H 'content-type: application/json' -d '{\"status\":\"Preparing\"}'",
+        "curl -sN localhost:8080/orders/$id/changes -H 'accept: text/event-stream'   # streams until Delivered or Cancelled",
+    ]
+    .join("\n");
     s.jsonrpc_example =
-        r#"{"jsonrpc":"2.0","method":"OrderService.get_by_id","params":{"id":"ord-1"},"id":1}"#
+        r#"{"jsonrpc":"2.0","method":"OrderService.get_by_id","params":{"id":"'"$id"'"},"id":1}"#
             .to_owned();
 }
 
@@ -419,6 +469,7 @@ fn blank(s: &mut Scaffold) {
     s.services.push(ScaffoldService {
         module: trait_name.to_snake_case(),
         impl_name: format!("Basic{trait_name}"),
+        constructor: format!("Basic{trait_name}::new()"),
         trait_name,
         var: "endpoints".to_owned(),
         methods: Vec::new(),
@@ -532,6 +583,7 @@ fn scaffold_service(service: &Service, many: bool) -> ScaffoldService {
             "endpoints".to_owned()
         },
         impl_name: format!("Basic{trait_name}"),
+        constructor: format!("Basic{trait_name}::new()"),
         trait_name,
         module,
         methods,

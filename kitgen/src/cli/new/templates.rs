@@ -50,6 +50,14 @@ pub(super) struct Scaffold {
     /// What `kitgen check --breaking BASE` is given: the interface, and
     /// for a .proto where its imports are.
     pub interface_args: String,
+    /// Whether it is the Order service.
+    pub order: bool,
+    /// The Order service's database, `sqlite` or `postgres`; empty when it
+    /// has none (in memory, or another service).
+    pub database: String,
+    /// The Order service's repository type: `SqlRepository`; empty for
+    /// other services.
+    pub repository: String,
     /// The directory of a cargo workspace the crate is created in, which
     /// makes the crate a workspace of its own; empty when there is none.
     pub enclosing_workspace: String,
@@ -62,8 +70,10 @@ pub(super) struct ScaffoldService {
     pub trait_name: String,
     /// The generated module: `order_service`.
     pub module: String,
-    /// The struct that implements the trait: `InMemoryOrderService`.
+    /// The struct that implements the trait: `BasicOrderService`.
     pub impl_name: String,
+    /// The expression that makes one: `BasicOrderService::new(repository.clone())`.
+    pub constructor: String,
     /// The variable its endpoints live in: `order_endpoints`.
     pub var: String,
     /// For a .proto service: its methods.
@@ -111,6 +121,8 @@ templates! {
     OrderLib: "new/order/lib.rs",
     OrderService: "new/order/service.rs",
     OrderTest: "new/order/e2e.rs",
+    OrderRepository: "new/order/repository.rs",
+    OrderDatabase: "new/order/database.rs",
     BlankLib: "new/blank/lib.rs",
     BlankService: "new/blank/service.rs",
     BlankTest: "new/blank/e2e.rs",
@@ -167,6 +179,19 @@ pub(super) fn render(
         ("src/service.rs", service),
         ("tests/e2e.rs", test),
     ]);
+    if kind == Kind::Order {
+        files.push(("src/repository.rs", OrderRepository { s }.render()?));
+        if !s.database.is_empty() {
+            files.extend([
+                ("src/database.rs", OrderDatabase { s }.render()?),
+                (
+                    "migrations/0001_create_orders.sql",
+                    include_str!("../../../templates/new/order/migrations/create_orders.sql")
+                        .to_owned(),
+                ),
+            ]);
+        }
+    }
     // askama drops a template's last newline; a text file ends with one, or
     // `echo 'dep = "1"' >> Cargo.toml` joins two lines.
     for (_, text) in &mut files {

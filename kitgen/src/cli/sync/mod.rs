@@ -183,6 +183,22 @@ fn prune_crate(
 
 /// Runs again every `kitgen generate` recorded under `dir`, with its paths
 /// taken from `dir`.
+/// A type as its author would write it, for messages and to compare impls:
+/// `BasicOrderService<R>` rather than the tokens' `BasicOrderService < R >`.
+fn type_name(ty: &syn::Type) -> String {
+    use quote::ToTokens;
+    ty.to_token_stream()
+        .to_string()
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" <", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace("& ", "&")
+}
+
 fn regenerate(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Report> {
     for command in super::check::recorded_commands(dir) {
         let words = shlex::split(&command).unwrap_or_default();

@@ -74,7 +74,7 @@ pub(crate) fn prune_file(
         if !gone.iter().any(|(t, _)| *t == trait_name) {
             continue;
         }
-        let self_type = item.self_ty.to_token_stream().to_string().replace(' ', "");
+        let self_type = super::type_name(&item.self_ty);
         if let syn::Type::Path(path) = &*item.self_ty
             && let Some(last) = path.path.segments.last()
         {

@@ -167,7 +167,7 @@ pub(crate) fn sync_file(source: &str, traits: &[KnownTrait]) -> syn::Result<File
         if missing.is_empty() {
             continue;
         }
-        let self_type = item.self_ty.to_token_stream().to_string();
+        let self_type = super::type_name(&item.self_ty);
         let indent = indentation(source, item.impl_token.span.start());
         let stubs: Vec<String> = missing
             .iter()
@@ -205,7 +205,7 @@ pub(crate) fn sync_file(source: &str, traits: &[KnownTrait]) -> syn::Result<File
                     .as_ref()
                     .and_then(|(_, path, _)| path.segments.last())
                     .is_some_and(|last| last.ident == added.trait_name)
-                    && item.self_ty.to_token_stream().to_string() == added.self_type
+                    && super::type_name(&item.self_ty) == added.self_type
             })
             .flat_map(|item| &item.items)
             .find_map(|item| match item {

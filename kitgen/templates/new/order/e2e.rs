@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use {{ s.lib_path }}::{InMemoryOrderService, Order, OrderError, OrderItem, OrderService, order_service};
+use {{ s.lib_path }}::{BasicOrderService, {{ s.repository }}, Order, OrderError, OrderItem, OrderService, order_service};
 use tokio::net::TcpListener;
 
 {% include "new/e2e_server.rs" %}

@@ -3,27 +3,45 @@
 //! [`OrderService`] below is the interface. `#[kit::service]` generates
 //! [`order_service`] from it: request and response messages, endpoints,
 //! an HTTP/JSON router and a gRPC server, and an HTTP and a gRPC client that
-//! implement the trait. [`InMemoryOrderService`] (in `service.rs`) is the
-//! implementation; `main.rs` serves it.
+//! implement the trait. [`BasicOrderService`] (in `service.rs`) is the
+//! implementation, which keeps orders in a [`Repository`]:
+{%- if s.database.is_empty() %}
+//! [`InMemoryRepository`] (in `repository.rs`), which forgets them when the
+//! process stops; put your database behind the same trait. `main.rs`
+//! serves it.
+{%- else %}
+//! [`SqlRepository`] (in `database.rs`), on SQLite or Postgres as
+//! `DATABASE_URL` says, with the schema in `migrations/`. `main.rs` serves
+//! it.
+{%- endif %}
 //!
 //! To change the interface, edit the trait, then run `kitgen sync`: it adds
 //! a stub for each new method to the implementation, touching nothing
 //! else. Everything generated follows at the next build.
-
+{% if !s.database.is_empty() %}
+mod database;
+{%- endif %}
+mod repository;
 mod service;
-
-pub use service::InMemoryOrderService;
+{% if s.database.is_empty() %}
+pub use repository::InMemoryRepository;
+{%- else %}
+pub use database::SqlRepository;
+{%- endif %}
+pub use repository::{Repository, RepositoryError};
+pub use service::BasicOrderService;
 
 /// An order of a customer at a restaurant.
 #[derive(Clone, Debug, PartialEq, kit::Message)]
 pub struct Order {
-    /// The order's id; `create` assigns one when it is empty.
+    /// The order's id; `create` assigns one (a UUID) when it is empty.
     pub id: String,
     /// Who ordered.
     pub customer_id: String,
     /// Where the order is in its life: one of [`STATUSES`].
     pub status: String,
-    /// When the order was placed, in Unix seconds.
+    /// When the order was placed, in Unix seconds; `create` sets it when
+    /// it is 0.
     pub created_on: i64,
     /// The restaurant that prepares it.
     pub restaurant_id: String,
@@ -75,6 +93,10 @@ pub enum OrderError {
     #[error("invalid status {0:?}")]
     #[kit(code = InvalidArgument)]
     InvalidStatus(String),
+    /// The order is not one that can be placed; the text says why.
+    #[error("invalid order: {0}")]
+    #[kit(code = InvalidArgument)]
+    InvalidOrder(String),
     /// The call failed on the way: a transport error, or a method that is
     /// not implemented yet.
     #[error(transparent)]

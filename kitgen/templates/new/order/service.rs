@@ -1,50 +1,59 @@
-//! [`InMemoryOrderService`]: the Order service of {{ s.name }}, with orders kept
-//! in memory.
+//! [`BasicOrderService`]: the Order service of {{ s.name }}, over a
+//! [`Repository`]. It checks what callers send, assigns ids, keeps
+//! watchers informed, and turns the repository's failures into
+//! [`OrderError`]s, logging what callers are not told.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::broadcast;
 
-use crate::{FINAL_STATUSES, Order, OrderError, OrderService, STATUSES};
+use crate::{FINAL_STATUSES, Order, OrderError, OrderService, Repository, RepositoryError, STATUSES};
 
-/// Orders in a map behind a mutex. Replace the map with your database.
+/// The Order service, with its orders in `R`.
 #[derive(Debug)]
-pub struct InMemoryOrderService {
-    orders: Mutex<HashMap<String, Order>>,
-    next_id: AtomicU64,
-    /// Every order as it is after each change, for [`OrderService::watch`].
+pub struct BasicOrderService<R> {
+    repository: R,
+    /// Every order as it is after each change made here, for
+    /// [`OrderService::watch`].
     changes: broadcast::Sender<Order>,
 }
 
-impl Default for InMemoryOrderService {
-    fn default() -> Self {
-        InMemoryOrderService {
-            orders: Mutex::default(),
-            next_id: AtomicU64::new(0),
+impl<R: Repository> BasicOrderService<R> {
+    /// The service, keeping its orders in `repository`.
+    pub fn new(repository: R) -> Self {
+        BasicOrderService {
+            repository,
             // A watcher more than this many changes behind skips to the
             // latest ones.
             changes: broadcast::channel(256).0,
         }
-    }
-}
-
-impl InMemoryOrderService {
-    /// No orders yet.
-    pub fn new() -> Self {
-        InMemoryOrderService::default()
     }
 
     /// Tells the watchers of `order` that it changed. No watchers is fine.
     fn changed(&self, order: &Order) {
         let _ = self.changes.send(order.clone());
     }
+}
 
-    fn orders(&self) -> MutexGuard<'_, HashMap<String, Order>> {
-        // Every write below is one insert or one assignment, so a panic
-        // while the lock is held cannot leave the map half-changed.
-        self.orders.lock().unwrap_or_else(PoisonError::into_inner)
+/// The caller's view of a repository failure in `method`. What the caller
+/// is not told (the database's own words) is logged here, inside the
+/// request's span, which carries its request id.
+fn failed(method: &'static str, error: RepositoryError) -> OrderError {
+    match error {
+        RepositoryError::NotFound => OrderError::NotFound,
+        RepositoryError::AlreadyExists(id) => OrderError::AlreadyExists { id },
+        RepositoryError::Invalid(source) => {
+            tracing::warn!(method, error = %source, "the repository refused the order");
+            OrderError::InvalidOrder("the order breaks a rule of the order store".to_owned())
+        }
+        RepositoryError::Unavailable(source) => {
+            tracing::error!(method, error = %source, "the repository is unavailable");
+            OrderError::Transport(kit::Error::unavailable("the order store is unavailable"))
+        }
+        RepositoryError::Failed(source) => {
+            tracing::error!(method, error = %source, "the repository failed");
+            OrderError::Transport(kit::Error::internal("the order store failed"))
+        }
     }
 }
 
@@ -56,41 +65,72 @@ fn check_status(status: &str) -> Result<(), OrderError> {
     }
 }
 
-impl OrderService for InMemoryOrderService {
-    async fn create(&self, _ctx: &kit::Context, mut order: Order) -> Result<String, OrderError> {
+/// Whether `order` can be placed: who and where are said, and each item
+/// names a product and at least one of it.
+fn check_order(order: &Order) -> Result<(), OrderError> {
+    let invalid = |why: String| Err(OrderError::InvalidOrder(why));
+    if order.customer_id.is_empty() {
+        return invalid("customer_id is empty".to_owned());
+    }
+    if order.restaurant_id.is_empty() {
+        return invalid("restaurant_id is empty".to_owned());
+    }
+    for (line, item) in order.order_items.iter().enumerate() {
+        if item.product_code.is_empty() {
+            return invalid(format!("item {line} has no product_code"));
+        }
+        if item.quantity < 1 {
+            return invalid(format!("item {line} has quantity {}; at least 1 is needed", item.quantity));
+        }
+        if !item.unit_price.is_finite() || item.unit_price < 0.0 {
+            return invalid(format!("item {line} has unit_price {}", item.unit_price));
+        }
+    }
+    check_status(&order.status)
+}
+
+impl<R: Repository> OrderService for BasicOrderService<R> {
+    async fn create(&self, ctx: &kit::Context, mut order: Order) -> Result<String, OrderError> {
         if order.status.is_empty() {
             order.status = "Pending".to_owned();
         }
-        check_status(&order.status)?;
+        check_order(&order)?;
         if order.id.is_empty() {
-            let number = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-            order.id = format!("ord-{number}");
+            order.id = uuid::Uuid::new_v4().to_string();
         }
-        let mut orders = self.orders();
-        if orders.contains_key(&order.id) {
-            return Err(OrderError::AlreadyExists { id: order.id });
+        if order.created_on == 0 {
+            order.created_on = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs() as i64);
         }
-        let id = order.id.clone();
+        self.repository
+            .create_order(ctx, &order)
+            .await
+            .map_err(|error| failed("create", error))?;
         self.changed(&order);
-        orders.insert(id.clone(), order);
-        Ok(id)
+        Ok(order.id)
     }
 
-    async fn get_by_id(&self, _ctx: &kit::Context, id: String) -> Result<Order, OrderError> {
-        self.orders().get(&id).cloned().ok_or(OrderError::NotFound)
+    async fn get_by_id(&self, ctx: &kit::Context, id: String) -> Result<Order, OrderError> {
+        self.repository
+            .get_order_by_id(ctx, &id)
+            .await
+            .map_err(|error| failed("get_by_id", error))
     }
 
     async fn change_status(
         &self,
-        _ctx: &kit::Context,
+        ctx: &kit::Context,
         id: String,
         status: String,
     ) -> Result<(), OrderError> {
         check_status(&status)?;
-        let mut orders = self.orders();
-        let order = orders.get_mut(&id).ok_or(OrderError::NotFound)?;
-        order.status = status;
-        self.changed(order);
+        let order = self
+            .repository
+            .change_order_status(ctx, &id, &status)
+            .await
+            .map_err(|error| failed("change_status", error))?;
+        self.changed(&order);
         Ok(())
     }
 
@@ -152,6 +192,23 @@ impl Watched {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OrderItem;
+{%- if s.database.is_empty() %}
+    use crate::InMemoryRepository;
+
+    async fn service() -> BasicOrderService<InMemoryRepository> {
+        BasicOrderService::new(InMemoryRepository::new())
+    }
+{%- else %}
+    use crate::SqlRepository;
+
+    /// The service on SQLite in memory, with the migrations applied.
+    async fn service() -> BasicOrderService<SqlRepository> {
+        let repository = SqlRepository::connect("sqlite::memory:", 1).await.unwrap();
+        repository.migrate().await.unwrap();
+        BasicOrderService::new(repository)
+    }
+{%- endif %}
 
     fn order(id: &str) -> Order {
         Order {
@@ -160,18 +217,23 @@ mod tests {
             status: String::new(),
             created_on: 1_700_000_000,
             restaurant_id: "r-1".to_owned(),
-            order_items: vec![],
+            order_items: vec![OrderItem {
+                product_code: "p-1".to_owned(),
+                name: "Pizza".to_owned(),
+                unit_price: 9.5,
+                quantity: 2,
+            }],
         }
     }
 
     #[tokio::test]
     async fn orders_are_created_found_and_updated() {
-        let service = InMemoryOrderService::new();
+        let service = service().await;
         let ctx = kit::Context::new();
         let id = service.create(&ctx, order("")).await.unwrap();
-        assert_eq!(id, "ord-1");
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
         let found = service.get_by_id(&ctx, id.clone()).await.unwrap();
-        assert_eq!(found.status, "Pending");
+        assert_eq!(found, Order { id: id.clone(), status: "Pending".to_owned(), ..order("") });
         service
             .change_status(&ctx, id.clone(), "Delivered".to_owned())
             .await
@@ -181,10 +243,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_new_order_gets_the_time_it_was_placed() {
+        let service = service().await;
+        let ctx = kit::Context::new();
+        let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+        let id = service.create(&ctx, Order { created_on: 0, ..order("") }).await.unwrap();
+        let placed = service.get_by_id(&ctx, id).await.unwrap().created_on;
+        assert!(placed >= before && placed <= before + 60, "{placed}");
+    }
+
+    #[tokio::test]
     async fn a_watcher_sees_each_change_until_a_final_status() {
         use futures_util::StreamExt;
 
-        let service = InMemoryOrderService::new();
+        let service = service().await;
         let ctx = kit::Context::new();
         let id = service.create(&ctx, order("")).await.unwrap();
         let watch = service.watch(&ctx, id.clone()).await.unwrap();
@@ -204,7 +276,7 @@ mod tests {
 
     #[tokio::test]
     async fn bad_requests_get_business_errors() {
-        let service = InMemoryOrderService::new();
+        let service = service().await;
         let ctx = kit::Context::new();
         service.create(&ctx, order("o-1")).await.unwrap();
         assert!(matches!(
@@ -216,8 +288,22 @@ mod tests {
             Err(OrderError::NotFound)
         ));
         assert!(matches!(
+            service.change_status(&ctx, "nope".to_owned(), "Delivered".to_owned()).await,
+            Err(OrderError::NotFound)
+        ));
+        assert!(matches!(
             service.change_status(&ctx, "o-1".to_owned(), "Eaten".to_owned()).await,
             Err(OrderError::InvalidStatus(status)) if status == "Eaten"
+        ));
+        let mut none_of_it = order("o-2");
+        none_of_it.order_items[0].quantity = 0;
+        assert!(matches!(
+            service.create(&ctx, none_of_it).await,
+            Err(OrderError::InvalidOrder(why)) if why.contains("quantity 0")
+        ));
+        assert!(matches!(
+            service.get_by_id(&ctx, "o-2".to_owned()).await,
+            Err(OrderError::NotFound)
         ));
     }
 }

@@ -25,6 +25,9 @@ use tower::Service;
 
 pub use future::ResponseFuture;
 pub use layer::MetricsLayer;
+/// The Prometheus client of the registry, for metrics of your own
+/// ([`Metrics::register`]) of the version it takes.
+pub use prometheus_client;
 
 use crate::{EndpointName, Request};
 
@@ -166,6 +169,26 @@ impl Metrics {
         self.lock().register(name, help, metric);
     }
 
+    /// Adds a gauge whose value `read` gives at each scrape: for a value
+    /// kept elsewhere, such as the connections a database pool holds.
+    ///
+    /// ```
+    /// # let metrics = kit::middleware::Metrics::new();
+    /// let queue = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    /// let watched = queue.clone();
+    /// metrics.gauge_fn("queue_length", "Jobs waiting", move || {
+    ///     watched.lock().unwrap().len() as i64
+    /// });
+    /// assert!(metrics.encode().contains("queue_length 0"));
+    /// ```
+    pub fn gauge_fn(&self, name: &str, help: &str, read: impl Fn() -> i64 + Send + Sync + 'static) {
+        self.lock().register_collector(Box::new(GaugeFn {
+            name: name.to_owned(),
+            help: help.to_owned(),
+            read: Box::new(read),
+        }));
+    }
+
     /// The metrics in the Prometheus text format, for `/metrics`.
     pub fn encode(&self) -> String {
         let mut text = String::new();
@@ -180,6 +203,34 @@ impl Metrics {
         self.registry
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A gauge read at each scrape: [`Metrics::gauge_fn`].
+struct GaugeFn {
+    name: String,
+    help: String,
+    read: Box<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl std::fmt::Debug for GaugeFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GaugeFn")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl prometheus_client::collector::Collector for GaugeFn {
+    fn encode(
+        &self,
+        mut encoder: prometheus_client::encoding::DescriptorEncoder<'_>,
+    ) -> Result<(), std::fmt::Error> {
+        use prometheus_client::encoding::EncodeMetric;
+        let gauge = prometheus_client::metrics::gauge::ConstGauge::new((self.read)());
+        let metric =
+            encoder.encode_descriptor(&self.name, &self.help, None, gauge.metric_type())?;
+        gauge.encode(metric)
     }
 }
 
