@@ -27,7 +27,9 @@ rm -rf "$work/ordersvc"
 (cd "$work/ordersvc" && CARGO_TARGET_DIR=$work/target cargo build --release --quiet)
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-taskset -c 0 "$work/target/release/ordersvc" --http-addr "127.0.0.1:$port" \
+rm -f "$work"/soak.db*
+DATABASE_URL="sqlite://$work/soak.db?mode=rwc" \
+    taskset -c 0 "$work/target/release/ordersvc" --http-addr "127.0.0.1:$port" \
     --grpc-addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 > /dev/null 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT

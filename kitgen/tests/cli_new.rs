@@ -34,13 +34,14 @@ const SERVICE_FILES: [&str; 11] = [
 ];
 
 /// What the Order service on a database has.
-const ORDER_FILES: [&str; 14] = [
+const ORDER_FILES: [&str; 15] = [
     ".dockerignore",
     ".github/workflows/ci.yml",
     ".gitignore",
     "Cargo.toml",
     "Dockerfile",
     "README.md",
+    "build.rs",
     "deploy/kubernetes.yaml",
     "migrations/0001_create_orders.sql",
     "src/database.rs",

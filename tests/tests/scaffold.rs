@@ -456,7 +456,12 @@ async fn serves_from_postgres_through_its_restart() {
         (found.status.as_str(), &found.order_items),
         ("Preparing", &two_pizzas().order_items)
     );
-    grpc.create(&ctx, two_pizzas()).await.unwrap();
+    let nothing = Order {
+        order_items: vec![],
+        ..two_pizzas()
+    };
+    let id = grpc.create(&ctx, nothing).await.unwrap();
+    assert_eq!(http.get_by_id(&ctx, id).await.unwrap().order_items, []);
 
     let mut debug = RawConnection::open(addrs.debug.parse().unwrap()).await;
     let metrics = debug.send(http::Method::GET, "/metrics", &[], "").await;

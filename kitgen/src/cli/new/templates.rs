@@ -185,6 +185,10 @@ pub(super) fn render(
             files.extend([
                 ("src/database.rs", OrderDatabase { s }.render()?),
                 (
+                    "build.rs",
+                    include_str!("../../../templates/new/order/build.rs").to_owned(),
+                ),
+                (
                     "migrations/0001_create_orders.sql",
                     include_str!("../../../templates/new/order/migrations/create_orders.sql")
                         .to_owned(),

@@ -170,20 +170,20 @@ impl Repository for SqlRepository {
                 classify(error)
             }
         })?;
-        for (line, item) in (0..).zip(&order.order_items) {
-            sqlx::query(
-                "INSERT INTO order_items (order_id, line, product_code, name, unit_price, quantity)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&order.id)
-            .bind(line)
-            .bind(&item.product_code)
-            .bind(&item.name)
-            .bind(f64::from(item.unit_price))
-            .bind(item.quantity)
-            .execute(&mut *transaction)
-            .await
-            .map_err(classify)?;
+        if !order.order_items.is_empty() {
+            // One statement for every item: one round trip to the database.
+            let sql = items_insert(order.order_items.len());
+            let mut insert = sqlx::query(&sql);
+            for (line, item) in (0..).zip(&order.order_items) {
+                insert = insert
+                    .bind(&order.id)
+                    .bind(line)
+                    .bind(&item.product_code)
+                    .bind(&item.name)
+                    .bind(f64::from(item.unit_price))
+                    .bind(item.quantity);
+            }
+            insert.execute(&mut *transaction).await.map_err(classify)?;
         }
         transaction.commit().await.map_err(classify)
     }
@@ -232,43 +232,64 @@ fn tune(
     })
 }
 
-/// The order with `id` and its items, read on `connection`.
-async fn load(connection: &mut AnyConnection, id: &str) -> Result<Order, RepositoryError> {
-    let row = sqlx::query(
-        "SELECT id, customer_id, status, created_on, restaurant_id FROM orders WHERE id = $1",
+/// The SQL that inserts `count` items, with `$n` placeholders, which both
+/// databases take. (sqlx's `QueryBuilder` writes `?` for `Any`, which
+/// Postgres does not.) sqlx prepares it once per connection and count.
+fn items_insert(count: usize) -> String {
+    let rows: Vec<String> = (0..count)
+        .map(|row| {
+            let first = row * 6 + 1;
+            let places: Vec<String> = (first..first + 6).map(|n| format!("${n}")).collect();
+            format!("({})", places.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO order_items (order_id, line, product_code, name, unit_price, quantity) VALUES {}",
+        rows.join(", ")
     )
-    .bind(id)
-    .fetch_optional(&mut *connection)
-    .await
-    .map_err(classify)?
-    .ok_or(RepositoryError::NotFound)?;
-    let items = sqlx::query(
-        "SELECT product_code, name, unit_price, quantity FROM order_items
-         WHERE order_id = $1 ORDER BY line",
+}
+
+/// The order with `id` and its items, read on `connection` in one query.
+async fn load(connection: &mut AnyConnection, id: &str) -> Result<Order, RepositoryError> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.customer_id, o.status, o.created_on, o.restaurant_id,
+                i.product_code, i.name, i.unit_price, i.quantity
+         FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+         WHERE o.id = $1
+         ORDER BY i.line",
     )
     .bind(id)
     .fetch_all(&mut *connection)
     .await
     .map_err(classify)?;
+    let first = rows.first().ok_or(RepositoryError::NotFound)?;
     let order = Order {
-        id: row.try_get("id").map_err(classify)?,
-        customer_id: row.try_get("customer_id").map_err(classify)?,
-        status: row.try_get("status").map_err(classify)?,
-        created_on: row.try_get("created_on").map_err(classify)?,
-        restaurant_id: row.try_get("restaurant_id").map_err(classify)?,
-        order_items: items.iter().map(item).collect::<Result<_, _>>().map_err(classify)?,
+        id: first.try_get("id").map_err(classify)?,
+        customer_id: first.try_get("customer_id").map_err(classify)?,
+        status: first.try_get("status").map_err(classify)?,
+        created_on: first.try_get("created_on").map_err(classify)?,
+        restaurant_id: first.try_get("restaurant_id").map_err(classify)?,
+        order_items: rows
+            .iter()
+            .filter_map(|row| item(row).transpose())
+            .collect::<Result<_, _>>()
+            .map_err(classify)?,
     };
     Ok(order)
 }
 
-fn item(row: &AnyRow) -> Result<OrderItem, sqlx::Error> {
-    Ok(OrderItem {
-        product_code: row.try_get("product_code")?,
+/// The item in a row of [`load`]'s join: none for an order without items.
+fn item(row: &AnyRow) -> Result<Option<OrderItem>, sqlx::Error> {
+    let Some(product_code) = row.try_get("product_code")? else {
+        return Ok(None);
+    };
+    Ok(Some(OrderItem {
+        product_code,
         name: row.try_get("name")?,
         // Stored as a double, which holds every f32 exactly.
         unit_price: row.try_get::<f64, _>("unit_price")? as f32,
         quantity: row.try_get("quantity")?,
-    })
+    }))
 }
 
 /// What a sqlx error means to the service.
@@ -354,6 +375,16 @@ mod tests {
         let changed = repository.change_order_status(&ctx, "o-1", "Delivered").await.unwrap();
         assert_eq!(changed.status, "Delivered");
         assert_eq!(changed.order_items, order("o-1", 2).order_items);
+        // Items come back in their order; no items is no items.
+        let mut three = order("o-2", 1);
+        for name in ["Salad", "Tiramisu"] {
+            three.order_items.push(OrderItem { name: name.to_owned(), ..three.order_items[0].clone() });
+        }
+        let empty = Order { order_items: vec![], ..order("o-3", 1) };
+        for stored in [three, empty] {
+            repository.create_order(&ctx, &stored).await.unwrap();
+            assert_eq!(repository.get_order_by_id(&ctx, &stored.id).await.unwrap(), stored);
+        }
     }
 
     #[tokio::test]

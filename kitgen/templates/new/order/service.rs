@@ -65,10 +65,19 @@ fn check_status(status: &str) -> Result<(), OrderError> {
     }
 }
 
+/// The most items an order can have.
+const MAX_ITEMS: usize = 1000;
+
 /// Whether `order` can be placed: who and where are said, and each item
 /// names a product and at least one of it.
 fn check_order(order: &Order) -> Result<(), OrderError> {
     let invalid = |why: String| Err(OrderError::InvalidOrder(why));
+    if order.order_items.len() > MAX_ITEMS {
+        return invalid(format!(
+            "{} items; an order has at most {MAX_ITEMS}",
+            order.order_items.len()
+        ));
+    }
     if order.customer_id.is_empty() {
         return invalid("customer_id is empty".to_owned());
     }
@@ -304,6 +313,12 @@ mod tests {
         assert!(matches!(
             service.get_by_id(&ctx, "o-2".to_owned()).await,
             Err(OrderError::NotFound)
+        ));
+        let mut too_many = order("o-3");
+        too_many.order_items = vec![too_many.order_items[0].clone(); MAX_ITEMS + 1];
+        assert!(matches!(
+            service.create(&ctx, too_many).await,
+            Err(OrderError::InvalidOrder(why)) if why.contains("at most 1000")
         ));
     }
 }
