@@ -50,7 +50,7 @@ pgdir=$(mktemp -d /dev/shm/bench-postgres.XXXXXX)
 pgport=$(free_port)
 (cd "$pgdir" && "${as_nobody[@]}" "$bin/initdb" --auth=trust --username=postgres --locale=C \
     --encoding=UTF8 --pgdata "$pgdir/data" > /dev/null)
-(cd "$pgdir" && taskset -c 0 "${as_nobody[@]}" "$bin/postgres" -D "$pgdir/data" -h 127.0.0.1 \
+(cd "$pgdir" && exec taskset -c 0 "${as_nobody[@]}" "$bin/postgres" -D "$pgdir/data" -h 127.0.0.1 \
     -p "$pgport" -k "$pgdir" -c max_connections=50 > "$pgdir/log" 2>&1) &
 pids+=($!)
 until "$bin/pg_isready" -q -h 127.0.0.1 -p "$pgport"; do sleep 0.1; done
