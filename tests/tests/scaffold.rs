@@ -701,12 +701,7 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
     );
 
     // SIGTERM: a graceful stop, and a clean exit.
-    signal(&child, "-TERM");
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("the service stopped on SIGTERM")
-        .unwrap();
-    assert!(status.success(), "{status}");
+    terminate(child).await;
 
     // Text logs into a pipe carry no colour codes, so grep finds fields.
     let mut child = tokio::process::Command::new(target_dir().join("debug/ordersvc"))
