@@ -628,7 +628,7 @@ async fn ordersvc_builds_passes_its_tests_serves_and_grows_a_method() {
     // by the clients of this workspace's ordersvc: the same service,
     // compiled apart.
     let nats = NatsServer::start().await;
-    let (mut child, addrs) = start_ordersvc(&["--nats", &nats.url()]).await;
+    let (child, addrs) = start_ordersvc(&["--nats", &nats.url()]).await;
     let ctx = kit::Context::new();
     let http = order_service::HttpClient::new(&format!("http://{}", addrs.http)).unwrap();
     let grpc = order_service::GrpcClient::new(&format!("http://{}", addrs.grpc)).unwrap();
