@@ -28,15 +28,9 @@ impl PostgresServer {
     /// waits until it accepts connections.
     pub async fn start() -> PostgresServer {
         let bin = bin_dir();
-        // In memory where there is /dev/shm: Postgres syncs its writes, and
-        // a slow disk would only slow the tests.
-        let shm = Path::new("/dev/shm");
-        let base = if shm.is_dir() {
-            shm.to_path_buf()
-        } else {
-            std::env::temp_dir()
-        };
-        let dir = base.join(format!(
+        // Not /dev/shm, which a container may keep small: the writes are
+        // not synced (`fsync=off`), so a disk costs little.
+        let dir = std::env::temp_dir().join(format!(
             "kit-postgres-{}-{}",
             std::process::id(),
             free_port()
@@ -98,6 +92,7 @@ impl PostgresServer {
     }
 
     async fn run(&mut self) {
+        let log = std::fs::File::create(self.dir.join("log")).unwrap();
         let child = unprivileged(&self.bin.join("postgres"))
             .arg("-D")
             .arg(self.dir.join("data"))
@@ -108,11 +103,18 @@ impl PostgresServer {
             .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
             .current_dir(&self.dir)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("start postgres");
         self.child = Some(child);
         for _ in 0..400 {
+            if let Some(exited) = self
+                .child
+                .as_mut()
+                .and_then(|child| child.try_wait().unwrap())
+            {
+                panic!("postgres exited ({exited}): {}", self.log());
+            }
             let ready = Command::new(self.bin.join("pg_isready"))
                 .args([
                     "-h",
@@ -130,7 +132,16 @@ impl PostgresServer {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("postgres did not accept connections at {}", self.url());
+        panic!(
+            "postgres did not accept connections at {}: {}",
+            self.url(),
+            self.log()
+        );
+    }
+
+    /// What it has logged.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 }
 

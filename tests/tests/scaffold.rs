@@ -463,15 +463,26 @@ async fn serves_from_postgres_through_its_restart() {
     let id = grpc.create(&ctx, nothing).await.unwrap();
     assert_eq!(http.get_by_id(&ctx, id).await.unwrap().order_items, []);
 
-    let mut debug = RawConnection::open(addrs.debug.parse().unwrap()).await;
-    let metrics = debug.send(http::Method::GET, "/metrics", &[], "").await;
-    let text = String::from_utf8_lossy(&metrics.body);
-    for series in [
-        "db_pool_connections ",
-        "db_pool_connections_in_use ",
-        "db_pool_acquire_seconds_count ",
-    ] {
-        assert!(text.contains(series), "{series} missing from {text}");
+    // Connections were made again after the restart, every call above
+    // waited for one, and each goes back to the pool (in a task of its own,
+    // so soon after the call rather than at once).
+    let started = std::time::Instant::now();
+    loop {
+        let mut debug = RawConnection::open(addrs.debug.parse().unwrap()).await;
+        let metrics = debug.send(http::Method::GET, "/metrics", &[], "").await;
+        let text = String::from_utf8_lossy(&metrics.body).into_owned();
+        let value = |series: &str| -> f64 {
+            let line = text.lines().find(|line| line.starts_with(series));
+            line.and_then(|line| line.split(' ').nth(1)?.parse().ok())
+                .unwrap_or_else(|| panic!("{series} missing from {text}"))
+        };
+        assert!(value("db_pool_connections ") >= 1.0, "{text}");
+        assert!(value("db_pool_acquire_seconds_count ") >= 10.0, "{text}");
+        if value("db_pool_connections_in_use ") == 0.0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     terminate(child).await;
     eprintln!("Postgres down: not ready after {not_ready:?}; back: ready after {ready:?}");

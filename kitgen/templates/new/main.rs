@@ -76,7 +76,7 @@ struct Args {
 {%- if !s.database.is_empty() %}
     /// The database to keep orders in: `sqlite://FILE?mode=rwc` (the file
     /// is created when missing), `sqlite::memory:`, or
-    /// `postgres://USER:PASSWORD@HOST:PORT/DB` (CockroachDB too).
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB`.
 {%- if s.database == "sqlite" %}
     #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
     #[arg(default_value = "sqlite://{{ s.name }}.db?mode=rwc")]
@@ -258,7 +258,7 @@ async fn serve(args: &Args) -> Result<(), kit::Error> {
         .await
 {%- if !s.database.is_empty() %};
     // Every call has finished: nothing needs the database any more.
-    repository.close().await;
+    repository.close(Duration::from_secs(5)).await;
     served
 {%- endif %}
 }

@@ -181,8 +181,6 @@ fn prune_crate(
     Ok(())
 }
 
-/// Runs again every `kitgen generate` recorded under `dir`, with its paths
-/// taken from `dir`.
 /// A type as its author would write it, for messages and to compare impls:
 /// `BasicOrderService<R>` rather than the tokens' `BasicOrderService < R >`.
 fn type_name(ty: &syn::Type) -> String {
@@ -199,6 +197,8 @@ fn type_name(ty: &syn::Type) -> String {
         .replace("& ", "&")
 }
 
+/// Runs again every `kitgen generate` recorded under `dir`, with its paths
+/// taken from `dir`.
 fn regenerate(cli: &Cli, dir: &Path, out: &mut dyn Write) -> Result<(), Report> {
     for command in super::check::recorded_commands(dir) {
         let words = shlex::split(&command).unwrap_or_default();

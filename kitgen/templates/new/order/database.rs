@@ -1,8 +1,8 @@
-//! [`SqlRepository`]: the orders of {{ s.name }} in SQLite or Postgres
-//! (CockroachDB too, which speaks Postgres), through sqlx's `Any` driver,
-//! which picks the database from the URL at start-up. The SQL here and in
-//! `migrations/` is written for both.
+//! [`SqlRepository`]: the orders of {{ s.name }} in SQLite or Postgres,
+//! through sqlx's `Any` driver, which picks the database from the URL at
+//! start-up. The SQL here and in `migrations/` is written for both.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kit::middleware::Metrics;
@@ -10,7 +10,8 @@ use kit::middleware::metrics::prometheus_client::metrics::histogram::{Histogram,
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::error::ErrorKind;
 use sqlx::migrate::Migrate;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
+use tokio::sync::Mutex;
 
 use crate::{Order, OrderItem, Repository, RepositoryError};
 
@@ -28,6 +29,11 @@ pub struct SqlRepository {
     pool: AnyPool,
     /// How long calls waited for a connection, in seconds.
     waits: Histogram,
+    /// The database's URL, for [`SqlRepository::ping`]'s connection.
+    url: Arc<str>,
+    /// A connection of its own for [`SqlRepository::ping`], outside the
+    /// pool: a pool busy with calls is not a database that is down.
+    probe: Arc<Mutex<Option<AnyConnection>>>,
 }
 
 impl SqlRepository {
@@ -61,6 +67,8 @@ impl SqlRepository {
         Ok(SqlRepository {
             pool,
             waits: Histogram::new(exponential_buckets(0.0001, 4.0, 10)),
+            url: url.into(),
+            probe: Arc::default(),
         })
     }
 
@@ -79,32 +87,62 @@ impl SqlRepository {
             kit::Error::unavailable(format!("cannot reach the database: {error}"))
         })?;
         let connection: &mut AnyConnection = &mut connection;
-        // No table of migrations yet: none applied.
-        let applied = connection.list_applied_migrations().await.unwrap_or_default();
-        let missing: Vec<String> = MIGRATOR
-            .iter()
-            .filter(|migration| !applied.iter().any(|done| done.version == migration.version))
-            .map(|migration| format!("{} ({})", migration.version, migration.description))
-            .collect();
+        let applied = match connection.list_applied_migrations().await {
+            Ok(applied) => applied,
+            // Its table is missing, and the database answers: none applied.
+            Err(_) if connection.ping().await.is_ok() => Vec::new(),
+            Err(error) => {
+                return Err(kit::Error::unavailable(format!(
+                    "cannot read the migrations applied: {error}"
+                )));
+            }
+        };
+        let mut missing = Vec::new();
+        for migration in MIGRATOR.iter() {
+            let name = format!("{} ({})", migration.version, migration.description);
+            match applied.iter().find(|done| done.version == migration.version) {
+                Some(done) if done.checksum != migration.checksum => {
+                    return Err(kit::Error::new(
+                        kit::Code::FailedPrecondition,
+                        format!("migration {name} was changed after it was applied: add a new one instead"),
+                    ));
+                }
+                Some(_) => {}
+                None => missing.push(name),
+            }
+        }
         if missing.is_empty() {
             return Ok(());
         }
         Err(kit::Error::new(
             kit::Code::FailedPrecondition,
             format!(
-            "the database lacks migrations {}: start with --migrate=true, or apply migrations/ with sqlx-cli",
+                "the database lacks migrations {}: start with --migrate=true, or apply migrations/ with sqlx-cli",
                 missing.join(", ")
             ),
         ))
     }
 
-    /// Succeeds when the database answers: the readiness check.
+    /// Succeeds when the database answers, on a connection of its own
+    /// (made again after it breaks): the readiness check. Calls waiting for
+    /// the pool's connections do not make it fail.
     pub async fn ping(&self) -> Result<(), kit::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(|error| kit::Error::unavailable(format!("the database does not answer: {error}")))
+        let mut probe = self.probe.lock().await;
+        let answered = match probe.as_mut() {
+            Some(connection) => connection.ping().await,
+            None => match AnyConnection::connect(&self.url).await {
+                Ok(connection) => {
+                    *probe = Some(connection);
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            },
+        };
+        answered.map_err(|error| {
+            // Broken, or never made: make a new one next time.
+            *probe = None;
+            kit::Error::unavailable(format!("the database does not answer: {error}"))
+        })
     }
 
     /// Adds the pool's metrics to `metrics`: connections open and in use,
@@ -125,9 +163,15 @@ impl SqlRepository {
         );
     }
 
-    /// Closes every connection, waiting for those in use to come back.
-    pub async fn close(&self) {
-        self.pool.close().await;
+    /// Closes every connection, waiting up to `within` for those in use to
+    /// come back.
+    pub async fn close(&self, within: Duration) {
+        if tokio::time::timeout(within, self.pool.close()).await.is_err() {
+            tracing::warn!(?within, "connections still in use after the wait: closing regardless");
+        }
+        if let Some(probe) = self.probe.lock().await.take() {
+            let _ = probe.close().await;
+        }
     }
 
     /// A connection from the pool, timed; within the call's deadline.
@@ -301,7 +345,11 @@ fn classify(error: sqlx::Error) -> RepositoryError {
             | ErrorKind::ForeignKeyViolation
             | ErrorKind::NotNullViolation
             | ErrorKind::CheckViolation => RepositoryError::Invalid(error.into()),
-            _ if database.code().is_some_and(|code| is_unavailable(&code)) => {
+            _ if database.code().is_some_and(|code| {
+                let sqlite = database.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some();
+                is_unavailable(&code, sqlite)
+            }) =>
+            {
                 RepositoryError::Unavailable(error.into())
             }
             _ => RepositoryError::Failed(error.into()),
@@ -315,11 +363,16 @@ fn classify(error: sqlx::Error) -> RepositoryError {
     }
 }
 
-/// Whether a database's error code says it cannot serve now: Postgres's
-/// connection exceptions (class 08), shutting down or starting up (57P0x)
-/// and too many connections (53300), or SQLite's busy and locked (5, 6).
-fn is_unavailable(code: &str) -> bool {
-    code.starts_with("08") || code.starts_with("57P0") || matches!(code, "53300" | "5" | "6")
+/// Whether a database's error code says it cannot serve now, and trying
+/// again may: Postgres's connection exceptions (class 08), shutting down or
+/// starting up (57P0x), too many connections (53300), serialization failures
+/// and deadlocks (40001, 40P01); SQLite's busy and locked (5 and 6, with
+/// their extended codes).
+fn is_unavailable(code: &str, sqlite: bool) -> bool {
+    if sqlite {
+        return code.parse::<i32>().is_ok_and(|code| matches!(code & 0xff, 5 | 6));
+    }
+    code.starts_with("08") || code.starts_with("57P0") || matches!(code, "53300" | "40001" | "40P01")
 }
 
 /// Whether `error` is a unique constraint's: the id is taken.
@@ -412,15 +465,47 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn busy_and_broken_connections_are_unavailable() {
+        for code in ["5", "6", "261", "517"] {
+            assert!(is_unavailable(code, true), "SQLite {code}");
+        }
+        for code in ["1", "19", "2067"] {
+            assert!(!is_unavailable(code, true), "SQLite {code}");
+        }
+        for code in ["08006", "57P01", "53300", "40001", "40P01"] {
+            assert!(is_unavailable(code, false), "Postgres {code}");
+        }
+        for code in ["23505", "42P01", "22001"] {
+            assert!(!is_unavailable(code, false), "Postgres {code}");
+        }
+    }
+
     #[tokio::test]
-    async fn a_closed_pool_is_unavailable_and_not_ready() {
+    async fn a_closed_pool_is_unavailable() {
         let repository = repository().await;
-        repository.close().await;
+        repository.close(Duration::from_secs(1)).await;
         let ctx = kit::Context::new();
         assert!(matches!(
             repository.get_order_by_id(&ctx, "o-1").await,
             Err(RepositoryError::Unavailable(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn ping_answers_on_a_connection_of_its_own() {
+        let dir = std::env::temp_dir().join(format!("{{ s.name }}-ping-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/orders.db?mode=rwc", dir.display());
+        let repository = SqlRepository::connect(&url, 1).await.unwrap();
+        // The pool's only connection is taken, as by a long call.
+        let busy = repository.connection(&kit::Context::new()).await.unwrap();
+        repository.ping().await.unwrap();
+        drop(busy);
+        repository.close(Duration::from_secs(1)).await;
+        // No database at the URL any more (and no file may be made): a
+        // ping fails, on a new connection.
+        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(repository.ping().await.unwrap_err().code(), kit::Code::Unavailable);
     }
 

@@ -5,7 +5,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::sync::broadcast;
+use tokio::sync::{Mutex, broadcast};
 
 use crate::{FINAL_STATUSES, Order, OrderError, OrderService, Repository, RepositoryError, STATUSES};
 
@@ -13,9 +13,12 @@ use crate::{FINAL_STATUSES, Order, OrderError, OrderService, Repository, Reposit
 #[derive(Debug)]
 pub struct BasicOrderService<R> {
     repository: R,
-    /// Every order as it is after each change made here, for
+    /// Every order as it is after each change of status made here, for
     /// [`OrderService::watch`].
     changes: broadcast::Sender<Order>,
+    /// Held from a change of status until it is told to the watchers, so
+    /// that they hear the changes in the order they were made.
+    changing: Mutex<()>,
 }
 
 impl<R: Repository> BasicOrderService<R> {
@@ -26,6 +29,7 @@ impl<R: Repository> BasicOrderService<R> {
             // A watcher more than this many changes behind skips to the
             // latest ones.
             changes: broadcast::channel(256).0,
+            changing: Mutex::new(()),
         }
     }
 
@@ -112,11 +116,11 @@ impl<R: Repository> OrderService for BasicOrderService<R> {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |since| since.as_secs() as i64);
         }
+        // No one can watch an order before it exists: nothing to tell.
         self.repository
             .create_order(ctx, &order)
             .await
             .map_err(|error| failed("create", error))?;
-        self.changed(&order);
         Ok(order.id)
     }
 
@@ -134,6 +138,7 @@ impl<R: Repository> OrderService for BasicOrderService<R> {
         status: String,
     ) -> Result<(), OrderError> {
         check_status(&status)?;
+        let _changing = self.changing.lock().await;
         let order = self
             .repository
             .change_order_status(ctx, &id, &status)

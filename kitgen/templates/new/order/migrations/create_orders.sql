@@ -1,6 +1,6 @@
 -- The orders of the Order service and their items, for SQLite and Postgres
--- alike (and CockroachDB). The service applies it at start-up, once; to
--- change the schema, add a migration rather than edit this one.
+-- alike. The service applies it at start-up, once; to change the schema,
+-- add a migration rather than edit this one.
 CREATE TABLE orders (
     id TEXT PRIMARY KEY,
     customer_id TEXT NOT NULL,
